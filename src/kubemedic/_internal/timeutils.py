@@ -1,0 +1,38 @@
+"""RFC 3339 timestamps as Kubernetes writes them, and durations as kubectl prints them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def parse_time(value: object) -> datetime | None:
+    """Parse "2024-05-01T10:00:00Z" (optionally with fractions or an offset); None if absent."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def format_time(value: datetime) -> str:
+    """Format a time the way the Kubernetes API does: second precision, UTC, "Z"."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def human_duration(seconds: float) -> str:
+    """Render a duration like kubectl's AGE column: "45s", "12m", "3h20m", "5d"."""
+    total = int(max(seconds, 0))
+    if total < 120:
+        return f"{total}s"
+    minutes = total // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h{minutes}m" if minutes and hours < 8 else f"{hours}h"
+    return f"{hours // 24}d"

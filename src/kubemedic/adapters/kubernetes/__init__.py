@@ -1,0 +1,1 @@
+"""Kubernetes sources: a live API server or files, both producing a ``ClusterView``."""

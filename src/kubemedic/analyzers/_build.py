@@ -1,0 +1,110 @@
+"""Shared building blocks for analyzers: evidence from statuses and events, pod findings.
+
+Analyzers describe *what* they found; these helpers keep the *how it is written down*
+identical across analyzers (evidence locations, time windows, workload attribution).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from kubemedic.models.categories import Category
+from kubemedic.models.cluster import ClusterView, LogTail
+from kubemedic.models.findings import Evidence, EvidenceSource, Finding, Remediation
+from kubemedic.models.k8s import ContainerStatus, Event, KObject, Pod
+from kubemedic.models.severity import Severity
+
+
+def pod_location(pod: Pod, path: str) -> str:
+    """``Pod ns/name <path>``: where a fact about a pod was read."""
+    return f"Pod {pod.namespace}/{pod.name} {path}".rstrip()
+
+
+def status_evidence(pod: Pod, status: ContainerStatus, path: str, fact: str) -> Evidence:
+    """A fact read from a container status, e.g. ``lastState.terminated.exitCode``."""
+    return Evidence(fact, EvidenceSource.STATUS, pod_location(pod, f"{status.field_path}.{path}"))
+
+
+def spec_evidence(obj: KObject, path: str, fact: str) -> Evidence:
+    return Evidence(fact, EvidenceSource.SPEC, f"{obj.kind} {obj.namespace}/{obj.name} {path}")
+
+
+def event_evidence(event: Event, fact: str | None = None) -> Evidence:
+    """An event, quoted: ``Warning BackOff (x14, last 2024-05-01T10:00:00Z)``."""
+    when = event.last_seen.strftime("%Y-%m-%dT%H:%M:%SZ") if event.last_seen else "time unknown"
+    ref = event.involved_ref
+    location = f"Event {event.describe} on {ref.kind} {ref.namespace}/{ref.name}, last {when}"
+    return Evidence(fact or event.message, EvidenceSource.EVENT, location)
+
+
+def log_evidence(pod: Pod, container: str, tail: LogTail, line: str) -> Evidence:
+    return Evidence(
+        line.strip(),
+        EvidenceSource.LOG,
+        f"{tail.instance} of {pod.namespace}/{pod.name} container {container} ({tail.source})",
+    )
+
+
+def related_evidence(obj_desc: str, fact: str) -> Evidence:
+    return Evidence(fact, EvidenceSource.RELATED, obj_desc)
+
+
+def matching_events(
+    view: ClusterView,
+    obj: KObject,
+    reasons: Iterable[str],
+    *,
+    container: str | None = None,
+    contains: str | None = None,
+) -> list[Event]:
+    """Events about ``obj`` with one of ``reasons``, optionally for one container (fieldPath)."""
+    wanted = set(reasons)
+    found = []
+    for event in view.events_for(obj):
+        if event.reason not in wanted:
+            continue
+        if container and event.field_path and f"{{{container}}}" not in event.field_path:
+            continue
+        if contains and contains not in event.message:
+            continue
+        found.append(event)
+    return found
+
+
+def pod_finding(
+    view: ClusterView,
+    pod: Pod,
+    *,
+    id: str,  # noqa: A002 - the finding's field name
+    analyzer: str,
+    severity: Severity,
+    category: Category,
+    containers: Sequence[str],
+    summary: str,
+    root_cause: str,
+    evidence: Sequence[Evidence],
+    remediation: Remediation,
+    events: Sequence[Event] = (),
+) -> Finding:
+    """A finding about one pod, attributed to its top-level workload.
+
+    The diagnose service later folds findings with the same id and workload into one, so 12
+    crashing replicas are reported once with 12 affected pods.
+    """
+    seen = [e.first_seen for e in events if e.first_seen] or [pod.created_at]
+    last = [e.last_seen for e in events if e.last_seen]
+    first = min((t for t in seen if t is not None), default=None)
+    return Finding(
+        id=id,
+        severity=severity,
+        category=category,
+        object=view.workload_of(pod),
+        summary=summary,
+        root_cause=root_cause,
+        evidence=tuple(evidence),
+        remediation=remediation,
+        affected=(view.affected_pod(pod, containers),),
+        first_seen=first,
+        last_seen=max(last, default=first),
+        analyzer=analyzer,
+    )

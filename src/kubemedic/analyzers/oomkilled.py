@@ -1,0 +1,186 @@
+"""OOMKilled: a container passed its memory limit and the kernel killed it.
+
+Distinguishes the cgroup OOM kill (``reason: OOMKilled``) from a plain SIGKILL, compares the
+limit with the request and, when metrics were collected, with observed usage, and suggests a
+new limit from the evidence rather than a blanket "double it".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+from kubemedic._internal.quantities import format_memory, parse_quantity, round_up_memory
+from kubemedic.analyzers._build import matching_events, pod_finding, spec_evidence, status_evidence
+from kubemedic.analyzers._registry import Analyzer
+from kubemedic.models.categories import Category
+from kubemedic.models.cluster import ClusterView
+from kubemedic.models.findings import Evidence, EvidenceSource, Finding, Remediation
+from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Pod, dig
+from kubemedic.models.severity import RiskTier, Severity
+
+ID = "KM-POD-OOMKILLED"
+HEADROOM = 1.3
+STALE_AFTER = timedelta(hours=1)
+_HEAP_FLAGS = re.compile(r"(-Xmx\S+|--max-old-space-size=\d+)")
+
+
+def analyze(view: ClusterView) -> Iterator[Finding]:
+    for pod in view.troubled_pods:
+        for status in pod.all_container_statuses:
+            finding = _check(view, pod, status)
+            if finding is not None:
+                yield finding
+
+
+def _check(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding | None:
+    term = status.last_termination
+    if term is None or term.reason != "OOMKilled":
+        return None
+    if status.ready and term.finished_at and view.observed_at - term.finished_at > STALE_AFTER:
+        return None  # an old restart on a container that has been fine since
+    spec = pod.container(status.name)
+    if spec is None:
+        return None
+    limit = spec.resources.limit("memory")
+    request = spec.resources.request("memory")
+    peak = _observed_peak(view, pod, status.name)
+    where = "state" if status.state.terminated else "lastState"
+    evidence = [
+        status_evidence(
+            pod,
+            status,
+            f"{where}.terminated",
+            f"terminated with reason OOMKilled, exit code {term.exit_code}"
+            + (f" at {term.finished_at:%Y-%m-%dT%H:%M:%SZ}" if term.finished_at else ""),
+        ),
+        status_evidence(pod, status, "restartCount", f"restarted {status.restart_count} times"),
+        spec_evidence(pod, f"spec.containers[{spec.name}].resources", _resources_fact(spec)),
+    ]
+    if term.run_seconds is not None:
+        evidence.append(
+            status_evidence(
+                pod,
+                status,
+                f"{where}.terminated",
+                f"the killed instance ran {term.run_seconds:.0f}s before the kill",
+            )
+        )
+    if peak is not None:
+        evidence.append(
+            Evidence(
+                f"observed memory working set {format_memory(peak)}",
+                EvidenceSource.STATUS,
+                f"PodMetrics {pod.namespace}/{pod.name} containers[{status.name}].usage.memory",
+            )
+        )
+    heap = _heap_flag(spec)
+    if heap:
+        evidence.append(spec_evidence(pod, f"spec.containers[{spec.name}].env", f"heap set by {heap}"))
+    events = matching_events(view, pod, ("BackOff", "Killing"), container=status.name)
+    new_limit = _suggested_limit(limit, peak)
+    workload = view.workload_of(pod)
+    cause = _root_cause(spec.name, limit, request, peak, heap, term.run_seconds)
+    return pod_finding(
+        view,
+        pod,
+        id=ID,
+        analyzer="oomkilled",
+        severity=Severity.HIGH if not status.ready else Severity.MEDIUM,
+        category=Category.OOMKILLED,
+        containers=[status.name],
+        summary=f"Container {spec.name} is killed for exceeding its memory limit"
+        + (f" of {format_memory(limit)}" if limit else ""),
+        root_cause=cause,
+        evidence=evidence,
+        events=events,
+        remediation=Remediation(
+            summary=f"Raise the memory limit of {spec.name} to {new_limit}"
+            + (" and tune the heap below it" if heap else "")
+            + ", or fix the memory growth if usage keeps climbing.",
+            risk=RiskTier.LOW,
+            reversible=True,
+            expected_outcome=f"{spec.name} stays under its limit: no further OOMKilled "
+            "restarts, the pod becomes Ready and restartCount stops growing.",
+            steps=(
+                "Check the memory trend: a steady climb until each kill is a leak, a flat "
+                "level just above the limit is an undersized limit.",
+                f"Set the limit to {new_limit} (and the request at least to the observed "
+                "working set) on the workload, not on the pod.",
+            ),
+            commands=(
+                f"kubectl set resources {workload.kubectl_ref} -c {spec.name} "
+                f"--limits=memory={new_limit}",
+                f"kubectl rollout status {workload.kubectl_ref}",
+            ),
+        ),
+    )
+
+
+def _resources_fact(spec: ContainerSpec) -> str:
+    limit = spec.resources.limit_text("memory") or "none"
+    request = spec.resources.request_text("memory") or "none"
+    return f"memory limit {limit}, request {request}"
+
+
+def _observed_peak(view: ClusterView, pod: Pod, container: str) -> float | None:
+    metrics = view.get("PodMetrics", pod.namespace, pod.name)
+    if metrics is None:
+        return None
+    for entry in dig(metrics.raw, "containers") or ():
+        if isinstance(entry, dict) and entry.get("name") == container:
+            return parse_quantity(dig(entry, "usage", "memory"))
+    return None
+
+
+def _heap_flag(spec: ContainerSpec) -> str | None:
+    texts = [str(e.get("value", "")) for e in spec.env] + list(spec.command) + list(spec.args)
+    for text in texts:
+        match = _HEAP_FLAGS.search(text)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _suggested_limit(limit: float | None, peak: float | None) -> str:
+    base = max(x for x in (limit, peak, 64 * 2**20) if x is not None)
+    if peak is not None and peak >= (limit or 0):
+        return round_up_memory(peak * HEADROOM)
+    return round_up_memory(base * 1.5)
+
+
+def _root_cause(
+    container: str,
+    limit: float | None,
+    request: float | None,
+    peak: float | None,
+    heap: str | None,
+    ran: float | None,
+) -> str:
+    if limit is None:
+        return (
+            f"Container {container} has no memory limit, so it was killed by a limit inherited "
+            "from a LimitRange or by the node running out of memory."
+        )
+    text = f"Container {container} used more than its {format_memory(limit)} memory limit"
+    if request is not None and request < limit:
+        text += f" (request {format_memory(request)})"
+    text += " and the kernel OOM killer ended it (exit 137)."
+    if peak is not None:
+        text += f" Its observed working set is {format_memory(peak)}."
+    if heap:
+        text += f" The runtime heap is set by {heap}; heap plus off-heap memory must fit the limit."
+    if ran is not None and ran < 60:
+        text += f" It died {ran:.0f}s after start: the limit is too small for start-up itself."
+    elif ran is not None:
+        text += f" It ran {ran / 60:.0f} min first: growth over time points to load or a leak."
+    return text
+
+
+ANALYZER = Analyzer(
+    name="oomkilled",
+    description="Containers killed for passing their memory limit (reason OOMKilled).",
+    categories=(Category.OOMKILLED,),
+    analyze=analyze,
+)

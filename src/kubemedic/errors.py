@@ -1,0 +1,98 @@
+"""The one exception tree of kubemedic, and the exit code each branch maps to.
+
+Every error a user can meet carries a message written for that user and a documented exit
+code; adapters translate library exceptions into these at the boundary, so nothing above them
+ever sees a raw ``urllib3`` or ``yaml`` error.
+
+    KubemedicError                 exit 1 unless a subclass says otherwise
+    ├── InputError                 exit 2  bad usage, unreadable or malformed input file
+    ├── ConfigError                exit 2  bad settings, kubeconfig or context
+    ├── ClusterError               exit 3  the cluster could not be asked
+    │   ├── Unreachable                    the API server did not answer
+    │   ├── Unauthorized                   401: credentials rejected
+    │   ├── Forbidden                      403: names the verb and resource refused
+    │   ├── NotFound                       404 for a named object
+    │   └── Conflict                       409: stale resourceVersion or already exists
+    └── SandboxError               exit 4  the built-in sandbox cluster failed to start or stop
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_CLUSTER = 3
+EXIT_SANDBOX = 4
+
+
+class KubemedicError(Exception):
+    """Base of every error kubemedic reports to a user."""
+
+    exit_code: int = EXIT_FINDINGS
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\nHint: {self.hint}"
+
+
+class InputError(KubemedicError):
+    """A file, argument or object given to kubemedic cannot be used as it is."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = ""
+        if path:
+            where = f"{path}:{line}: " if line else f"{path}: "
+        super().__init__(f"{where}{message}", hint=hint)
+        self.path = path
+        self.line = line
+
+
+class ConfigError(KubemedicError):
+    """Settings, kubeconfig or context that kubemedic cannot use."""
+
+    exit_code = EXIT_USAGE
+
+
+class ClusterError(KubemedicError):
+    """The Kubernetes API could not answer what kubemedic asked."""
+
+    exit_code = EXIT_CLUSTER
+
+
+class Unreachable(ClusterError):
+    """No answer from the API server (DNS, TCP, TLS or timeout)."""
+
+
+class Unauthorized(ClusterError):
+    """The API server rejected the credentials (HTTP 401)."""
+
+
+class Forbidden(ClusterError):
+    """RBAC refused a request (HTTP 403); the message names the verb and resource."""
+
+
+class NotFound(ClusterError):
+    """A named object does not exist (HTTP 404)."""
+
+
+class Conflict(ClusterError):
+    """The object changed since it was read, or already exists (HTTP 409)."""
+
+
+class SandboxError(KubemedicError):
+    """The built-in sandbox cluster could not be started, reached or stopped."""
+
+    exit_code = EXIT_SANDBOX

@@ -1,0 +1,1 @@
+"""Typed, immutable data that every layer above shares: findings and the cluster view."""

@@ -1,0 +1,223 @@
+"""The read-only cluster view every analyzer receives, whatever the source.
+
+A live cluster, a directory of YAML files and the sandbox all end up here: objects by kind,
+events indexed by the object they are about, container logs, what was listed (so an analyzer
+can tell "this ConfigMap does not exist" from "ConfigMaps were not collected"), and the moment
+the view was taken (analyzers never read the clock).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from datetime import datetime
+from typing import TypeVar
+
+from kubemedic.models.findings import AffectedPod, ObjectRef
+from kubemedic.models.k8s import Event, KObject, Node, Pod, Raw, Workload, wrap
+
+T = TypeVar("T", bound=KObject)
+
+ALL_NAMESPACES = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class LogTail:
+    """The last lines of one container's log, and which instance they came from."""
+
+    lines: tuple[str, ...]
+    previous: bool | None
+    source: str
+
+    @property
+    def instance(self) -> str:
+        if self.previous is None:
+            return "log"
+        return "previous instance log" if self.previous else "current log"
+
+
+@dataclass(frozen=True, slots=True)
+class LogKey:
+    namespace: str
+    pod: str
+    container: str
+
+
+class ClusterView:
+    """An immutable snapshot of the part of a cluster that was scanned."""
+
+    def __init__(
+        self,
+        objects: Iterable[Raw],
+        *,
+        observed_at: datetime,
+        source: str,
+        listed: Iterable[tuple[str, str]] = (),
+        logs: Mapping[LogKey, tuple[LogTail, ...]] | None = None,
+        namespaces: tuple[str, ...] = (ALL_NAMESPACES,),
+    ) -> None:
+        self.observed_at = observed_at
+        self.source = source
+        self.namespaces = namespaces
+        self._listed = frozenset(listed)
+        self._logs: Mapping[LogKey, tuple[LogTail, ...]] = dict(logs or {})
+        by_kind: dict[str, list[KObject]] = defaultdict(list)
+        by_key: dict[tuple[str, str, str], KObject] = {}
+        by_uid: dict[str, KObject] = {}
+        for raw in objects:
+            obj = wrap(raw)
+            key = (obj.kind, obj.namespace, obj.name)
+            if key in by_key and obj.kind != "Event":
+                continue
+            by_key[key] = obj
+            by_kind[obj.kind].append(obj)
+            if obj.uid:
+                by_uid[obj.uid] = obj
+        self._by_kind: dict[str, tuple[KObject, ...]] = {k: tuple(v) for k, v in by_kind.items()}
+        self._by_key = by_key
+        self._by_uid = by_uid
+        self._events = self._index_events()
+
+    def _index_events(self) -> dict[tuple[str, str, str], tuple[Event, ...]]:
+        index: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
+        for event in self.of_kind("Event", Event):
+            ref = event.involved_ref
+            target = self._by_key.get((ref.kind, ref.namespace, ref.name))
+            if target is not None and event.involved_uid and target.uid:
+                if event.involved_uid != target.uid:
+                    continue  # about an earlier object of the same name, now deleted
+            index[(ref.kind, ref.namespace, ref.name)].append(event)
+        return {
+            key: tuple(sorted(events, key=lambda e: (e.last_seen is None, e.last_seen)))
+            for key, events in index.items()
+        }
+
+    # -- objects -------------------------------------------------------------------------
+
+    def of_kind(self, kind: str, cls: type[T]) -> tuple[T, ...]:
+        """All objects of a kind, as the given view class."""
+        objects = self._by_kind.get(kind, ())
+        return tuple(o for o in objects if isinstance(o, cls))
+
+    def objects(self, kind: str, namespace: str | None = None) -> tuple[KObject, ...]:
+        """All objects of a kind, optionally in one namespace."""
+        objects = self._by_kind.get(kind, ())
+        if namespace is None:
+            return objects
+        return tuple(o for o in objects if o.namespace == namespace)
+
+    def get(self, kind: str, namespace: str, name: str) -> KObject | None:
+        return self._by_key.get((kind, namespace, name))
+
+    def by_uid(self, uid: str) -> KObject | None:
+        return self._by_uid.get(uid)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(sorted(self._by_kind))
+
+    @property
+    def pods(self) -> tuple[Pod, ...]:
+        return self.of_kind("Pod", Pod)
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        return self.of_kind("Node", Node)
+
+    def workloads(self, kind: str) -> tuple[Workload, ...]:
+        return self.of_kind(kind, Workload)
+
+    def knows(self, kind: str, namespace: str = "") -> bool:
+        """True when every object of ``kind`` in ``namespace`` was collected.
+
+        Only then may an analyzer conclude that an object of that kind is absent.
+        """
+        return (kind, namespace) in self._listed or (kind, ALL_NAMESPACES) in self._listed
+
+    # -- events and logs -------------------------------------------------------------------
+
+    def events_for(self, obj: KObject | ObjectRef) -> tuple[Event, ...]:
+        """Events about an object, oldest first (events about a deleted namesake excluded)."""
+        ref = obj.ref if isinstance(obj, KObject) else obj
+        return self._events.get((ref.kind, ref.namespace, ref.name), ())
+
+    def log_tails(self, namespace: str, pod: str, container: str) -> tuple[LogTail, ...]:
+        """All log tails collected for a container (previous instance first when known)."""
+        tails = self._logs.get(LogKey(namespace, pod, container), ())
+        if not tails:
+            tails = self._logs.get(LogKey(namespace, pod, ""), ())
+        return tuple(sorted(tails, key=lambda t: 0 if t.previous else 1 if t.previous is None else 2))
+
+    def crash_log(self, namespace: str, pod: str, container: str) -> LogTail | None:
+        """The log most likely to show why the container died: the previous instance's."""
+        tails = self.log_tails(namespace, pod, container)
+        return tails[0] if tails else None
+
+    # -- ownership -------------------------------------------------------------------------
+
+    def owner(self, obj: KObject) -> KObject | None:
+        ctrl = obj.controller
+        if ctrl is None:
+            return None
+        found = self._by_uid.get(ctrl.uid) if ctrl.uid else None
+        return found or self.get(ctrl.kind, obj.namespace, ctrl.name)
+
+    def workload_of(self, obj: KObject) -> ObjectRef:
+        """The top-level owner: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, ...
+
+        When the ReplicaSet itself was not collected, its Deployment is inferred from the
+        ``pod-template-hash`` naming rule (``<deployment>-<hash>``).
+        """
+        current = obj
+        for _ in range(4):
+            ctrl = current.controller
+            if ctrl is None:
+                return current.ref
+            parent = self.owner(current)
+            if parent is None:
+                return _inferred_owner(current, ctrl.kind, ctrl.name)
+            current = parent
+        return current.ref
+
+    def affected_pod(self, pod: Pod, containers: Iterable[str] = ()) -> AffectedPod:
+        return AffectedPod(pod.namespace, pod.name, tuple(containers))
+
+    def pods_of(self, workload: KObject | ObjectRef) -> tuple[Pod, ...]:
+        """Pods whose top-level owner is this workload."""
+        ref = workload.ref if isinstance(workload, KObject) else workload
+        return self._pods_by_workload.get(ref, ())
+
+    @cached_property
+    def _pods_by_workload(self) -> dict[ObjectRef, tuple[Pod, ...]]:
+        index: dict[ObjectRef, list[Pod]] = defaultdict(list)
+        for pod in self.pods:
+            index[self.workload_of(pod)].append(pod)
+        return {ref: tuple(pods) for ref, pods in index.items()}
+
+    @cached_property
+    def troubled_pods(self) -> tuple[Pod, ...]:
+        """Pods showing any sign of trouble; healthy running pods are skipped by pod analyzers.
+
+        A pod is troubled when it is not Running/Succeeded, is being deleted, has a reason
+        set, or has a container that is not ready or has restarted.
+        """
+        return tuple(p for p in self.pods if _looks_troubled(p))
+
+
+def _looks_troubled(pod: Pod) -> bool:
+    if pod.phase == "Succeeded":
+        return False
+    if pod.phase != "Running" or pod.reason or pod.deletion_timestamp is not None:
+        return True
+    return any(not s.ready or s.restart_count for s in pod.container_statuses) or any(
+        s.restart_count or s.state.is_waiting for s in pod.init_container_statuses
+    )
+
+
+def _inferred_owner(child: KObject, kind: str, name: str) -> ObjectRef:
+    pod_hash = child.labels.get("pod-template-hash", "")
+    if kind == "ReplicaSet" and pod_hash and name.endswith(f"-{pod_hash}"):
+        return ObjectRef("Deployment", name[: -len(pod_hash) - 1], child.namespace)
+    return ObjectRef(kind, name, child.namespace)

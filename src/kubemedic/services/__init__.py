@@ -1,0 +1,1 @@
+"""Use cases: each combines a source (adapters) with pure cores (analyzers, formatters)."""

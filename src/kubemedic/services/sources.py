@@ -1,0 +1,32 @@
+"""Choose where the cluster view comes from: files given with --from-file, or a live cluster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kubemedic.adapters.kubernetes.files import load_files
+from kubemedic.models.cluster import ClusterView
+from kubemedic.models.findings import ObjectRef
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRequest:
+    """What to scan and where from; built by the CLI (or web API) from its arguments."""
+
+    files: tuple[Path, ...] = ()
+    namespace: str | None = None
+    all_namespaces: bool = False
+    target: ObjectRef | None = None
+    context: str | None = None
+    kubeconfig: Path | None = None
+    request_timeout: float = 10.0
+
+
+def load_view(request: SourceRequest) -> ClusterView:
+    """Build the cluster view from files when any were given, else from the live cluster."""
+    if request.files:
+        return load_files(request.files)
+    from kubemedic.adapters.kubernetes.live import load_live  # heavy: only when needed
+
+    return load_live(request)
