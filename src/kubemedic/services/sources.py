@@ -29,4 +29,11 @@ def load_view(request: SourceRequest) -> ClusterView:
         return load_files(request.files)
     from kubemedic.adapters.kubernetes.live import load_live  # heavy: only when needed
 
-    return load_live(request)
+    return load_live(
+        namespace=request.namespace,
+        all_namespaces=request.all_namespaces,
+        target=request.target,
+        context=request.context,
+        kubeconfig=request.kubeconfig,
+        timeout=request.request_timeout,
+    )
