@@ -46,7 +46,9 @@ def test_scenario(case: Path) -> None:
     assert got == want, "\n".join(f"{f.id} {f.category} {f.object}: {f.summary}" for f in reported)
     for exp in expected["findings"]:
         finding = next(
-            f for f in reported if (f.id, f.category.value, _object(f)) == (exp["id"], exp["category"], exp["object"])
+            f
+            for f in reported
+            if (f.id, f.category.value, _object(f)) == (exp["id"], exp["category"], exp["object"])
         )
         if "severity" in exp:
             assert finding.severity.value == exp["severity"]
@@ -57,4 +59,6 @@ def test_scenario(case: Path) -> None:
             assert needle in text, f"{needle!r} not in finding text:\n{text}"
         assert finding.evidence, "a finding must carry evidence"
         assert finding.remediation.summary
-        assert (SCENARIOS.parent.parent / finding.runbook).is_file(), f"no runbook {finding.runbook}"
+        assert (SCENARIOS.parent.parent / finding.runbook).is_file(), (
+            f"no runbook {finding.runbook}"
+        )

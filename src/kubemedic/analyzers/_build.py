@@ -75,7 +75,7 @@ def pod_finding(
     view: ClusterView,
     pod: Pod,
     *,
-    id: str,  # noqa: A002 - the finding's field name
+    id: str,
     analyzer: str,
     severity: Severity,
     category: Category,
@@ -91,9 +91,9 @@ def pod_finding(
     The diagnose service later folds findings with the same id and workload into one, so 12
     crashing replicas are reported once with 12 affected pods.
     """
-    seen = [e.first_seen for e in events if e.first_seen] or [pod.created_at]
-    last = [e.last_seen for e in events if e.last_seen]
-    first = min((t for t in seen if t is not None), default=None)
+    seen = [e.first_seen for e in events if e.first_seen is not None]
+    last = [e.last_seen for e in events if e.last_seen is not None]
+    first = min(seen, default=pod.created_at)
     return Finding(
         id=id,
         severity=severity,

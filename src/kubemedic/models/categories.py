@@ -22,7 +22,7 @@ class Category(StrEnum):
     IMAGE_INVALID_NAME = "image.invalid-name"
     IMAGE_REGISTRY_UNREACHABLE = "image.registry-unreachable"
     CONFIG_MISSING_CONFIGMAP = "config.missing-configmap"
-    CONFIG_MISSING_SECRET = "config.missing-secret"
+    CONFIG_MISSING_SECRET = "config.missing-secret"  # noqa: S105 - a category, not a password
     CONFIG_MISSING_KEY = "config.missing-key"
     SCHEDULING_INSUFFICIENT_RESOURCES = "scheduling.insufficient-resources"
     SCHEDULING_TAINT = "scheduling.taint"

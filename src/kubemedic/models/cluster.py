@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from typing import TypeVar
 
 from kubemedic.models.findings import AffectedPod, ObjectRef
@@ -85,9 +85,13 @@ class ClusterView:
         for event in self.of_kind("Event", Event):
             ref = event.involved_ref
             target = self._by_key.get((ref.kind, ref.namespace, ref.name))
-            if target is not None and event.involved_uid and target.uid:
-                if event.involved_uid != target.uid:
-                    continue  # about an earlier object of the same name, now deleted
+            if (
+                target is not None
+                and event.involved_uid
+                and target.uid
+                and event.involved_uid != target.uid
+            ):
+                continue  # about an earlier object of the same name, now deleted
             index[(ref.kind, ref.namespace, ref.name)].append(event)
         return {
             key: tuple(sorted(events, key=lambda e: (e.last_seen is None, e.last_seen)))
@@ -148,7 +152,9 @@ class ClusterView:
         tails = self._logs.get(LogKey(namespace, pod, container), ())
         if not tails:
             tails = self._logs.get(LogKey(namespace, pod, ""), ())
-        return tuple(sorted(tails, key=lambda t: 0 if t.previous else 1 if t.previous is None else 2))
+        return tuple(
+            sorted(tails, key=lambda t: 0 if t.previous else 1 if t.previous is None else 2)
+        )
 
     def crash_log(self, namespace: str, pod: str, container: str) -> LogTail | None:
         """The log most likely to show why the container died: the previous instance's."""

@@ -23,8 +23,10 @@ class ObjectRef:
     namespace: str = ""
 
     def __str__(self) -> str:
-        return f"{self.kind}/{self.name}" if not self.namespace else (
-            f"{self.kind} {self.namespace}/{self.name}"
+        return (
+            f"{self.kind}/{self.name}"
+            if not self.namespace
+            else (f"{self.kind} {self.namespace}/{self.name}")
         )
 
     @property

@@ -563,9 +563,7 @@ class Pod(KObject):
 
     @property
     def image_pull_secrets(self) -> tuple[str, ...]:
-        return tuple(
-            _str(_map(s).get("name")) for s in _list(self.spec.get("imagePullSecrets"))
-        )
+        return tuple(_str(_map(s).get("name")) for s in _list(self.spec.get("imagePullSecrets")))
 
     @property
     def node_selector(self) -> Mapping[str, str]:

@@ -44,7 +44,7 @@ def diagnose(
     for analyzer in registry:
         try:
             raw.extend(analyzer.analyze(view))
-        except Exception as exc:  # noqa: BLE001 - one broken analyzer must not hide the rest
+        except Exception as exc:  # one broken analyzer must not hide the rest
             failures.append(AnalyzerFailure(analyzer.name, f"{type(exc).__name__}: {exc}"))
     findings = fold_replicas(raw)
     if target is not None:
