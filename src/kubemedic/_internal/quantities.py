@@ -26,7 +26,9 @@ _SUFFIXES: dict[str, float] = {
     "Pi": 2.0**50,
     "Ei": 2.0**60,
 }
-_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)$")
+_QUANTITY = re.compile(
+    r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)$"
+)
 
 
 def parse_quantity(value: str | int | float | None) -> float | None:
@@ -51,14 +53,17 @@ def format_cpu(cores: float) -> str:
 
 
 def format_memory(num_bytes: float) -> str:
-    """Format bytes for a person: exact binary units when they fit ("256Mi"), else "1.5Gi"."""
+    """Format bytes for a person: exact units when they fit ("256Mi"), else "1075Mi", "12.5Gi"."""
     value = round(num_bytes)
-    for suffix, factor in (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+    for suffix, factor in (("Gi", 2**30), ("Mi", 2**20)):
         if value >= factor and value % factor == 0:
             return f"{value // factor}{suffix}"
-    for suffix, factor in (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
-        if value >= factor:
-            return f"{value / factor:.1f}{suffix}"
+    if value >= 10 * 2**30:
+        return f"{value / 2**30:.1f}Gi"
+    if value >= 2**20:
+        return f"{round(value / 2**20)}Mi"
+    if value >= 2**10:
+        return f"{round(value / 2**10)}Ki"
     return str(value)
 
 

@@ -77,11 +77,14 @@ def _check(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding | No
         )
     heap = _heap_flag(spec)
     if heap:
-        evidence.append(spec_evidence(pod, f"spec.containers[{spec.name}].env", f"heap set by {heap}"))
+        evidence.append(
+            spec_evidence(pod, f"spec.containers[{spec.name}].env", f"heap set by {heap}")
+        )
     events = matching_events(view, pod, ("BackOff", "Killing"), container=status.name)
     new_limit = _suggested_limit(limit, peak)
     workload = view.workload_of(pod)
-    cause = _root_cause(spec.name, limit, request, peak, heap, term.run_seconds)
+    flag = heap[1] if heap else None
+    cause = _root_cause(spec.name, limit, request, peak, flag, term.run_seconds)
     return pod_finding(
         view,
         pod,
@@ -97,7 +100,7 @@ def _check(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding | No
         events=events,
         remediation=Remediation(
             summary=f"Raise the memory limit of {spec.name} to {new_limit}"
-            + (" and tune the heap below it" if heap else "")
+            + (f" and lower {flag} to about 75% of it" if flag else "")
             + ", or fix the memory growth if usage keeps climbing.",
             risk=RiskTier.LOW,
             reversible=True,
@@ -134,12 +137,14 @@ def _observed_peak(view: ClusterView, pod: Pod, container: str) -> float | None:
     return None
 
 
-def _heap_flag(spec: ContainerSpec) -> str | None:
-    texts = [str(e.get("value", "")) for e in spec.env] + list(spec.command) + list(spec.args)
-    for text in texts:
+def _heap_flag(spec: ContainerSpec) -> tuple[str, str] | None:
+    """The heap-size flag and the spec field it is set in (env, command or args)."""
+    sources = [("env", str(e.get("value", ""))) for e in spec.env]
+    sources += [("command", c) for c in spec.command] + [("args", a) for a in spec.args]
+    for field, text in sources:
         match = _HEAP_FLAGS.search(text)
         if match:
-            return match.group(1)
+            return field, match.group(1)
     return None
 
 
