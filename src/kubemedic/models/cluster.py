@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kubemedic.models.findings import AffectedPod, ObjectRef
 from kubemedic.models.k8s import Event, KObject, Node, Pod, Raw, Workload, wrap
@@ -68,35 +68,40 @@ class ClusterView:
         by_uid: dict[str, KObject] = {}
         for raw in objects:
             obj = wrap(raw)
-            key = (obj.kind, obj.namespace, obj.name)
-            if key in by_key and obj.kind != "Event":
-                continue
-            by_key[key] = obj
-            by_kind[obj.kind].append(obj)
-            if obj.uid:
-                by_uid[obj.uid] = obj
+            meta = raw.get("metadata") or _NO_META
+            kind = raw.get("kind") or ""
+            key = (kind, meta.get("namespace") or "", meta.get("name") or "")
+            if kind != "Event":
+                if key in by_key:
+                    continue
+                by_key[key] = obj
+            by_kind[kind].append(obj)
+            uid = meta.get("uid")
+            if uid:
+                by_uid[uid] = obj
         self._by_kind: dict[str, tuple[KObject, ...]] = {k: tuple(v) for k, v in by_kind.items()}
         self._by_key = by_key
         self._by_uid = by_uid
         self._events = self._index_events()
+        self._sorted_events: dict[tuple[str, str, str], tuple[Event, ...]] = {}
 
-    def _index_events(self) -> dict[tuple[str, str, str], tuple[Event, ...]]:
+    def _index_events(self) -> dict[tuple[str, str, str], list[Event]]:
+        """Group events by the object they concern, dropping those about a deleted namesake."""
         index: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
+        by_key = self._by_key
         for event in self.of_kind("Event", Event):
-            ref = event.involved_ref
-            target = self._by_key.get((ref.kind, ref.namespace, ref.name))
-            if (
-                target is not None
-                and event.involved_uid
-                and target.uid
-                and event.involved_uid != target.uid
-            ):
+            involved = event.raw.get("involvedObject") or event.raw.get("regarding") or _NO_META
+            key = (
+                involved.get("kind") or "",
+                involved.get("namespace") or "",
+                involved.get("name") or "",
+            )
+            target = by_key.get(key)
+            involved_uid = involved.get("uid")
+            if target is not None and involved_uid and target.uid and involved_uid != target.uid:
                 continue  # about an earlier object of the same name, now deleted
-            index[(ref.kind, ref.namespace, ref.name)].append(event)
-        return {
-            key: tuple(sorted(events, key=lambda e: (e.last_seen is None, e.last_seen)))
-            for key, events in index.items()
-        }
+            index[key].append(event)
+        return index
 
     # -- objects -------------------------------------------------------------------------
 
@@ -145,7 +150,13 @@ class ClusterView:
     def events_for(self, obj: KObject | ObjectRef) -> tuple[Event, ...]:
         """Events about an object, oldest first (events about a deleted namesake excluded)."""
         ref = obj.ref if isinstance(obj, KObject) else obj
-        return self._events.get((ref.kind, ref.namespace, ref.name), ())
+        key = (ref.kind, ref.namespace, ref.name)
+        cached = self._sorted_events.get(key)
+        if cached is None:
+            events = self._events.get(key, ())
+            cached = tuple(sorted(events, key=_event_order))
+            self._sorted_events[key] = cached
+        return cached
 
     def log_tails(self, namespace: str, pod: str, container: str) -> tuple[LogTail, ...]:
         """All log tails collected for a container (previous instance first when known)."""
@@ -210,6 +221,16 @@ class ClusterView:
         set, or has a container that is not ready or has restarted.
         """
         return tuple(p for p in self.pods if _looks_troubled(p))
+
+
+_NO_META: Mapping[str, Any] = {}
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _event_order(event: Event) -> datetime:
+    return event.last_seen or _NEVER
 
 
 def _looks_troubled(pod: Pod) -> bool:

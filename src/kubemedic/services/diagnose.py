@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from kubemedic._internal.gcpause import paused_gc
 from kubemedic.analyzers import BUILTIN
 from kubemedic.analyzers._registry import Registry
 from kubemedic.models.cluster import ClusterView
@@ -41,11 +42,12 @@ def diagnose(
     """Run all analyzers, fold replicas of one workload into one finding, worst first."""
     raw: list[Finding] = []
     failures: list[AnalyzerFailure] = []
-    for analyzer in registry:
-        try:
-            raw.extend(analyzer.analyze(view))
-        except Exception as exc:  # one broken analyzer must not hide the rest
-            failures.append(AnalyzerFailure(analyzer.name, f"{type(exc).__name__}: {exc}"))
+    with paused_gc():
+        for analyzer in registry:
+            try:
+                raw.extend(analyzer.analyze(view))
+            except Exception as exc:  # one broken analyzer must not hide the rest
+                failures.append(AnalyzerFailure(analyzer.name, f"{type(exc).__name__}: {exc}"))
     findings = fold_replicas(raw)
     if target is not None:
         findings = [f for f in findings if _concerns(f, target)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from kubemedic._internal.gcpause import paused_gc
 from kubemedic.adapters.kubernetes.files import load_files
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import ObjectRef
@@ -25,15 +26,16 @@ class SourceRequest:
 
 def load_view(request: SourceRequest) -> ClusterView:
     """Build the cluster view from files when any were given, else from the live cluster."""
-    if request.files:
-        return load_files(request.files)
-    from kubemedic.adapters.kubernetes.live import load_live  # heavy: only when needed
+    with paused_gc():
+        if request.files:
+            return load_files(request.files)
+        from kubemedic.adapters.kubernetes.live import load_live  # heavy: only when needed
 
-    return load_live(
-        namespace=request.namespace,
-        all_namespaces=request.all_namespaces,
-        target=request.target,
-        context=request.context,
-        kubeconfig=request.kubeconfig,
-        timeout=request.request_timeout,
-    )
+        return load_live(
+            namespace=request.namespace,
+            all_namespaces=request.all_namespaces,
+            target=request.target,
+            context=request.context,
+            kubeconfig=request.kubeconfig,
+            timeout=request.request_timeout,
+        )

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from kubemedic._internal.quantities import format_cpu, format_memory, parse_quantity, round_up_memory
+from kubemedic._internal.quantities import (
+    format_cpu,
+    format_memory,
+    parse_quantity,
+    round_up_memory,
+)
 
 
 @pytest.mark.parametrize(
