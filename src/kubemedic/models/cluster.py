@@ -57,8 +57,10 @@ class ClusterView:
         listed: Iterable[tuple[str, str]] = (),
         logs: Mapping[LogKey, tuple[LogTail, ...]] | None = None,
         namespaces: tuple[str, ...] = (ALL_NAMESPACES,),
+        warnings: tuple[str, ...] = (),
     ) -> None:
         self.observed_at = observed_at
+        self.warnings = warnings  # what could not be collected, e.g. a kind RBAC refused
         self.source = source
         self.namespaces = namespaces
         self._listed = frozenset(listed)

@@ -1,114 +1,185 @@
-"""Offline source: cluster state from YAML/JSON files, directories and cluster-info dumps."""
+"""Offline source: cluster state from YAML/JSON files, directories and cluster-info dumps.
+
+Accepts single files (multi-document YAML, ``List``/``*List`` objects as ``kubectl get -o
+yaml|json`` writes them), directories (recursively) and the ``kubectl cluster-info dump
+--output-directory`` layout, plus container logs next to them (see ``logfiles``). The view is
+dated by the latest moment recorded in the data, so the same files always give the same
+diagnosis. A bad file stops the load with an InputError naming the file and line; nothing is
+half-loaded.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kubemedic._internal.timeutils import parse_time
+from kubemedic.adapters.kubernetes.api import is_cluster_scoped
+from kubemedic.adapters.kubernetes.logfiles import LogFile, PodIndex, read_logs
+from kubemedic.adapters.kubernetes.manifests import Manifest, parse
+from kubemedic.adapters.kubernetes.objects import list_items, normalize, record_moments
 from kubemedic.errors import InputError
-from kubemedic.models.cluster import ClusterView, LogKey, LogTail
+from kubemedic.models.cluster import ClusterView
+from kubemedic.models.k8s import Pod
 
-_MANIFEST_SUFFIXES = {".yaml", ".yml", ".json"}
-_SKIP_NAMES = {"expected.yaml"}
+MANIFEST_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+LOG_SUFFIXES = frozenset({".log"})
+LOG_NAMES = frozenset({"logs.txt"})
+
+_DUMP_LISTS = frozenset(
+    {
+        "events",
+        "pods",
+        "services",
+        "deployments",
+        "replicasets",
+        "daemonsets",
+        "replicationcontrollers",
+        "replication-controllers",
+    }
+)
+"""Per-namespace files of ``kubectl cluster-info dump --output-directory``."""
 
 
 def load_files(paths: Iterable[Path]) -> ClusterView:
-    """Read every manifest under ``paths`` into one view."""
-    objects: list[Mapping[str, Any]] = []
-    listed: set[tuple[str, str]] = set()
-    logs: dict[LogKey, tuple[LogTail, ...]] = {}
+    """Read every manifest and log under ``paths`` into one view."""
+    paths = tuple(paths)
+    snapshot = _Snapshot()
     for path in paths:
-        if not path.exists():
-            raise InputError("no such file or directory", path=str(path))
-        for file in _manifest_files(path):
-            for doc in _documents(file):
-                objects.extend(_flatten(doc, listed))
-    pods = [o for o in objects if o.get("kind") == "Pod"]
-    for path in paths:
-        folder = path if path.is_dir() else path.parent
-        logs.update(_single_pod_logs(folder, pods))
+        snapshot.add_path(path)
+    if not snapshot.manifests_seen:
+        raise InputError(
+            "no Kubernetes manifests found (looked for .yaml, .yml and .json files)",
+            path=", ".join(str(p) for p in paths),
+        )
     return ClusterView(
-        objects,
-        observed_at=_latest_time(objects),
+        snapshot.objects,
+        observed_at=_latest_time(snapshot.objects),
         source="files: " + ", ".join(str(p) for p in paths),
-        listed=listed,
-        logs=logs,
+        listed=snapshot.listed,
+        logs=read_logs(snapshot.log_files, snapshot.pods),
     )
 
 
-def _manifest_files(path: Path) -> Iterator[Path]:
-    if path.is_file():
-        yield path
-        return
-    for file in sorted(path.rglob("*")):
-        if file.is_file() and file.suffix in _MANIFEST_SUFFIXES and file.name not in _SKIP_NAMES:
+@dataclass(slots=True)
+class _Snapshot:
+    """What has been read so far."""
+
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    listed: set[tuple[str, str]] = field(default_factory=set)
+    log_files: list[LogFile] = field(default_factory=list)
+    pods: PodIndex = field(default_factory=PodIndex)
+    manifests_seen: int = 0
+
+    def add_path(self, path: Path) -> None:
+        if not path.exists():
+            raise InputError("no such file or directory", path=str(path))
+        if path.is_dir():
+            for file in _walk(path):
+                self._add_file(file, explicit=False)
+        else:
+            self._add_file(path, explicit=True)
+
+    def _add_file(self, file: Path, *, explicit: bool) -> None:
+        suffix = file.suffix.lower()
+        if file.name in LOG_NAMES or suffix in LOG_SUFFIXES or (explicit and suffix == ".txt"):
+            self.log_files.append(LogFile(file, explicit))
+        elif explicit or suffix in MANIFEST_SUFFIXES:
+            self._add_manifest(parse(file), strict=explicit)
+
+    def _add_manifest(self, manifest: Manifest, *, strict: bool) -> None:
+        if not strict and not any(map(_looks_like_object, manifest.documents)):
+            return  # a YAML file of something else found in a directory: not ours to judge
+        self.manifests_seen += 1
+        hint = _dump_namespace(manifest.path)
+        for index, document in enumerate(manifest.documents):
+            if document is not None:
+                self._add_document(manifest, index, document, hint)
+
+    def _add_document(
+        self, manifest: Manifest, index: int, document: Any, namespace_hint: str | None
+    ) -> None:
+        if not isinstance(document, dict):
+            found = type(document).__name__
+            raise manifest.reject(index, None, f"not a Kubernetes object (found a {found})")
+        listing = list_items(document)
+        if listing is None:
+            self._add_object(manifest, index, None, document)
+            return
+        item_kind, items = listing
+        api_version = document.get("apiVersion") if item_kind else None
+        namespaces: set[str] = set()
+        for position, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise manifest.reject(index, position, "not a Kubernetes object")
+            normalize(item, item_kind, api_version if isinstance(api_version, str) else "")
+            self._add_object(manifest, index, position, item)
+            namespaces.add(_namespace(item))
+        if item_kind:  # a plain List may be `kubectl get pod a b`: it says nothing complete
+            self._mark_listed(item_kind, namespaces, namespace_hint)
+
+    def _add_object(
+        self, manifest: Manifest, index: int, item: int | None, obj: dict[str, Any]
+    ) -> None:
+        kind = obj.get("kind")
+        if not isinstance(kind, str) or not kind:
+            raise manifest.reject(index, item, "not a Kubernetes object: it has no kind")
+        metadata = obj.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if not isinstance(name, str) or not name:
+            raise manifest.reject(index, item, f"{kind} has no metadata.name")
+        if item is None:
+            normalize(obj)
+        self.objects.append(obj)
+        if kind == "Pod":
+            self.pods.add(Pod(obj), manifest.path.parent)
+
+    def _mark_listed(self, kind: str, namespaces: set[str], hint: str | None) -> None:
+        if is_cluster_scoped(kind):
+            self.listed.add((kind, ""))
+            return
+        for namespace in namespaces or ({hint} if hint else set()):
+            self.listed.add((kind, namespace))
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Files under a directory in a stable order, skipping hidden files and directories."""
+    for file in sorted(root.rglob("*")):
+        relative = file.relative_to(root).parts
+        if file.is_file() and not any(part.startswith(".") for part in relative):
             yield file
 
 
-def _documents(file: Path) -> Iterator[Any]:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read file: {exc}", path=str(file)) from exc
-    try:
-        yield from (d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"not valid YAML or JSON: {problem}", path=str(file), line=line) from exc
+def _looks_like_object(document: Any) -> bool:
+    return isinstance(document, Mapping) and ("kind" in document or "apiVersion" in document)
 
 
-def _flatten(doc: Any, listed: set[tuple[str, str]]) -> Iterator[Mapping[str, Any]]:
-    if not isinstance(doc, Mapping):
-        return
-    kind = doc.get("kind")
-    items = doc.get("items")
-    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
-        item_kind = kind[: -len("List")]
-        namespaces: set[str] = set()
-        for item in items:
-            if isinstance(item, Mapping):
-                item = dict(item)
-                if item_kind != "" and "kind" not in item:
-                    item["kind"] = item_kind
-                namespaces.add(str((item.get("metadata") or {}).get("namespace") or ""))
-                yield item
-        if item_kind:
-            for ns in namespaces or {""}:
-                listed.add((item_kind, ns))
-        return
-    if isinstance(kind, str):
-        yield doc
+def _namespace(obj: Mapping[str, Any]) -> str:
+    metadata = obj.get("metadata")
+    namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
+    return namespace if isinstance(namespace, str) else ""
 
 
-def _single_pod_logs(
-    folder: Path, pods: list[Mapping[str, Any]]
-) -> dict[LogKey, tuple[LogTail, ...]]:
-    logs: dict[LogKey, tuple[LogTail, ...]] = {}
-    log_files = sorted(folder.glob("*.log")) + sorted(folder.glob("logs.txt"))
-    if len(pods) != 1 or not log_files:
-        return logs
-    meta = pods[0].get("metadata") or {}
-    key = LogKey(str(meta.get("namespace") or ""), str(meta.get("name") or ""), "")
-    tails = []
-    for file in log_files:
-        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-        tails.append(LogTail(tuple(lines[-200:]), None, str(file)))
-    logs[key] = tuple(tails)
-    return logs
+def _dump_namespace(file: Path) -> str | None:
+    """The namespace of ``<dump>/<namespace>/pods.json``: its directory, when beside nodes.*.
+
+    Lets an empty ``PodList`` in a dump still say "this namespace has no pods".
+    """
+    if file.stem not in _DUMP_LISTS:
+        return None
+    root = file.parent.parent
+    if any((root / f"nodes{suffix}").is_file() for suffix in (".json", ".yaml")):
+        return file.parent.name
+    return None
 
 
-def _latest_time(objects: list[Mapping[str, Any]]) -> datetime:
-    latest: datetime | None = None
+def _latest_time(objects: Iterable[Mapping[str, Any]]) -> datetime:
+    """The latest moment recorded anywhere in the data (now, only if none is recorded)."""
+    moments: set[object] = set()
     for obj in objects:
-        for value in (obj.get("lastTimestamp"), (obj.get("metadata") or {}).get("creationTimestamp")):
-            parsed = parse_time(value)
-            if parsed and (latest is None or parsed > latest):
-                latest = parsed
+        record_moments(obj, moments)
+    latest = max(filter(None, map(parse_time, moments)), default=None)
     return latest or datetime.now(tz=UTC)

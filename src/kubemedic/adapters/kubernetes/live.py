@@ -1,0 +1,122 @@
+"""Live source: read a running cluster through its API into a ``ClusterView``.
+
+A scan makes one LIST per kind for the namespace (or all namespaces), in parallel, then reads
+the logs of crashed containers only; a single pod costs at most five requests (see
+``pod_target``). Refusals of kinds other than pods are warnings carried on the view
+(``ClusterView.warnings``) for the output to show.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from kubemedic.adapters.kubernetes.api import SCANNED, ApiRequest
+from kubemedic.adapters.kubernetes.gather import Collected, list_kind, read_log, run_all
+from kubemedic.adapters.kubernetes.kubeconfig import resolve
+from kubemedic.adapters.kubernetes.logs import wanted_logs
+from kubemedic.adapters.kubernetes.pod_target import collect_pod
+from kubemedic.adapters.kubernetes.transport import ApiClient, Sleep
+from kubemedic.models.cluster import ALL_NAMESPACES, ClusterView
+from kubemedic.models.findings import ObjectRef
+from kubemedic.models.k8s import Pod
+
+MAX_LOGS = 100
+"""Container logs read per scan at most; crashed replicas beyond that add nothing new."""
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveScan:
+    """A view of the cluster, what could not be collected, and what it cost."""
+
+    view: ClusterView
+    warnings: tuple[str, ...]
+    requests: int
+
+
+def load_live(
+    *,
+    namespace: str | None,
+    all_namespaces: bool,
+    target: ObjectRef | None,
+    context: str | None,
+    kubeconfig: Path | None,
+    timeout: float,
+) -> ClusterView:
+    """Scan the cluster of the chosen kubeconfig context (or of the pod kubemedic runs in)."""
+    with connect(context=context, kubeconfig=kubeconfig, timeout=timeout) as client:
+        result = scan(client, namespace=namespace, all_namespaces=all_namespaces, target=target)
+    for warning in result.warnings:
+        _log.debug("%s", warning)
+    return result.view
+
+
+def connect(
+    *,
+    context: str | None,
+    kubeconfig: Path | None,
+    timeout: float,
+    environ: Mapping[str, str] | None = None,
+    sleep: Sleep = time.sleep,
+) -> ApiClient:
+    """A client for the cluster of a kubeconfig context (ConfigError when there is none)."""
+    environ = os.environ if environ is None else environ
+    config = resolve(context=context, kubeconfig=kubeconfig, environ=environ)
+    return ApiClient(config, timeout=timeout, sleep=sleep)
+
+
+def scan(
+    client: ApiClient,
+    *,
+    namespace: str | None,
+    all_namespaces: bool = False,
+    target: ObjectRef | None = None,
+) -> LiveScan:
+    """Collect a pod target cheaply, or everything in the namespace (or all namespaces)."""
+    default = namespace or client.config.namespace
+    scope = (target.namespace or default) if target is not None else None
+    if target is None and not all_namespaces:
+        scope = default
+    if target is not None and target.kind == "Pod":
+        collected = collect_pod(client, target.namespace or default, target.name)
+    else:
+        collected = collect_scope(client, scope)
+    view = ClusterView(
+        collected.objects,
+        observed_at=datetime.now(tz=UTC),
+        source=f"cluster {client.config.host} ({client.config.identity})",
+        listed=collected.listed,
+        logs=collected.logs,
+        namespaces=(scope,) if scope else (ALL_NAMESPACES,),
+        warnings=tuple(collected.warnings),
+    )
+    return LiveScan(view, tuple(collected.warnings), client.stats.requests)
+
+
+def collect_scope(client: ApiClient, namespace: str | None) -> Collected:
+    """One LIST per kind in a namespace (None: all), then the crashed containers' logs."""
+    tasks = []
+    for resource in SCANNED:
+        request = ApiRequest.list(resource, namespace)
+        covered = (namespace or ALL_NAMESPACES) if resource.namespaced else ""
+        tasks.append(partial(list_kind, client, request, complete_for=(resource.kind, covered)))
+    collected = run_all(tasks)
+    crashed = [
+        (pod, wanted)
+        for pod in (Pod(obj) for obj in collected.objects if obj.get("kind") == "Pod")
+        for wanted in wanted_logs(pod)
+    ]
+    if len(crashed) > MAX_LOGS:
+        collected.warnings.append(
+            f"{len(crashed)} containers crashed; read the logs of the first {MAX_LOGS} only"
+        )
+    collected.merge(run_all([partial(read_log, client, p, w) for p, w in crashed[:MAX_LOGS]]))
+    return collected

@@ -1,0 +1,155 @@
+"""Find which pod and container each log file of an offline snapshot belongs to.
+
+Accepted layouts, tried in this order for every ``*.log`` or ``logs.txt`` file:
+
+* a file of ``==== START logs for container C of pod NS/P ====`` sections, as written by
+  ``kubectl cluster-info dump`` (``<ns>/<pod>/logs.txt``): each section is keyed by its marker;
+* ``<pod>.log`` anywhere, or ``<pod>/<container>.log`` / ``<pod>/logs.txt``;
+* ``logs.txt`` or ``<container>.log`` next to the manifest of a single pod.
+
+A ``-previous`` (or ``.previous``) suffix on the file name marks the log of the previous
+container instance, like ``kubectl logs --previous``. Only the last lines are kept, and dump
+logs of pods with no crashed container are not read at all: they cannot explain a failure, and
+a large dump has thousands of them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kubemedic.adapters.kubernetes.logs import (
+    DUMP_START,
+    MAX_LOG_BYTES,
+    dump_sections,
+    tail,
+    wanted_logs,
+)
+from kubemedic.adapters.kubernetes.manifests import unreadable
+from kubemedic.errors import InputError
+from kubemedic.models.cluster import LogKey, LogTail
+from kubemedic.models.k8s import Pod
+
+_PREVIOUS_SUFFIXES = ("-previous", ".previous")
+
+
+@dataclass(slots=True)
+class PodIndex:
+    """The pods loaded so far, by name and by the directory of the file they came from."""
+
+    by_name: dict[str, list[Pod]] = field(default_factory=lambda: defaultdict(list))
+    by_dir: dict[Path, list[Pod]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, pod: Pod, directory: Path) -> None:
+        self.by_name[pod.name].append(pod)
+        self.by_dir[directory].append(pod)
+
+    def named(self, name: str, file: Path) -> Pod | None:
+        """The pod called ``name``; a parent directory named like its namespace settles ties."""
+        candidates = self.by_name.get(name, [])
+        if len(candidates) > 1:
+            parents = {p.name for p in file.parents}
+            candidates = [pod for pod in candidates if pod.namespace in parents]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def only_pod_in(self, directory: Path) -> Pod | None:
+        pods = self.by_dir.get(directory, [])
+        return pods[0] if len(pods) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class LogFile:
+    path: Path
+    explicit: bool
+    """Given by the user directly rather than found in a directory: it must be attributable."""
+
+
+def read_logs(files: Iterable[LogFile], pods: PodIndex) -> Mapping[LogKey, tuple[LogTail, ...]]:
+    """Every log tail the files hold, keyed by namespace, pod and container."""
+    found: dict[LogKey, list[LogTail]] = defaultdict(list)
+    for file in files:
+        for key, log in _tails(file, pods):
+            found[key].append(log)
+    return {key: tuple(tails) for key, tails in found.items()}
+
+
+def _tails(file: LogFile, pods: PodIndex) -> Iterator[tuple[LogKey, LogTail]]:
+    dump_pod = _dump_pod(file.path, pods)
+    if dump_pod is not None and not wanted_logs(dump_pod):
+        return
+    path = file.path
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            first = handle.readline()
+            if first.startswith(DUMP_START):
+                for section in dump_sections(_chain(first, handle)):
+                    where = LogKey(section.namespace, section.pod, section.container)
+                    yield where, LogTail(section.lines, False, str(path))
+                return
+    except OSError as exc:
+        raise unreadable(path, exc) from exc
+    key = _owner(path, pods)
+    if key is None:
+        if file.explicit:
+            raise InputError(
+                "cannot tell which pod this log belongs to",
+                path=str(path),
+                hint="name it <pod>.log or <pod>/<container>.log, "
+                "or put it next to the manifest of a single pod",
+            )
+        return
+    yield key, LogTail(_read_tail(path), _is_previous(path) or None, str(path))
+
+
+def _chain(first: str, rest: Iterable[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _dump_pod(path: Path, pods: PodIndex) -> Pod | None:
+    """The pod of a ``<namespace>/<pod>/logs.txt`` file, as ``cluster-info dump`` lays it out."""
+    if path.name != "logs.txt":
+        return None
+    pod = pods.named(path.parent.name, path)
+    return pod if pod is not None and pod.namespace == path.parent.parent.name else None
+
+
+def _owner(path: Path, pods: PodIndex) -> LogKey | None:
+    stem = _stem(path)
+    pod = pods.named(stem, path)
+    if pod is not None:
+        return LogKey(pod.namespace, pod.name, "")
+    pod = pods.named(path.parent.name, path) or pods.only_pod_in(path.parent)
+    if pod is None:
+        return None
+    container = stem if pod.container(stem) is not None else ""
+    return LogKey(pod.namespace, pod.name, container)
+
+
+def _stem(path: Path) -> str:
+    stem = path.stem
+    for suffix in _PREVIOUS_SUFFIXES:
+        if stem.endswith(suffix):
+            return stem[: -len(suffix)]
+    return stem
+
+
+def _is_previous(path: Path) -> bool:
+    return path.stem.endswith(_PREVIOUS_SUFFIXES)
+
+
+def _read_tail(path: Path) -> tuple[str, ...]:
+    """The last lines of a file, reading no more than :data:`MAX_LOG_BYTES` from its end."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, 2)
+            handle.seek(max(0, size - MAX_LOG_BYTES))
+            data = handle.read()
+    except OSError as exc:
+        raise unreadable(path, exc) from exc
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    if size > MAX_LOG_BYTES and lines:
+        lines = lines[1:]  # the first line was cut by the byte limit
+    return tail(lines)
