@@ -17,7 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	@$(PY) -m kubemedic.demo
+	@$(PY) -m kubemedic.cli.demo
 
 test: $(STAMP)
 	$(BIN)/pytest -q

@@ -54,8 +54,6 @@ def load_live(
     """Scan the cluster of the chosen kubeconfig context (or of the pod kubemedic runs in)."""
     with connect(context=context, kubeconfig=kubeconfig, timeout=timeout) as client:
         result = scan(client, namespace=namespace, all_namespaces=all_namespaces, target=target)
-    for warning in result.warnings:
-        _log.debug("%s", warning)
     return result.view
 
 
