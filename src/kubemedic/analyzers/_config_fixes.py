@@ -1,0 +1,151 @@
+"""Fixes for a missing ConfigMap, Secret or key, as kubectl commands.
+
+Three ways out, in the order a person weighs them: create what is missing, point the reference
+at what exists, or mark the reference optional. Secret values are never known here: commands
+carry ``<value>`` placeholders.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kubemedic.analyzers._config_refs import CONFIGMAP, ConfigRef
+from kubemedic.analyzers._template_patch import template_patch
+from kubemedic.models.findings import ObjectRef
+
+Rewrite = Callable[[ConfigRef, Mapping[str, Any]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFix:
+    summary: str
+    steps: tuple[str, ...]
+    commands: tuple[str, ...]
+
+
+def missing_object_fix(
+    workload: ObjectRef,
+    kind: str,
+    name: str,
+    users: Sequence[ConfigRef],
+    alternative: str | None,
+) -> ConfigFix:
+    """Create the object with the keys the pod reads, or point the references at another."""
+    keys = sorted({ref.key for ref in users if ref.key})
+    verb = "configmap" if kind == CONFIGMAP else "secret generic"
+    create = f"kubectl create {verb} {name} -n {workload.namespace}" + "".join(
+        f" --from-literal={key}=<value>" for key in keys
+    )
+    if any(ref.key is None and ref.container is not None for ref in users):
+        create += " --from-env-file=<path>"  # envFrom: one variable per line
+    elif any(ref.key is None for ref in users) or not keys:
+        create += " --from-file=<path>"  # a volume: one file per key
+    commands = [create]
+    summary = f"Create {kind} {name} in {workload.namespace}" + (
+        f" with key {', '.join(keys)}" if keys else ""
+    )
+    if alternative:
+        patch = reference_patch(workload, users, _renamed(alternative))
+        commands += [patch] if patch else []
+        summary += f", or point the reference at the existing {kind} {alternative}"
+    optional = reference_patch(workload, users, _optional)
+    commands += [optional] if optional else []
+    steps = [
+        f"Create {kind} {name} in namespace {workload.namespace} (references never cross "
+        "namespaces), from the same source as the rest of the release.",
+        "If the workload can run without it, mark the reference optional: true instead"
+        + (" (last command)." if optional else "."),
+    ]
+    if alternative:
+        steps.insert(1, f"Or, if {alternative} is the intended {kind}, change the reference.")
+    return ConfigFix(f"{summary}.", tuple(steps), tuple(commands))
+
+
+def missing_key_fix(
+    workload: ObjectRef,
+    kind: str,
+    name: str,
+    key: str,
+    users: Sequence[ConfigRef],
+    alternative: str | None,
+) -> ConfigFix:
+    """Add the key, or make the references read the existing ``alternative`` key."""
+    section = "data" if kind == CONFIGMAP else "stringData"
+    payload = json.dumps({section: {key: "<value>"}}, separators=(",", ":"))
+    resource = "configmap" if kind == CONFIGMAP else "secret"
+    commands = [
+        f"kubectl patch {resource} {name} -n {workload.namespace} --type merge -p "
+        + shlex.quote(payload)
+    ]
+    summary = f"Add key {key} to {kind} {workload.namespace}/{name}"
+    steps = [f"Add key {key} to {kind} {name} where it is generated (chart, kustomization)."]
+    if alternative:
+        patch = reference_patch(workload, users, _rekeyed(key, alternative))
+        commands += [patch] if patch else []
+        summary += f", or make the reference read the existing key {alternative}"
+        steps.append(f"Or change the reference to read {alternative}: keys are case-sensitive.")
+    return ConfigFix(f"{summary}.", tuple(steps), tuple(commands))
+
+
+def reference_patch(workload: ObjectRef, refs: Sequence[ConfigRef], rewrite: Rewrite) -> str | None:
+    """A template patch rewriting each reference's source (env, envFrom or volume).
+
+    None when a reference sits in a projected volume, whose sources can only be replaced whole.
+    """
+    containers: dict[tuple[str, str], dict[str, Any]] = {}
+    volumes: dict[str, dict[str, Any]] = {}
+    for ref in refs:
+        if ref.container is not None:
+            group = "initContainers" if ref.container.is_init else "containers"
+            entry = containers.setdefault((group, ref.container.name), {"name": ref.container.name})
+            if ref.env_name is not None:
+                value_from = {ref.field: dict(rewrite(ref, ref.source))}
+                entry.setdefault("env", []).append({"name": ref.env_name, "valueFrom": value_from})
+            else:
+                env_from = entry.setdefault("envFrom", [dict(e) for e in ref.container.env_from])
+                current = env_from[ref.index].get(ref.field) or ref.source
+                env_from[ref.index] = {
+                    **env_from[ref.index],
+                    ref.field: dict(rewrite(ref, current)),
+                }
+        elif ref.volume is not None and ref.field != "projected":
+            current = volumes.get(ref.volume, {}).get(ref.field) or ref.source
+            volumes[ref.volume] = {"name": ref.volume, ref.field: dict(rewrite(ref, current))}
+        else:
+            return None
+    spec: dict[str, Any] = {}
+    for (group, _), entry in containers.items():
+        spec.setdefault(group, []).append(entry)
+    if volumes:
+        spec["volumes"] = list(volumes.values())
+    return template_patch(workload, spec) if spec else None
+
+
+def _renamed(name: str) -> Rewrite:
+    def rewrite(ref: ConfigRef, source: Mapping[str, Any]) -> Mapping[str, Any]:
+        field = "secretName" if ref.volume is not None and ref.field == "secret" else "name"
+        return {**source, field: name}
+
+    return rewrite
+
+
+def _optional(ref: ConfigRef, source: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {**source, "optional": True}
+
+
+def _rekeyed(old: str, new: str) -> Rewrite:
+    def rewrite(ref: ConfigRef, source: Mapping[str, Any]) -> Mapping[str, Any]:
+        if ref.volume is None:
+            return {**source, "key": new}
+        items = [
+            {**item, "key": new} if item.get("key") == old else dict(item)
+            for item in source.get("items") or ()
+            if isinstance(item, Mapping)
+        ]
+        return {**source, "items": items}
+
+    return rewrite

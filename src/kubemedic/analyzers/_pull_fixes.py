@@ -1,0 +1,233 @@
+"""Diagnoses of image pulls that need a change to the pod spec or its credentials.
+
+Denied access (with what the pull secrets can and cannot do), invalid image names and
+``imagePullPolicy: Never`` images absent from the node: each explained with this cluster's
+names and turned into the kubectl commands that fix it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kubemedic.analyzers._build import event_evidence, spec_evidence, status_evidence
+from kubemedic.analyzers._image_ref import ImageRef, corrected_image, invalid_reason
+from kubemedic.analyzers._pull_errors import PullError
+from kubemedic.analyzers._pull_secrets import PullSecretReport
+from kubemedic.analyzers._template_patch import container_patch, template_patch
+from kubemedic.models.categories import Category
+from kubemedic.models.cluster import ClusterView
+from kubemedic.models.findings import Evidence
+from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod
+from kubemedic.models.severity import RiskTier
+
+_DOCKER_HUB_SERVER = "https://index.docker.io/v1/"
+# How each cloud registry grants pulls, when nodes pull with their own identity.
+_CLOUD_ACCESS = {
+    ".amazonaws.com": "For ECR, the node role needs ecr:GetAuthorizationToken and "
+    "ecr:BatchGetImage, and ECR tokens stored in pull secrets expire after 12 hours.",
+    "-docker.pkg.dev": "For Artifact Registry, the node's service account needs "
+    "roles/artifactregistry.reader on the repository.",
+    ".azurecr.io": "For ACR, grant AcrPull to the kubelet identity (az aks update --attach-acr) "
+    "or use a pull secret.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """How to fix one container's pull, before it is merged into a finding's remediation."""
+
+    summary: str
+    steps: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+    risk: RiskTier = RiskTier.LOW
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """Why one container's image cannot be pulled."""
+
+    container: str
+    category: Category
+    summary: str
+    cause: str
+    evidence: tuple[Evidence, ...]
+    events: tuple[Event, ...]
+    fix: Fix
+
+
+def denied(
+    view: ClusterView,
+    pod: Pod,
+    spec: ContainerSpec,
+    image: ImageRef,
+    error: PullError | None,
+    secrets: PullSecretReport,
+    evidence: Sequence[Evidence],
+    events: Sequence[Event],
+) -> Diagnosis:
+    """The registry refused the pull, or the credentials it needs are not there."""
+    workload = view.workload_of(pod)
+    parts = [f'Container {spec.name} cannot pull "{spec.image}" ({image.described}):']
+    if error is not None:
+        parts.append(f'registry {image.host} denied access — "{error.detail}".')
+    else:
+        parts.append("the pull fails and the credentials it needs are missing.")
+    if secrets.problems:
+        problems = "; ".join(secrets.problems)
+        parts.append(f"{problems[0].upper()}{problems[1:]}.")
+    if not secrets.usable:
+        parts.append(
+            "Without usable credentials the kubelet pulls anonymously, which a private "
+            "repository refuses"
+            + (
+                " (Docker Hub answers the same for a repository that does not exist)."
+                if image.is_docker_hub
+                else "."
+            )
+        )
+    else:
+        parts.append(
+            f"The pod does send pull secret {', '.join(secrets.usable)}, so its credentials "
+            f"are wrong for {image.host}: no entry for that host, an expired token, or an "
+            f"account without pull access to {image.repository}."
+        )
+    parts += [text for host_part, text in _CLOUD_ACCESS.items() if host_part in image.host]
+    name = (secrets.missing or secrets.unusable or secrets.usable or ("regcred",))[0]
+    server = _DOCKER_HUB_SERVER if image.is_docker_hub else image.host
+    create = (
+        f"kubectl create secret docker-registry {name} -n {pod.namespace} "
+        f"--docker-server={server} --docker-username=<user> --docker-password=<token>"
+    )
+    commands = []
+    if name in secrets.unusable:  # a secret's type cannot change: replace it
+        commands += [f"kubectl delete secret {name} -n {pod.namespace}", create]
+    elif name in secrets.usable:  # list the hosts it holds (host names only), then refresh it
+        commands.append(
+            f"kubectl get secret {name} -n {pod.namespace} -o "
+            + shlex.quote("jsonpath={.data.\\.dockerconfigjson}")
+            + " | base64 -d | jq -r '.auths | keys[]'"
+        )
+        commands.append(f"{create} --dry-run=client -o yaml | kubectl apply -f -")
+    else:
+        commands.append(create)
+    for reference in (name, *secrets.alternatives[:1]):
+        if reference not in secrets.configured:
+            patch = template_patch(workload, {"imagePullSecrets": [{"name": reference}]})
+            commands += [patch] if patch else []
+    return Diagnosis(
+        container=spec.name,
+        category=Category.IMAGE_AUTH,
+        summary=f"Registry {image.host} denies the pull of {spec.image}",
+        cause=" ".join(parts),
+        evidence=(*evidence, *secrets.evidence),
+        events=tuple(events),
+        fix=Fix(
+            summary=f"Give the pod valid pull credentials for {image.host} in a "
+            f"kubernetes.io/dockerconfigjson secret ({name}) referenced by imagePullSecrets.",
+            steps=(
+                f"Create or refresh secret {name} in {pod.namespace} with an account (or token) "
+                f"allowed to pull {image.repository} from {image.host}.",
+                f"Reference it from the workload (or ServiceAccount {pod.service_account}) "
+                "imagePullSecrets; new pods pick it up, and existing ones on their next retry.",
+                f"Check that {image.repository} really exists on {image.host} if access still "
+                "fails with valid credentials.",
+            ),
+            commands=tuple(commands),
+        ),
+    )
+
+
+def invalid_name(
+    view: ClusterView,
+    pod: Pod,
+    status: ContainerStatus,
+    spec: ContainerSpec,
+    events: Sequence[Event],
+) -> Diagnosis:
+    """The image field is not a reference the runtime can parse."""
+    workload = view.workload_of(pod)
+    reason = invalid_reason(spec.image) or "the runtime cannot parse it"
+    _, colon, tag = spec.image.strip().rpartition(":")
+    kept_tag = tag if colon and tag and "/" not in tag else "<tag>"
+    fixed = corrected_image(spec.image) or f"<registry>/<repository>:{kept_tag}"
+    message = status.state.waiting_message or (events[-1].message if events else "")
+    evidence = [
+        status_evidence(pod, status, "state.waiting", f"InvalidImageName: {message}".rstrip(": ")),
+        spec_evidence(pod, spec_path(spec, "image"), f'image: "{spec.image}"'),
+        *(event_evidence(e) for e in events[-1:]),
+    ]
+    cause = (
+        f'Container {spec.name} has image "{spec.image}", which is not a valid image reference: '
+        f"{reason}. The kubelet rejects it before any pull"
+        + (f' ("{message}")' if message else "")
+        + ". Such values usually come from templating: an empty or mis-cased Helm value, "
+        "stray quotes or spaces."
+    )
+    return Diagnosis(
+        container=spec.name,
+        category=Category.IMAGE_INVALID_NAME,
+        summary=f'Container {spec.name} has an invalid image name "{spec.image}"',
+        cause=cause,
+        evidence=tuple(evidence),
+        events=tuple(events),
+        fix=Fix(
+            summary=f"Set a valid image reference on container {spec.name}: {fixed}.",
+            steps=(
+                "Fix the value where the manifest is generated (Helm values, kustomization, "
+                "CI variables) so the next deploy does not bring it back.",
+            ),
+            commands=(f"kubectl set image {workload.kubectl_ref} {spec.name}={fixed}",),
+        ),
+    )
+
+
+def never_pulled(
+    view: ClusterView,
+    pod: Pod,
+    status: ContainerStatus,
+    spec: ContainerSpec,
+    events: Sequence[Event],
+) -> Diagnosis:
+    """``imagePullPolicy: Never`` with an image the node does not have."""
+    workload = view.workload_of(pod)
+    node = f"node {pod.node_name}" if pod.node_name else "the node"
+    message = status.state.waiting_message or (events[-1].message if events else "")
+    evidence = [
+        status_evidence(pod, status, "state.waiting", f"ErrImageNeverPull: {message}".rstrip(": ")),
+        spec_evidence(
+            pod,
+            spec_path(spec, "imagePullPolicy"),
+            f"imagePullPolicy: {spec.image_pull_policy or 'Never'}",
+        ),
+        *(event_evidence(e) for e in events[-1:]),
+    ]
+    patch = container_patch(workload, spec, {"imagePullPolicy": "IfNotPresent"})
+    return Diagnosis(
+        container=spec.name,
+        category=Category.IMAGE_NOT_FOUND,
+        summary=f"Image {spec.image} is not on {node} and may not be pulled",
+        cause=(
+            f'Container {spec.name} has imagePullPolicy Never and image "{spec.image}" is not '
+            f"present on {node}, so the kubelet will not pull it. Images loaded by hand (kind "
+            "load, minikube image load) exist only on the nodes they were loaded onto."
+        ),
+        evidence=tuple(evidence),
+        events=tuple(events),
+        fix=Fix(
+            summary=f"Load {spec.image} onto every node that can run the pod, or push it to a "
+            "registry and use imagePullPolicy IfNotPresent.",
+            steps=(
+                f"kind: kind load docker-image {spec.image}; minikube: minikube image load "
+                f"{spec.image}; other nodes: ctr -n k8s.io images import <archive>.",
+            ),
+            commands=(patch,) if patch else (),
+        ),
+    )
+
+
+def spec_path(spec: ContainerSpec, field: str) -> str:
+    """``spec.initContainers[migrate].image``: where a container's field is declared."""
+    group = "spec.initContainers" if spec.is_init else "spec.containers"
+    return f"{group}[{spec.name}].{field}"

@@ -1,0 +1,198 @@
+"""ConfigMap and Secret references read from a pod spec, kubelet messages parsed, fixes patched."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+import pytest
+
+from kubemedic.analyzers._config_fixes import missing_key_fix, missing_object_fix
+from kubemedic.analyzers._config_refs import (
+    ReportedMissing,
+    closest,
+    parse_config_error,
+    pod_config_refs,
+)
+from kubemedic.models.findings import ObjectRef
+from kubemedic.models.k8s import Pod
+
+DEPLOYMENT = ObjectRef("Deployment", "api", "shop")
+POD = Pod(
+    {
+        "kind": "Pod",
+        "metadata": {"name": "api-1", "namespace": "shop"},
+        "spec": {
+            "initContainers": [
+                {
+                    "name": "migrate",
+                    "env": [
+                        {
+                            "name": "DB_PASSWORD",
+                            "valueFrom": {"secretKeyRef": {"name": "db", "key": "DB_PASSWORD"}},
+                        }
+                    ],
+                }
+            ],
+            "containers": [
+                {
+                    "name": "api",
+                    "envFrom": [
+                        {"configMapRef": {"name": "app-config"}},
+                        {"secretRef": {"name": "api-keys", "optional": True}},
+                    ],
+                    "env": [{"name": "PORT", "value": "8080"}],
+                    "volumeMounts": [{"name": "certs", "mountPath": "/tls"}],
+                }
+            ],
+            "volumes": [
+                {"name": "certs", "secret": {"secretName": "api-tls"}},
+                {
+                    "name": "settings",
+                    "configMap": {"name": "settings", "items": [{"key": "a.json", "path": "a"}]},
+                },
+                {
+                    "name": "kube-api-access",
+                    "projected": {
+                        "sources": [
+                            {"serviceAccountToken": {"path": "token"}},
+                            {"configMap": {"name": "kube-root-ca.crt"}},
+                        ]
+                    },
+                },
+            ],
+        },
+    }
+)
+
+
+def _refs() -> dict[str, Any]:
+    return {f"{r.kind}/{r.name}/{r.key}": r for r in pod_config_refs(POD)}
+
+
+def test_every_reference_is_found_with_where_it_is_read() -> None:
+    refs = _refs()
+    assert set(refs) == {
+        "Secret/db/DB_PASSWORD",
+        "ConfigMap/app-config/None",
+        "Secret/api-keys/None",
+        "Secret/api-tls/None",
+        "ConfigMap/settings/a.json",
+        "ConfigMap/kube-root-ca.crt/None",
+    }
+    assert refs["Secret/db/DB_PASSWORD"].usage == "env DB_PASSWORD of container migrate"
+    assert refs["Secret/db/DB_PASSWORD"].path == (
+        "spec.initContainers[migrate].env[DB_PASSWORD].valueFrom.secretKeyRef"
+    )
+    assert refs["Secret/api-tls/None"].usage == "volume certs (mounted by api at /tls)"
+    assert refs["Secret/api-tls/None"].readers == ("api",)
+    assert refs["Secret/api-keys/None"].optional
+    assert not refs["ConfigMap/app-config/None"].optional
+
+
+@pytest.mark.parametrize(
+    ("message", "found"),
+    [
+        ('configmap "app-config" not found', [ReportedMissing("ConfigMap", "app-config", None)]),
+        ('Error: secret "db-secret" not found', [ReportedMissing("Secret", "db-secret", None)]),
+        (
+            "couldn't find key DB_PASSWORD in Secret shop/db-secret",
+            [ReportedMissing("Secret", "db-secret", "DB_PASSWORD")],
+        ),
+        (
+            "couldn't find key log_level in ConfigMap s12/app-config",
+            [ReportedMissing("ConfigMap", "app-config", "log_level")],
+        ),
+        (
+            'MountVolume.SetUp failed for volume "certs" : secret "tls" not found',
+            [ReportedMissing("Secret", "tls", None, "certs")],
+        ),
+        (
+            'MountVolume.SetUp failed for volume "conf" : configmap references non-existent '
+            "config key: nginx.conf",
+            [ReportedMissing("ConfigMap", "", "nginx.conf", "conf")],
+        ),
+        (
+            'MountVolume.SetUp failed for volume "gcp-sa" : references non-existent secret key: '
+            "CHATBOT_SA",
+            [ReportedMissing("Secret", "", "CHATBOT_SA", "gcp-sa")],
+        ),
+        ('MountVolume.SetUp failed for volume "kube-api-access-x" : object "shop"/'
+         '"kube-root-ca.crt" not registered', []),
+        ('persistentvolumeclaim "data" not found', []),
+        ('serviceaccount "builder" not found', []),
+    ],
+)  # fmt: skip
+def test_parse_config_error_reads_every_kubelet_wording(
+    message: str, found: list[ReportedMissing]
+) -> None:
+    assert list(parse_config_error(message)) == found
+
+
+@pytest.mark.parametrize(
+    ("wanted", "candidates", "match"),
+    [
+        ("log_level", ["LOG_LEVEL", "SMTP_HOST"], "LOG_LEVEL"),
+        ("DB_PASSWORD", ["db-password", "db-user"], "db-password"),
+        ("app-config", ["app-config-7g8k2m9h4t", "app-settings"], "app-config-7g8k2m9h4t"),
+        ("redis-conf", ["redis-config"], "redis-config"),
+        ("grafana-datasources", ["grafana-dashboards"], None),
+        ("DB_PASSWORD", [], None),
+    ],
+)
+def test_closest_prefers_case_and_separator_twins_then_generated_names(
+    wanted: str, candidates: list[str], match: str | None
+) -> None:
+    assert closest(wanted, candidates, cutoff=0.85) == match
+
+
+def _patch_body(command: str) -> Any:
+    return json.loads(shlex.split(command)[-1])
+
+
+def test_renaming_an_envfrom_reference_keeps_the_other_entries() -> None:
+    users = [r for r in pod_config_refs(POD) if r.name == "app-config"]
+    fix = missing_object_fix(DEPLOYMENT, "ConfigMap", "app-config", users, "app-config-7g8k2m")
+    assert fix.commands[0] == "kubectl create configmap app-config -n shop --from-env-file=<path>"
+    container = _patch_body(fix.commands[1])["spec"]["template"]["spec"]["containers"][0]
+    assert container == {
+        "name": "api",
+        "envFrom": [
+            {"configMapRef": {"name": "app-config-7g8k2m"}},
+            {"secretRef": {"name": "api-keys", "optional": True}},
+        ],
+    }
+
+
+def test_renaming_a_secret_volume_sets_secret_name() -> None:
+    users = [r for r in pod_config_refs(POD) if r.name == "api-tls"]
+    fix = missing_object_fix(DEPLOYMENT, "Secret", "api-tls", users, "api-tls-v2")
+    assert fix.commands[0] == "kubectl create secret generic api-tls -n shop --from-file=<path>"
+    volumes = _patch_body(fix.commands[1])["spec"]["template"]["spec"]["volumes"]
+    assert volumes == [{"name": "certs", "secret": {"secretName": "api-tls-v2"}}]
+
+
+def test_rekeying_a_volume_item_rewrites_only_that_item() -> None:
+    users = [r for r in pod_config_refs(POD) if r.name == "settings"]
+    fix = missing_key_fix(DEPLOYMENT, "ConfigMap", "settings", "a.json", users, "A.json")
+    assert fix.commands[0] == (
+        'kubectl patch configmap settings -n shop --type merge -p \'{"data":{"a.json":"<value>"}}\''
+    )
+    volumes = _patch_body(fix.commands[1])["spec"]["template"]["spec"]["volumes"]
+    assert volumes == [
+        {
+            "name": "settings",
+            "configMap": {"name": "settings", "items": [{"key": "A.json", "path": "a"}]},
+        }
+    ]
+
+
+def test_a_missing_secret_key_is_added_with_a_placeholder_never_a_value() -> None:
+    users = [r for r in pod_config_refs(POD) if r.name == "db"]
+    fix = missing_key_fix(DEPLOYMENT, "Secret", "db", "DB_PASSWORD", users, "db-password")
+    assert _patch_body(fix.commands[0]) == {"stringData": {"DB_PASSWORD": "<value>"}}
+    init = _patch_body(fix.commands[1])["spec"]["template"]["spec"]["initContainers"][0]
+    assert init["env"] == [
+        {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "db-password"}}}
+    ]
