@@ -1,0 +1,145 @@
+"""Probe facts shared by the crash, liveness and readiness analyzers.
+
+One rule decides who owns a restart: when the kubelet's "failed liveness probe, will be
+restarted" kill (or, without it, failing liveness checks during the instance's life) explains
+the last termination, the probe analyzer reports it and the crash analyzer stays silent. The
+rest reads what the kubelet said about a probe and checks where the probe points.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kubemedic.analyzers._build import matching_events
+from kubemedic.analyzers._exit_codes import during_instance
+from kubemedic.models.cluster import ClusterView
+from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod, Probe
+
+_PROBE_KILL = re.compile(r"failed (liveness|startup) probe, will be restarted")
+_STATUS_CODE = re.compile(r"statuscode: (\d{3})")
+_KILLED_EXIT_CODES = frozenset({0, 130, 137, 143})
+"""How a process ends after the kubelet's SIGTERM (and SIGKILL once the grace period ends)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeKill:
+    """A container restarted because its liveness or startup probe failed."""
+
+    kind: str
+    kills: tuple[Event, ...]
+    failures: tuple[Event, ...]
+
+
+def probe_failures(view: ClusterView, pod: Pod, container: str, kind: str) -> list[Event]:
+    """``Unhealthy`` events of one probe kind (``liveness``, ``readiness``, ``startup``)."""
+    prefix = f"{kind.capitalize()} probe "
+    events = matching_events(view, pod, ("Unhealthy",), container=container)
+    return [e for e in events if e.message.startswith(prefix)]
+
+
+def failure_count(events: Sequence[Event]) -> int:
+    """Failures counted by the kubelet across (aggregated) events."""
+    return sum(e.count for e in events)
+
+
+def probe_kill(view: ClusterView, pod: Pod, status: ContainerStatus) -> ProbeKill | None:
+    """The probe that killed the container's last instance, if a probe did."""
+    term = status.last_termination
+    if term is None or term.reason == "OOMKilled":
+        return None
+    kills = [
+        e
+        for e in matching_events(view, pod, ("Killing",), container=status.name)
+        if _PROBE_KILL.search(e.message) and during_instance(e.last_seen, e.last_seen, term)
+    ]
+    if kills:
+        found = _PROBE_KILL.search(kills[-1].message)
+        kind = found.group(1) if found else "liveness"
+        return ProbeKill(kind, tuple(kills), tuple(probe_failures(view, pod, status.name, kind)))
+    if term.exit_code not in _KILLED_EXIT_CODES:
+        return None
+    spec = pod.container(status.name)
+    for kind in ("liveness", "startup"):
+        probe = spec.probe(kind) if spec else None
+        failures = [
+            e
+            for e in probe_failures(view, pod, status.name, kind)
+            if during_instance(e.first_seen, e.last_seen, term)
+        ]
+        if probe is not None and failure_count(failures) >= probe.failure_threshold:
+            return ProbeKill(kind, (), tuple(failures))
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PortMismatch:
+    """A probe aimed at a port the container does not declare."""
+
+    probe_port: int | str
+    declared: tuple[str, ...]
+    suggested: int | None
+
+    @property
+    def described(self) -> str:
+        ports = ", ".join(self.declared)
+        return f"the probe targets port {self.probe_port} but the container declares {ports}"
+
+
+def port_mismatch(spec: ContainerSpec, probe: Probe) -> PortMismatch | None:
+    """Compare the probe's port with ``containerPort``s (only when the container declares any)."""
+    port = probe.port
+    ports = [(p.get("name"), p.get("containerPort")) for p in spec.ports]
+    numbers = [n for _, n in ports if isinstance(n, int)]
+    if port is None or not numbers:
+        return None
+    if isinstance(port, str) and not port.isdigit():
+        if any(name == port for name, _ in ports):
+            return None
+    elif int(port) in numbers:
+        return None
+    declared = tuple(f"{n}" + (f" ({name})" if name else "") for name, n in ports)
+    return PortMismatch(port, declared, numbers[0] if len(numbers) == 1 else None)
+
+
+def port_label(spec: ContainerSpec, probe: Probe) -> str:
+    """The probe's port as a person reads it: ``8080`` or ``http (8080)`` for a named port."""
+    port = probe.port
+    if isinstance(port, str) and not port.isdigit():
+        number = next((p.get("containerPort") for p in spec.ports if p.get("name") == port), None)
+        return f"{port} ({number})" if number is not None else port
+    return str(port)
+
+
+def failure_hint(message: str, probe: Probe | None, spec: ContainerSpec | None = None) -> str:
+    """What a probe failure message says about the cause, in one clause."""
+    code = _STATUS_CODE.search(message)
+    port = port_label(spec, probe) if probe and spec else (probe.port if probe else None)
+    if code and code.group(1) == "404":
+        return f"the server has no {probe.path if probe else 'probe'} path (HTTP 404)"
+    if code and code.group(1) in ("401", "403"):
+        return f"the endpoint requires authentication (HTTP {code.group(1)})"
+    if code:
+        return f"the application answers its health endpoint with HTTP {code.group(1)}"
+    if "connection refused" in message:
+        return f"nothing listens on port {port} in the container (yet)"
+    if "deadline exceeded" in message or "timeout" in message.lower():
+        seconds = probe.timeout_seconds if probe else 1
+        return (
+            f"the endpoint did not answer within timeoutSeconds={seconds} (a slow, overloaded "
+            "or CPU-throttled app)"
+        )
+    if "HTTP response to HTTPS client" in message or "first record does not look like" in message:
+        return "the probe's scheme does not match the server (HTTP vs HTTPS)"
+    if probe is not None and probe.handler == "exec":
+        return "the probe command exits non-zero"
+    return "the probe fails"
+
+
+def latest_message(events: Sequence[Event]) -> str:
+    """The newest failure message, without the ``Liveness probe failed:`` prefix."""
+    if not events:
+        return ""
+    message = events[-1].message
+    return message.split(": ", 1)[1] if ": " in message else message

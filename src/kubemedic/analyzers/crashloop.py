@@ -1,0 +1,177 @@
+"""Crash loops: containers that keep ending on their own, reported with why they end.
+
+A status-only tool repeats "back-off restarting failed container". This analyzer reports the
+cause instead — the runtime error, the meaning of the exit code or signal, the quoted log line
+— and sorts it into command-not-found, permission-denied, exec-format, exits-zero or an
+application error. OOM kills and probe kills belong to their own analyzers; old restarts of a
+container that has run fine since, and stops the kubelet asked for, are not crashes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+from kubemedic.analyzers._build import (
+    event_evidence,
+    matching_events,
+    pod_finding,
+    related_evidence,
+    spec_evidence,
+)
+from kubemedic.analyzers._crash import Crash, diagnose_container, runtime_events
+from kubemedic.analyzers._crash_case import CrashCase
+from kubemedic.analyzers._crash_evidence import crash_evidence
+from kubemedic.analyzers._crash_fix import crash_remediation
+from kubemedic.analyzers._crashing import failed_elsewhere, is_crashing, long_running
+from kubemedic.analyzers._dependency import Dependency, dependency
+from kubemedic.analyzers._exit_codes import SIGKILL_EXIT
+from kubemedic.analyzers._log_rules import LogKind
+from kubemedic.analyzers._probes import probe_kill
+from kubemedic.analyzers._registry import Analyzer
+from kubemedic.models.categories import Category
+from kubemedic.models.cluster import ClusterView
+from kubemedic.models.findings import Evidence, Finding, ObjectRef
+from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod
+from kubemedic.models.severity import Severity
+
+IDS: dict[Category, str] = {
+    Category.CRASHLOOP_APP_ERROR: "KM-POD-CRASHLOOP-APP-ERROR",
+    Category.CRASHLOOP_COMMAND_NOT_FOUND: "KM-POD-CRASHLOOP-COMMAND-NOT-FOUND",
+    Category.CRASHLOOP_PERMISSION_DENIED: "KM-POD-CRASHLOOP-PERMISSION-DENIED",
+    Category.CRASHLOOP_EXEC_FORMAT: "KM-POD-CRASHLOOP-EXEC-FORMAT",
+    Category.CRASHLOOP_COMPLETED_EXITS_ZERO: "KM-POD-CRASHLOOP-EXITS-ZERO",
+}
+_BACK_OFF = re.compile(r"back-off (\S+) restarting")
+_NODE_OOM_WINDOW = timedelta(minutes=2)
+_NODE_OOM_REASONS = frozenset({"SystemOOM", "OOMKilling"})
+
+
+def analyze(view: ClusterView) -> Iterator[Finding]:
+    for pod in view.troubled_pods:
+        if pod.deletion_timestamp is not None or failed_elsewhere(pod):
+            continue
+        for status in long_running(pod):
+            if not is_crashing(view, pod, status) or probe_kill(view, pod, status) is not None:
+                continue
+            crash = diagnose_container(view, pod, status)
+            spec = pod.container(status.name)
+            if crash is not None and spec is not None:
+                yield _finding(view, pod, status, spec, crash)
+
+
+def _finding(
+    view: ClusterView, pod: Pod, status: ContainerStatus, spec: ContainerSpec, crash: Crash
+) -> Finding:
+    workload = view.workload_of(pod)
+    back_offs = matching_events(view, pod, ("BackOff",), container=status.name)
+    runtime = runtime_events(view, pod, status.name)
+    node_oom = _node_oom(view, pod, crash)
+    case = CrashCase(crash, pod, spec, workload, _dependency(view, pod, crash), node_oom)
+    evidence = _evidence(view, pod, status, case)
+    evidence += [event_evidence(e) for e in (runtime[-1:] + back_offs[-1:])]
+    serving = status.state.is_running and status.ready
+    cause = crash.explanation
+    if node_oom is not None:
+        cause += (
+            f" The node ran out of memory at that moment and its kernel OOM killer fired: "
+            f'"{node_oom.message}".'
+        )
+    return pod_finding(
+        view,
+        pod,
+        id=IDS[crash.category],
+        analyzer="crashloop",
+        severity=Severity.MEDIUM if serving else Severity.HIGH,
+        category=crash.category,
+        containers=[status.name],
+        summary=_summary(crash, spec, serving, pod.restart_policy != "Never"),
+        root_cause=f"{cause} {_restarts(status)}".strip(),
+        evidence=evidence,
+        events=back_offs + runtime,
+        remediation=crash_remediation(case),
+    )
+
+
+def _summary(crash: Crash, spec: ContainerSpec, serving: bool, restarts: bool) -> str:
+    name = spec.name
+    subject = crash.subject
+    if crash.category is Category.CRASHLOOP_COMMAND_NOT_FOUND:
+        return f"Container {name} cannot start: command {subject or spec.command[:1]!r} not found"
+    if crash.category is Category.CRASHLOOP_PERMISSION_DENIED:
+        return f"Container {name} crash-loops on permission denied ({subject or crash.headline})"
+    if crash.category is Category.CRASHLOOP_EXEC_FORMAT:
+        return f"Container {name} cannot start: {subject or 'its binary'} is for another CPU"
+    if crash.category is Category.CRASHLOOP_COMPLETED_EXITS_ZERO:
+        return f"Container {name} exits 0 and is restarted over and over (restartPolicy Always)"
+    if serving:
+        return f"Container {name} crashed and restarted: {crash.headline}"
+    if not restarts:
+        return f"Container {name} failed: {crash.headline}"
+    return f"Container {name} keeps crashing: {crash.headline}"
+
+
+def _restarts(status: ContainerStatus) -> str:
+    if not status.restart_count:
+        return ""
+    text = f"It has restarted {status.restart_count} times"
+    back_off = _BACK_OFF.search(status.state.waiting_message)
+    if back_off:
+        text += f"; the kubelet now waits {back_off.group(1)} before each new attempt"
+    return text + "."
+
+
+def _dependency(view: ClusterView, pod: Pod, crash: Crash) -> Dependency | None:
+    sig = crash.signature
+    if sig and sig.kind in (LogKind.DNS, LogKind.CONNECTION_REFUSED) and sig.subject:
+        return dependency(view, sig.subject, pod.namespace)
+    return None
+
+
+def _evidence(
+    view: ClusterView, pod: Pod, status: ContainerStatus, case: CrashCase
+) -> list[Evidence]:
+    crash, spec = case.crash, case.spec
+    evidence = crash_evidence(view, pod, status, crash)
+    if crash.category is not Category.CRASHLOOP_APP_ERROR and (spec.command or spec.args):
+        group = "initContainers" if spec.is_init else "containers"
+        line = " ".join(spec.command + spec.args)
+        evidence.append(spec_evidence(pod, f"spec.{group}[{spec.name}].command", f"runs: {line}"))
+    evidence += _node_evidence(view, pod, crash)
+    if case.node_oom is not None:
+        evidence.append(event_evidence(case.node_oom))
+    if case.dependency is not None:
+        evidence.append(related_evidence(case.dependency.location, case.dependency.fact))
+    return evidence
+
+
+def _node_evidence(view: ClusterView, pod: Pod, crash: Crash) -> list[Evidence]:
+    """The node's architecture, for an exec format error."""
+    node = view.get("Node", "", pod.node_name) if pod.node_name else None
+    if crash.category is not Category.CRASHLOOP_EXEC_FORMAT or node is None:
+        return []
+    arch = node.labels.get("kubernetes.io/arch") or "unknown"
+    return [related_evidence(f"Node {node.name}", f"node architecture: {arch}")]
+
+
+def _node_oom(view: ClusterView, pod: Pod, crash: Crash) -> Event | None:
+    """The node's "System OOM encountered" event when it explains a SIGKILL (exit 137)."""
+    if crash.exit_code != SIGKILL_EXIT or not pod.node_name:
+        return None
+    finished = crash.finished_at
+    for event in reversed(view.events_for(ObjectRef("Node", pod.node_name))):
+        if event.reason not in _NODE_OOM_REASONS:
+            continue
+        seen = event.last_seen
+        if finished is None or seen is None or abs(seen - finished) <= _NODE_OOM_WINDOW:
+            return event
+    return None
+
+
+ANALYZER = Analyzer(
+    name="crashloop",
+    description="Containers that keep exiting: the exit code, runtime error or log line why.",
+    categories=tuple(IDS),
+    analyze=analyze,
+)

@@ -1,0 +1,199 @@
+"""Readiness failures: containers that run but never receive traffic.
+
+A running, not-ready pod is invisible to tools that only look for crashes, yet a Service
+sends it nothing. This analyzer reports containers whose readiness probe keeps failing once
+start-up is over, says what the probe saw and where it points, and rates the harm by how many
+replicas of the workload still serve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from kubemedic._internal.timeutils import format_time
+from kubemedic.analyzers._build import (
+    event_evidence,
+    pod_finding,
+    related_evidence,
+    spec_evidence,
+    status_evidence,
+)
+from kubemedic.analyzers._crashing import is_crashing, long_running, restarted_long_ago
+from kubemedic.analyzers._probe_fix import (
+    ProbeFix,
+    check_endpoint,
+    longer_timeout,
+    retarget_port,
+    wrong_path,
+)
+from kubemedic.analyzers._probes import (
+    failure_count,
+    failure_hint,
+    latest_message,
+    port_mismatch,
+    probe_failures,
+    probe_kill,
+)
+from kubemedic.analyzers._registry import Analyzer
+from kubemedic.models.categories import Category
+from kubemedic.models.cluster import ClusterView
+from kubemedic.models.findings import Evidence, Finding, ObjectRef, Remediation
+from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod, Probe
+from kubemedic.models.severity import RiskTier, Severity
+
+ID = "KM-POD-PROBE-READINESS"
+SETTLE = timedelta(seconds=30)
+"""Grace after the probe's first possible verdict before a not-ready container is a problem."""
+
+
+def analyze(view: ClusterView) -> Iterator[Finding]:
+    serving: dict[ObjectRef, tuple[int, int]] = {}
+    for pod in view.troubled_pods:
+        if pod.phase != "Running" or pod.deletion_timestamp is not None:
+            continue
+        for status in long_running(pod):
+            spec = pod.container(status.name)
+            probe = spec.probe("readiness") if spec else None
+            if spec is None or probe is None or not _stuck_unready(view, pod, status, probe):
+                continue
+            failures = probe_failures(view, pod, status.name, "readiness")
+            if failure_count(failures) >= probe.failure_threshold:
+                workload = view.workload_of(pod)
+                if workload not in serving:
+                    serving[workload] = _ready_replicas(view, workload)
+                yield _finding(view, pod, status, spec, probe, failures, serving[workload])
+
+
+def _ready_replicas(view: ClusterView, workload: ObjectRef) -> tuple[int, int]:
+    """(ready, total) pods of the workload."""
+    pods = view.pods_of(workload)
+    ready = sum(1 for p in pods if (c := p.condition("Ready")) is not None and c.is_true)
+    return ready, len(pods)
+
+
+def _stuck_unready(view: ClusterView, pod: Pod, status: ContainerStatus, probe: Probe) -> bool:
+    """Running, not ready, past start-up, and not restarting (crashes are reported as such)."""
+    if status.ready or not status.state.is_running or _restart_reported(view, pod, status):
+        return False
+    since = status.state.running_since
+    first_verdict = probe.initial_delay_seconds + probe.period_seconds * probe.failure_threshold
+    return since is None or view.observed_at - since >= timedelta(seconds=first_verdict) + SETTLE
+
+
+def _finding(
+    view: ClusterView,
+    pod: Pod,
+    status: ContainerStatus,
+    spec: ContainerSpec,
+    probe: Probe,
+    failures: list[Event],
+    replicas: tuple[int, int],
+) -> Finding:
+    workload = view.workload_of(pod)
+    message = latest_message(failures)
+    hint = failure_hint(message, probe, spec)
+    mismatch = port_mismatch(spec, probe)
+    ready, total = replicas
+    cause = (
+        f"Container {spec.name} runs but is not Ready: its readiness probe {probe.endpoint} keeps "
+        f'failing — {hint} ("{message}"), so Services send it no traffic.'
+    )
+    if mismatch is not None:
+        cause += f" The probe is misconfigured: {mismatch.described}."
+    cause += f" {_serving(workload, ready, total)}"
+    if mismatch is not None:
+        fix = retarget_port(workload, spec, probe, mismatch)
+    else:
+        fix = _fix(workload, spec, probe, message, hint)
+    return pod_finding(
+        view,
+        pod,
+        id=ID,
+        analyzer="probe_readiness",
+        severity=Severity.HIGH if ready == 0 else Severity.MEDIUM,
+        category=Category.PROBE_READINESS,
+        containers=[status.name],
+        summary=f"Container {spec.name} is not Ready: readiness probe {probe.endpoint} fails",
+        root_cause=cause,
+        evidence=[
+            *_evidence(view, pod, status, spec, probe, failures),
+            related_evidence(str(workload), _serving(workload, ready, total)),
+        ],
+        events=failures,
+        remediation=Remediation(
+            summary=fix.summary,
+            risk=RiskTier.LOW,
+            reversible=True,
+            expected_outcome=f"The readiness probe of {spec.name} passes, the pod turns Ready "
+            "and its address moves to the Service's ready endpoints.",
+            steps=fix.steps,
+            commands=fix.commands,
+        ),
+    )
+
+
+def _restart_reported(view: ClusterView, pod: Pod, status: ContainerStatus) -> bool:
+    """A recent restart the OOM, crash or liveness analyzer reports: the pod is theirs."""
+    term = status.last_state.terminated
+    if term is None or restarted_long_ago(view, status):
+        return False
+    if term.reason == "OOMKilled":
+        return True
+    return is_crashing(view, pod, status) or probe_kill(view, pod, status) is not None
+
+
+def _evidence(
+    view: ClusterView,
+    pod: Pod,
+    status: ContainerStatus,
+    spec: ContainerSpec,
+    probe: Probe,
+    failures: list[Event],
+) -> list[Evidence]:
+    group = "initContainers" if spec.is_init else "containers"
+    latest = failures[-1]
+    evidence = [
+        spec_evidence(
+            pod,
+            f"spec.{group}[{spec.name}].readinessProbe",
+            f"readiness probe {probe.endpoint} {probe.timing}",
+        ),
+        event_evidence(latest, f"{latest.message} ({failure_count(failures)} failures)"),
+    ]
+    since = status.state.running_since
+    running = f", running since {format_time(since)}" if since else ""
+    evidence.append(status_evidence(pod, status, "ready", f"ready: false{running}"))
+    mismatch = port_mismatch(spec, probe)
+    if mismatch is not None:
+        ports = ", ".join(mismatch.declared)
+        evidence.append(
+            spec_evidence(
+                pod, f"spec.{group}[{spec.name}].ports", f"declares containerPort {ports}"
+            )
+        )
+    return evidence
+
+
+def _fix(
+    workload: ObjectRef, spec: ContainerSpec, probe: Probe, message: str, hint: str
+) -> ProbeFix:
+    if "statuscode: 404" in message:
+        return wrong_path(probe, spec)
+    if "deadline exceeded" in message or "Timeout" in message:
+        return longer_timeout(workload, spec, probe)
+    return check_endpoint(probe, spec, hint)
+
+
+def _serving(workload: ObjectRef, ready: int, total: int) -> str:
+    if ready == 0:
+        return f"No pod of {workload} is Ready ({ready} of {total}): it serves nothing."
+    return f"{ready} of {total} pods of {workload} are Ready: it serves with reduced capacity."
+
+
+ANALYZER = Analyzer(
+    name="probe_readiness",
+    description="Running containers kept out of Service endpoints by a failing readiness probe.",
+    categories=(Category.PROBE_READINESS,),
+    analyze=analyze,
+)
