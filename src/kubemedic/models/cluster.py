@@ -86,6 +86,7 @@ class ClusterView:
         self._by_uid = by_uid
         self._events = self._index_events()
         self._sorted_events: dict[tuple[str, str, str], tuple[Event, ...]] = {}
+        self._workload_cache: dict[tuple[str, str, str, str, str], ObjectRef] = {}
 
     def _index_events(self) -> dict[tuple[str, str, str], list[Event]]:
         """Group events by the object they concern, dropping those about a deleted namesake."""
@@ -187,8 +188,29 @@ class ClusterView:
         """The top-level owner: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, ...
 
         When the ReplicaSet itself was not collected, its Deployment is inferred from the
-        ``pod-template-hash`` naming rule (``<deployment>-<hash>``).
+        ``pod-template-hash`` naming rule (``<deployment>-<hash>``). Answers are remembered
+        per direct owner, since every replica of a ReplicaSet resolves the same way.
         """
+        meta = obj.raw.get("metadata") or _NO_META
+        owners = meta.get("ownerReferences")
+        if not owners:
+            return obj.ref
+        ctrl = next((o for o in owners if o.get("controller") is True), owners[0])
+        labels = meta.get("labels") or _NO_META
+        key = (
+            meta.get("namespace") or "",
+            ctrl.get("kind") or "",
+            ctrl.get("name") or "",
+            ctrl.get("uid") or "",
+            labels.get("pod-template-hash") or "",
+        )
+        cached = self._workload_cache.get(key)
+        if cached is None:
+            cached = self._resolve_workload(obj)
+            self._workload_cache[key] = cached
+        return cached
+
+    def _resolve_workload(self, obj: KObject) -> ObjectRef:
         current = obj
         for _ in range(4):
             ctrl = current.controller
@@ -236,13 +258,23 @@ def _event_order(event: Event) -> datetime:
 
 
 def _looks_troubled(pod: Pod) -> bool:
-    if pod.phase == "Succeeded":
+    # Reads raw JSON directly: this runs for every pod of the cluster before any analyzer.
+    raw = pod.raw
+    status = raw.get("status") or _NO_META
+    phase = status.get("phase")
+    if phase == "Succeeded":
         return False
-    if pod.phase != "Running" or pod.reason or pod.deletion_timestamp is not None:
+    if phase != "Running" or status.get("reason"):
         return True
-    return any(not s.ready or s.restart_count for s in pod.container_statuses) or any(
-        s.restart_count or s.state.is_waiting for s in pod.init_container_statuses
-    )
+    if (raw.get("metadata") or _NO_META).get("deletionTimestamp"):
+        return True
+    for cs in status.get("containerStatuses") or ():
+        if cs.get("ready") is not True or cs.get("restartCount"):
+            return True
+    for cs in status.get("initContainerStatuses") or ():
+        if cs.get("restartCount") or "waiting" in (cs.get("state") or _NO_META):
+            return True
+    return False
 
 
 def _inferred_owner(child: KObject, kind: str, name: str) -> ObjectRef:

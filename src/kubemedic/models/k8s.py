@@ -38,6 +38,8 @@ def dig(raw: object, *path: str | int) -> Any:
 
 
 def _map(value: object) -> Mapping[str, Any]:
+    if type(value) is dict:  # the common case, without the slower ABC check
+        return value
     return value if isinstance(value, Mapping) else _EMPTY
 
 
