@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kubemedic._internal.gcpause import paused_gc
 from kubemedic.analyzers import BUILTIN
 from kubemedic.analyzers._registry import Registry
+from kubemedic.analyzers._rollout import ReplicaSets, rollout_change
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Finding, ObjectRef
 
@@ -48,7 +49,8 @@ def diagnose(
                 raw.extend(analyzer.analyze(view))
             except Exception as exc:  # one broken analyzer must not hide the rest
                 failures.append(AnalyzerFailure(analyzer.name, f"{type(exc).__name__}: {exc}"))
-    findings = fold_replicas(raw)
+    replica_sets = ReplicaSets(view)
+    findings = [with_rollout_change(view, f, replica_sets) for f in fold_replicas(raw)]
     if target is not None:
         findings = [f for f in findings if _concerns(f, target)]
     findings.sort(key=lambda f: (f.severity.rank, f.object, f.id))
@@ -62,6 +64,23 @@ def fold_replicas(findings: Iterable[Finding]) -> list[Finding]:
         key = finding.group_key
         merged[key] = merged[key].merge(finding) if key in merged else finding
     return list(merged.values())
+
+
+def with_rollout_change(
+    view: ClusterView, finding: Finding, replica_sets: ReplicaSets | None = None
+) -> Finding:
+    """Name the rollout a Deployment's failure began with, and what it changed."""
+    if finding.object.kind != "Deployment":
+        return finding
+    change = rollout_change(view, finding, replica_sets)
+    if change is None:
+        return finding
+    evidence, sentence = change
+    return replace(
+        finding,
+        evidence=(*finding.evidence, evidence),
+        root_cause=f"{finding.root_cause} {sentence}",
+    )
 
 
 def _concerns(finding: Finding, target: ObjectRef) -> bool:

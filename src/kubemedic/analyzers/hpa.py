@@ -1,0 +1,292 @@
+"""HorizontalPodAutoscalers that cannot scale: no metrics, no scale target — or at their max.
+
+An HPA that cannot read its metrics freezes the workload at its current size without any
+error on the workload itself. The controller's condition message says why: a container without
+the request its utilization target is relative to (named, with the fix), a resource metrics
+API that is missing or unhealthy, a custom/external metrics adapter, or pods too new to have
+metrics. A missing scale target is its own finding; an HPA at ``maxReplicas`` is context.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kubemedic.analyzers._build import event_evidence
+from kubemedic.analyzers._registry import Analyzer
+from kubemedic.analyzers._workload import SETTLE, condition_evidence, workload_finding
+from kubemedic.models.categories import Category
+from kubemedic.models.cluster import ClusterView
+from kubemedic.models.findings import Evidence, Finding, ObjectRef, Remediation
+from kubemedic.models.k8s import Condition, Event, KObject, Workload, dig
+from kubemedic.models.severity import RiskTier, Severity
+
+ID_METRICS = "KM-HPA-METRICS-UNAVAILABLE"
+ID_TARGET = "KM-HPA-TARGET-MISSING"
+ID_AT_MAX = "KM-HPA-AT-MAX"
+V1_CONDITIONS = "autoscaling.alpha.kubernetes.io/conditions"
+_MISSING_REQUEST = re.compile(
+    r'missing request for (?P<resource>\w+) in container "?(?P<container>[^"\s]+)"? '
+    r'of Pod "?(?P<pod>[^"\s]+)"?'
+)
+_METRIC_EVENTS = frozenset(
+    {
+        "FailedGetResourceMetric",
+        "FailedGetContainerResourceMetric",
+        "FailedGetPodsMetric",
+        "FailedGetObjectMetric",
+        "FailedGetExternalMetric",
+        "FailedComputeMetricsReplicas",
+    }
+)
+DEFAULT_REQUESTS = {"cpu": "100m", "memory": "128Mi"}
+_SCALABLE = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "ReplicaSet": "apps/v1"}
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsVerdict:
+    cause: str
+    fix: str
+    commands: tuple[str, ...]
+
+
+def analyze(view: ClusterView) -> Iterator[Finding]:
+    for hpa in view.objects("HorizontalPodAutoscaler"):
+        conditions = _conditions(hpa)
+        able = conditions.get("AbleToScale")
+        active = conditions.get("ScalingActive")
+        limited = conditions.get("ScalingLimited")
+        events = [e for e in view.events_for(hpa) if e.reason in _METRIC_EVENTS]
+        if able is not None and not able.is_true and able.reason == "FailedGetScale":
+            yield _target_missing(view, hpa, able)
+        elif active is not None and not active.is_true and active.reason.startswith("FailedGet"):
+            if _lasting(view, active):
+                evidence = [condition_evidence(hpa, active), *map(event_evidence, events[-1:])]
+                yield _metrics(view, hpa, active.message, evidence)
+        elif active is None and _failing_for_a_while(view, events):
+            yield _metrics(view, hpa, events[-1].message, [event_evidence(events[-1])])
+        elif limited is not None and limited.is_true and limited.reason == "TooManyReplicas":
+            yield _at_max(view, hpa, limited)
+
+
+def _conditions(hpa: KObject) -> dict[str, Condition]:
+    """autoscaling/v2 status conditions, or the JSON annotation autoscaling/v1 keeps them in."""
+    raw: Sequence[Any] = hpa.status.get("conditions") or ()
+    if not raw and V1_CONDITIONS in hpa.annotations:
+        try:
+            raw = json.loads(hpa.annotations[V1_CONDITIONS])
+        except ValueError:
+            raw = ()
+    return {c.type: c for c in (Condition(r) for r in raw if isinstance(r, Mapping))}
+
+
+def _lasting(view: ClusterView, cond: Condition) -> bool:
+    """Metrics are missing for a minute after pods start: only a lasting failure counts."""
+    since = cond.last_transition
+    return since is None or view.observed_at - since >= SETTLE
+
+
+def _failing_for_a_while(view: ClusterView, events: list[Event]) -> bool:
+    """Without conditions to read: metric errors that span ``SETTLE`` and are still recent."""
+    if not events or events[0].first_seen is None or events[-1].last_seen is None:
+        return False
+    lasted = events[-1].last_seen - events[0].first_seen
+    return lasted >= SETTLE and view.observed_at - events[-1].last_seen < SETTLE
+
+
+def _target(hpa: KObject) -> ObjectRef:
+    ref = hpa.spec.get("scaleTargetRef") or {}
+    return ObjectRef(str(ref.get("kind", "")), str(ref.get("name", "")), hpa.namespace)
+
+
+def _metrics(view: ClusterView, hpa: KObject, message: str, evidence: list[Evidence]) -> Finding:
+    target = _target(hpa)
+    verdict = _metrics_verdict(view, target, message)
+    replicas = hpa.status.get("currentReplicas", "?")
+    return workload_finding(
+        view,
+        hpa,
+        id=ID_METRICS,
+        analyzer="hpa",
+        severity=Severity.MEDIUM,
+        category=Category.HPA_METRICS_UNAVAILABLE,
+        summary=f"HPA {hpa.name} cannot read its metrics: {target} is stuck at {replicas} replicas",
+        root_cause=verdict.cause
+        + f" Until it can read them, the HPA keeps {target} at its current {replicas} "
+        "replicas, whatever the load.",
+        evidence=evidence,
+        related=(target,),
+        own=True,
+        remediation=Remediation(
+            summary=verdict.fix,
+            risk=RiskTier.LOW,
+            reversible=True,
+            expected_outcome=f"kubectl get hpa {hpa.name} shows current metric values instead "
+            "of <unknown> and ScalingActive turns True.",
+            commands=(*verdict.commands, f"kubectl describe hpa {hpa.name} -n {hpa.namespace}"),
+        ),
+    )
+
+
+def _metrics_verdict(view: ClusterView, target: ObjectRef, message: str) -> MetricsVerdict:
+    said = f"The HPA controller reports: {message.strip()}."
+    if match := _MISSING_REQUEST.search(message):
+        return _missing_request(view, target, match, said)
+    if "pods.metrics.k8s.io" in message or "resource metrics API" in message:
+        absent = "could not find the requested resource" in message
+        state = "is not installed" if absent else "is not answering"
+        return MetricsVerdict(
+            cause=f"{said} The resource metrics API (metrics-server) {state}, so no CPU or "
+            "memory utilization can be computed.",
+            fix="Install metrics-server, or repair it: its pods must run and the APIService "
+            "v1beta1.metrics.k8s.io must be Available.",
+            commands=(
+                "kubectl get apiservice v1beta1.metrics.k8s.io",
+                "kubectl get pods -n kube-system -l k8s-app=metrics-server",
+            ),
+        )
+    if "custom.metrics.k8s.io" in message or "external.metrics.k8s.io" in message:
+        return MetricsVerdict(
+            cause=f"{said} The custom or external metrics adapter (prometheus-adapter, KEDA, "
+            "...) does not serve the metric.",
+            fix="Check the metrics adapter and that it exposes the metric the HPA names.",
+            commands=("kubectl get apiservices | grep -i metrics",),
+        )
+    if "did not receive metrics" in message or "no metrics returned" in message:
+        return MetricsVerdict(
+            cause=f"{said} No pod of {target} has reported metrics: they are not Ready or "
+            "metrics-server cannot scrape their node.",
+            fix=f"Make the pods of {target} Ready (see their findings) and check metrics-server.",
+            commands=(f"kubectl top pods -n {target.namespace}",),
+        )
+    return MetricsVerdict(
+        cause=said,
+        fix="Act on the controller's message.",
+        commands=(f"kubectl describe {target.kubectl_ref}",),
+    )
+
+
+def _missing_request(
+    view: ClusterView, target: ObjectRef, match: re.Match[str], said: str
+) -> MetricsVerdict:
+    resource, container = match["resource"], match["container"]
+    workload = view.get(target.kind, target.namespace, target.name)
+    lacking = [container]
+    if isinstance(workload, Workload):
+        specs = dig(workload.pod_template, "spec", "containers") or ()
+        lacking = [
+            str(c.get("name"))
+            for c in specs
+            if isinstance(c, Mapping) and dig(c, "resources", "requests", resource) is None
+        ] or lacking
+    value = DEFAULT_REQUESTS.get(resource, "100m")
+    commands = tuple(
+        f"kubectl set resources {target.kubectl_ref} -c {name} --requests={resource}={value}"
+        for name in lacking
+    )
+    return MetricsVerdict(
+        cause=f"{said} A {resource} utilization target is a percentage of the {resource} "
+        f"request, and container {container} of pod {match['pod']} declares none "
+        f"(containers without a {resource} request in {target}: {', '.join(lacking)}).",
+        fix=f"Declare a {resource} request on every container of {target}, sidecars included "
+        f"({value} is a starting point: use the container's real usage).",
+        commands=commands,
+    )
+
+
+def _target_missing(view: ClusterView, hpa: KObject, cond: Condition) -> Finding:
+    target = _target(hpa)
+    hint, commands = _target_hint(view, hpa, target)
+    return workload_finding(
+        view,
+        hpa,
+        id=ID_TARGET,
+        analyzer="hpa",
+        severity=Severity.MEDIUM,
+        category=Category.HPA_TARGET_MISSING,
+        summary=f"HPA {hpa.name} cannot find its scale target {target}",
+        root_cause=f"HPA {hpa.namespace}/{hpa.name} points at {target}, which it cannot read: "
+        f"{cond.message}. It scales nothing until scaleTargetRef names an existing workload."
+        + hint,
+        evidence=[condition_evidence(hpa, cond)],
+        related=(target,),
+        own=True,
+        since=cond.last_transition,
+        remediation=Remediation(
+            summary="Fix spec.scaleTargetRef (kind, name, apiVersion) or create the target.",
+            risk=RiskTier.LOW,
+            reversible=True,
+            expected_outcome="AbleToScale turns True and the HPA reports its target's replicas.",
+            commands=(*commands, f"kubectl get deployments,statefulsets -n {hpa.namespace}"),
+        ),
+    )
+
+
+def _target_hint(view: ClusterView, hpa: KObject, target: ObjectRef) -> tuple[str, list[str]]:
+    """A workload of another kind with the target's name, or the closest name of its kind."""
+    patch = "kubectl patch hpa {hpa} -n {ns} --type merge -p '{body}'"
+    for kind, api in _SCALABLE.items():
+        found = view.get(kind, target.namespace, target.name)
+        if found is not None and kind != target.kind:
+            body = json.dumps(
+                {"spec": {"scaleTargetRef": {"apiVersion": api, "kind": kind, "name": found.name}}},
+                separators=(",", ":"),
+            )
+            return (
+                f" A {kind} named {target.name} exists: the reference has the wrong kind.",
+                [patch.format(hpa=hpa.name, ns=hpa.namespace, body=body)],
+            )
+    names = [o.name for o in view.objects(target.kind, target.namespace)]
+    closest = difflib.get_close_matches(target.name, names, n=1, cutoff=0.6)
+    if not closest:
+        return "", []
+    body = json.dumps({"spec": {"scaleTargetRef": {"name": closest[0]}}}, separators=(",", ":"))
+    return (
+        f" {target.kind} {closest[0]} exists in {target.namespace}: was it meant?",
+        [patch.format(hpa=hpa.name, ns=hpa.namespace, body=body)],
+    )
+
+
+def _at_max(view: ClusterView, hpa: KObject, cond: Condition) -> Finding:
+    maximum = hpa.spec.get("maxReplicas", "?")
+    desired = hpa.status.get("desiredReplicas", maximum)
+    return workload_finding(
+        view,
+        hpa,
+        id=ID_AT_MAX,
+        analyzer="hpa",
+        severity=Severity.INFO,
+        category=Category.HPA_AT_MAX_REPLICAS,
+        summary=f"HPA {hpa.name} is at its maximum of {maximum} replicas",
+        root_cause=f"HPA {hpa.namespace}/{hpa.name} wants more replicas than "
+        f"maxReplicas={maximum} allows: {cond.message}. Expected under peak load; if it lasts, "
+        "latency may suffer.",
+        evidence=[condition_evidence(hpa, cond)],
+        related=(_target(hpa),),
+        own=True,
+        since=cond.last_transition,
+        remediation=Remediation(
+            summary=f"Raise maxReplicas above {maximum} if the cluster has room, or make each "
+            "replica handle more load.",
+            risk=RiskTier.LOW,
+            reversible=True,
+            expected_outcome=f"The HPA scales past {maximum} replicas (it wanted {desired}).",
+            commands=(f"kubectl describe hpa {hpa.name} -n {hpa.namespace}",),
+        ),
+    )
+
+
+ANALYZER = Analyzer(
+    name="hpa",
+    description="HorizontalPodAutoscalers without metrics or scale target, and HPAs at max.",
+    categories=(
+        Category.HPA_METRICS_UNAVAILABLE,
+        Category.HPA_TARGET_MISSING,
+        Category.HPA_AT_MAX_REPLICAS,
+    ),
+    analyze=analyze,
+)

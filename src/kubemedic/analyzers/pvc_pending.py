@@ -1,0 +1,297 @@
+"""PersistentVolumeClaims stuck Pending, and which link of the storage chain is broken.
+
+The claim's events name the link: a StorageClass that does not exist, no class at all (no
+default, no matching PersistentVolume), a provisioner that never answers, or the CSI driver's
+own error. ``WaitForFirstConsumer`` is the normal wait of a claim whose pod is not scheduled
+yet and is not reported (the pod's scheduling finding covers a pod that cannot be placed).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from kubemedic._internal.timeutils import human_duration
+from kubemedic.analyzers._build import event_evidence
+from kubemedic.analyzers._registry import Analyzer
+from kubemedic.analyzers._workload import SETTLE, location, workload_finding
+from kubemedic.models.categories import Category
+from kubemedic.models.cluster import ClusterView
+from kubemedic.models.findings import Evidence, EvidenceSource, Finding, Remediation
+from kubemedic.models.k8s import Event, KObject, Pod, dig
+from kubemedic.models.severity import RiskTier, Severity
+
+ID = "KM-PVC-PENDING"
+DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
+SELECTED_NODE = "volume.kubernetes.io/selected-node"
+_MISSING_CLASS = re.compile(r'storageclass\.storage\.k8s\.io "([^"]+)" not found')
+_PROVISIONER = re.compile(r"external provisioner ['\"]([^'\"]+)['\"]")
+_RPC_DESC = re.compile(r"desc = (.+)$", re.DOTALL)
+_ACCESS_MODE = re.compile(r"MULTI_NODE|[Aa]ccess ?[Mm]ode")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Which link is broken, in words and commands."""
+
+    summary: str
+    cause: str
+    fix: str
+    risk: RiskTier
+    commands: tuple[str, ...]
+    events: tuple[Event, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    steps: tuple[str, ...] = ()
+
+
+def analyze(view: ClusterView) -> Iterator[Finding]:
+    pending = [
+        c
+        for c in view.objects("PersistentVolumeClaim")
+        if c.status.get("phase") == "Pending" and c.deletion_timestamp is None
+    ]
+    if not pending:
+        return
+    users = _claim_users(view, {c.namespace for c in pending})
+    for claim in pending:
+        verdict = _verdict(view, claim)
+        if verdict is not None:
+            yield _finding(view, claim, verdict, users.get((claim.namespace, claim.name), ()))
+
+
+def _claim_users(view: ClusterView, namespaces: set[str]) -> dict[tuple[str, str], list[Pod]]:
+    users: dict[tuple[str, str], list[Pod]] = defaultdict(list)
+    for pod in view.pods:
+        if pod.namespace in namespaces and pod.phase not in ("Succeeded", "Failed"):
+            for volume in pod.volumes:
+                name = dig(volume, "persistentVolumeClaim", "claimName")
+                if name:
+                    users[(pod.namespace, name)].append(pod)
+    return users
+
+
+def _verdict(view: ClusterView, claim: KObject) -> Verdict | None:
+    events = view.events_for(claim)
+    failed = [e for e in events if e.reason == "ProvisioningFailed"]
+    class_name = claim.spec.get("storageClassName")
+    storage_class = view.get("StorageClass", "", class_name) if class_name else None
+    missing = _MISSING_CLASS.search(failed[-1].message) if failed else None
+    if missing or (class_name and storage_class is None and view.knows("StorageClass")):
+        name = missing.group(1) if missing else str(class_name)
+        return _missing_class(view, claim, name, tuple(failed))
+    if failed:
+        return _provisioner_error(claim, tuple(failed))
+    if any(e.reason == "FailedBinding" for e in events):
+        return _no_class(view, claim, tuple(e for e in events if e.reason == "FailedBinding"))
+    waiting = dig(storage_class.raw, "volumeBindingMode") if storage_class else None
+    if SELECTED_NODE not in claim.annotations and (
+        waiting == "WaitForFirstConsumer"
+        or (events and events[-1].reason == "WaitForFirstConsumer")
+    ):
+        return None  # normal: binding waits for the first pod to be scheduled
+    asked = [e for e in events if e.reason == "ExternalProvisioning"]
+    if asked and not any(e.reason == "Provisioning" for e in events):
+        started = asked[0].first_seen
+        if started is not None and view.observed_at - started >= SETTLE:
+            return _silent_provisioner(view, claim, tuple(asked))
+    return None
+
+
+def _class_list(view: ClusterView) -> tuple[list[str], str | None]:
+    names = sorted(o.name for o in view.objects("StorageClass"))
+    default = next(
+        (
+            o.name
+            for o in view.objects("StorageClass")
+            if o.annotations.get(DEFAULT_CLASS) == "true"
+        ),
+        None,
+    )
+    return names, default
+
+
+def _recreate(claim: KObject) -> tuple[str, ...]:
+    ref = f"pvc {claim.name} -n {claim.namespace}"
+    return (
+        f"kubectl get {ref} -o yaml > {claim.name}.yaml",
+        f"kubectl delete {ref}",
+        f"kubectl apply -f {claim.name}.yaml",
+    )
+
+
+def _recreate_step(claim: KObject, change: str) -> str:
+    return (
+        f"Export the claim, {change} in {claim.name}.yaml (and drop status, uid and "
+        "resourceVersion), delete the Pending claim, then apply the file."
+    )
+
+
+def _missing_class(
+    view: ClusterView, claim: KObject, name: str, events: tuple[Event, ...]
+) -> Verdict:
+    names, default = _class_list(view)
+    closest = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+    choice = closest[0] if closest else default
+    known = (
+        f" Existing classes: {', '.join(names)}" + (f" (default {default})." if default else ".")
+        if names
+        else ""
+    )
+    fix = (
+        f"Use an existing StorageClass{f' ({choice})' if choice else ''}: storageClassName is "
+        "immutable, so delete the Pending claim and create it again with the right class "
+        "(nothing is lost: it was never bound). For a StatefulSet, fix volumeClaimTemplates."
+    )
+    return Verdict(
+        summary=f"StorageClass {name} does not exist",
+        cause=f"The claim asks for StorageClass {name}, which does not exist, so no volume is "
+        f"provisioned.{known}",
+        fix=fix,
+        risk=RiskTier.LOW,
+        commands=("kubectl get storageclass", *_recreate(claim)),
+        events=events,
+        steps=(_recreate_step(claim, f"set storageClassName: {choice or 'CLASS'}"),),
+    )
+
+
+def _no_class(view: ClusterView, claim: KObject, events: tuple[Event, ...]) -> Verdict:
+    names, default = _class_list(view)
+    commands = ["kubectl get storageclass", "kubectl get pv"]
+    if names and not default:
+        patch = '{"metadata":{"annotations":{"' + DEFAULT_CLASS + '":"true"}}}'
+        commands.append(f"kubectl patch storageclass {names[0]} -p '{patch}'")
+    cause = (
+        f"The claim names no StorageClass and no PersistentVolume matches it: {events[-1].message}."
+    )
+    if view.knows("StorageClass") and not names:
+        cause += " The cluster has no StorageClass."
+    elif view.knows("StorageClass") and not default:
+        cause += f" No class is marked default ({', '.join(names)} exist)."
+    return Verdict(
+        summary="no StorageClass and no matching PersistentVolume",
+        cause=cause,
+        fix="Mark a StorageClass as the cluster default (Kubernetes 1.28+ then gives it to this "
+        "Pending claim by itself), set storageClassName on the claim (recreate it), or create a "
+        "PersistentVolume that matches its size and access modes.",
+        risk=RiskTier.MEDIUM,
+        commands=(*commands, *_recreate(claim)),
+        events=events,
+        steps=(_recreate_step(claim, "set storageClassName"),),
+    )
+
+
+def _provisioner_error(claim: KObject, events: tuple[Event, ...]) -> Verdict:
+    class_name = claim.spec.get("storageClassName") or "(default)"
+    message = events[-1].message
+    match = _RPC_DESC.search(message)
+    said = match.group(1) if match else message
+    cause = (
+        f"The provisioner of StorageClass {class_name} tried to create the volume and failed: "
+        f"{message}"
+    )
+    modes = claim.spec.get("accessModes") or ()
+    if "ReadWriteMany" in modes and _ACCESS_MODE.search(message):
+        cause += (
+            " The claim asks for ReadWriteMany, which this driver's block volumes cannot give: "
+            "use ReadWriteOnce, or a StorageClass backed by shared storage (NFS, EFS, CephFS, "
+            "Azure Files, Filestore)."
+        )
+    return Verdict(
+        summary=f"the provisioner failed: {said[:100]}" + ("..." if len(said) > 100 else ""),
+        cause=cause,
+        fix="Act on the provisioner's error: StorageClass parameters, access mode or size the "
+        "backend supports, cloud quota or permissions, zone.",
+        risk=RiskTier.LOW,
+        commands=(
+            f"kubectl describe pvc {claim.name} -n {claim.namespace}",
+            f"kubectl describe storageclass {class_name}",
+        ),
+        events=events,
+    )
+
+
+def _silent_provisioner(view: ClusterView, claim: KObject, events: tuple[Event, ...]) -> Verdict:
+    match = _PROVISIONER.search(events[-1].message)
+    provisioner = match.group(1) if match else "the external provisioner"
+    waited = view.observed_at - (events[0].first_seen or view.observed_at)
+    evidence = []
+    if match and view.knows("CSIDriver") and view.get("CSIDriver", "", provisioner) is None:
+        evidence.append(
+            Evidence(
+                f"no CSIDriver named {provisioner} is registered",
+                EvidenceSource.RELATED,
+                "CSIDriver list",
+            )
+        )
+    short = provisioner.split(".")[0].split("/")[-1]
+    return Verdict(
+        summary=f"provisioner {provisioner} does not answer",
+        cause=f"Kubernetes has been waiting {human_duration(waited.total_seconds())} for "
+        f"{provisioner} to create the volume and it never started: the provisioner (CSI "
+        "controller) is not installed, not running, or not registered under that name.",
+        fix=f"Install or repair {provisioner}'s controller (its pods, logs and cloud "
+        "permissions), or use a StorageClass whose provisioner runs in this cluster.",
+        risk=RiskTier.LOW,
+        commands=("kubectl get csidrivers", f"kubectl get pods -A | grep -i {short}"),
+        events=events,
+        evidence=tuple(evidence),
+    )
+
+
+def _finding(view: ClusterView, claim: KObject, verdict: Verdict, users: Sequence[Pod]) -> Finding:
+    size = dig(claim.spec, "resources", "requests", "storage") or "?"
+    modes = ",".join(claim.spec.get("accessModes") or ()) or "?"
+    evidence = [
+        Evidence(
+            f"phase Pending, requests {size} {modes}, storageClassName "
+            f"{claim.spec.get('storageClassName', '(unset: cluster default)')}",
+            EvidenceSource.STATUS,
+            location(claim, "status.phase"),
+        ),
+        *(event_evidence(e) for e in verdict.events[-2:]),
+        *verdict.evidence,
+    ]
+    blocked = ""
+    if users:
+        names = ", ".join(p.name for p in users[:5])
+        blocked = f" Pods waiting for it: {names}."
+        evidence.append(
+            Evidence(f"used by pods {names}", EvidenceSource.RELATED, f"pods in {claim.namespace}")
+        )
+    return workload_finding(
+        view,
+        claim,
+        id=ID,
+        analyzer="pvc-pending",
+        severity=Severity.HIGH if users else Severity.MEDIUM,
+        category=Category.PVC_PENDING,
+        summary=f"PersistentVolumeClaim {claim.name} is Pending: {verdict.summary}",
+        root_cause=verdict.cause + blocked,
+        evidence=evidence,
+        events=verdict.events,
+        pods=users,
+        since=claim.created_at,
+        related=tuple(dict.fromkeys(view.workload_of(p) for p in users)),
+        own=True,
+        remediation=Remediation(
+            summary=verdict.fix,
+            risk=verdict.risk,
+            reversible=True,
+            expected_outcome="The claim becomes Bound within a minute and the pods using it "
+            "are scheduled.",
+            commands=verdict.commands,
+            steps=verdict.steps,
+        ),
+    )
+
+
+ANALYZER = Analyzer(
+    name="pvc-pending",
+    description="PersistentVolumeClaims stuck Pending: missing or no StorageClass, a silent "
+    "provisioner, or a provisioning error.",
+    categories=(Category.PVC_PENDING,),
+    analyze=analyze,
+)
