@@ -207,7 +207,7 @@ def registry_add_command(
     elif image is not None:
         behaviour: dict[str, Any] = {}
         if port is not None:
-            behaviour["ports"] = {str(port): {"/": 200}}
+            behaviour["ports"] = {str(port): {"*": 200}}
         if exit_code is not None:
             behaviour["exitCode"] = exit_code
         spec: dict[str, Any] = {"image": image, "tags": tags or ["latest"], "private": private}

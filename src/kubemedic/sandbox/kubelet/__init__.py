@@ -1,0 +1,1 @@
+"""The simulated kubelet: image pulls, container processes, probes, restarts and evictions."""

@@ -1,0 +1,166 @@
+"""Node-pressure eviction: when a node runs low on memory its kubelet evicts the biggest user.
+
+Every 10 seconds (the kubelet's housekeeping period) each node's available memory is its
+capacity minus the system's share minus what its containers use. Below the 100Mi hard
+threshold the node reports MemoryPressure, takes the ``memory-pressure`` taint, and evicts the
+pod using most above its request, with the kubelet's exact message. Pressure lifts five
+minutes after memory is available again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from kubemedic._internal.quantities import format_memory, parse_quantity
+from kubemedic._internal.timeutils import format_time, parse_time
+from kubemedic.sandbox.clock import SimClock
+from kubemedic.sandbox.kubelet.kubelet import Kubelet
+from kubemedic.sandbox.recorder import EventRecorder
+from kubemedic.sandbox.store import Store
+from kubemedic.sandbox.workqueue import WorkQueue
+
+Obj = dict[str, Any]
+HOUSEKEEPING = 10.0
+THRESHOLD = 100 * 2**20
+SYSTEM_SHARE = 0.08  # of capacity: the OS, the kubelet and the container runtime
+TRANSITION = timedelta(minutes=5)
+PRESSURE_TAINT = {"key": "node.kubernetes.io/memory-pressure", "effect": "NoSchedule"}
+
+
+class EvictionManager:
+    """Watches memory on every node and evicts when it runs out."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: SimClock,
+        queue: WorkQueue,
+        recorder: EventRecorder,
+        kubelet: Kubelet,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._queue = queue
+        self._recorder = recorder
+        self._kubelet = kubelet
+        queue.register("eviction", self.check)
+
+    def start(self) -> None:
+        self._queue.add_after("eviction", "", HOUSEKEEPING)
+
+    def check(self, _: str = "") -> None:
+        usage: dict[str, list[tuple[Obj, str, float]]] = defaultdict(list)
+        growth: dict[str, float] = defaultdict(float)
+        for pod, container, sample in self._kubelet.samples():
+            node_name = str(pod["spec"].get("nodeName"))
+            usage[node_name].append((pod, container, sample.memory_bytes))
+            growth[node_name] += sample.memory_growth
+        now = self._clock.now()
+        next_check = HOUSEKEEPING
+        for node in self._store.list("Node")[0]:
+            name = node["metadata"]["name"]
+            capacity = (node.get("status") or {}).get("capacity") or {}
+            total = parse_quantity(capacity.get("memory")) or 0.0
+            used = usage.get(name, [])
+            available = total * (1 - SYSTEM_SHARE) - sum(u for _, _, u in used)
+            if growth[name] > 0 and available > THRESHOLD:  # look again just after it crosses
+                next_check = min(next_check, (available - THRESHOLD) / growth[name] + 0.05)
+            if available < THRESHOLD and used:
+                self._pressure(node, True, now)
+                self._evict(used, available, now)
+            else:
+                self._pressure(node, False, now)
+        self._queue.add_after("eviction", "", max(next_check, 0.05))
+
+    def _evict(self, used: list[tuple[Obj, str, float]], available: float, now: datetime) -> None:
+        by_pod: dict[str, list[tuple[Obj, str, float]]] = defaultdict(list)
+        for entry in used:
+            by_pod[entry[0]["metadata"]["uid"]].append(entry)
+
+        def excess(entries: list[tuple[Obj, str, float]]) -> float:
+            pod = entries[0][0]
+            request = sum(
+                parse_quantity(((c.get("resources") or {}).get("requests") or {}).get("memory"))
+                or 0.0
+                for c in pod["spec"].get("containers") or []
+            )
+            return sum(u for _, _, u in entries) - request
+
+        victim = max(by_pod.values(), key=excess)
+        pod, container, usage = max(victim, key=lambda e: e[2])
+        spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
+        request = ((spec.get("resources") or {}).get("requests") or {}).get("memory", "0")
+        message = (
+            "The node was low on resource: memory. Threshold quantity: "
+            f"{format_memory(THRESHOLD)}, "
+            f"available: {int(max(available, 0) // 1024)}Ki. Container {container} was using "
+            f"{int(usage // 1024)}Ki, request is {request}, has larger consumption of memory."
+        )
+        self._kubelet.evict(pod["metadata"]["namespace"], pod["metadata"]["name"], message, now)
+
+    def _pressure(self, node: Obj, under: bool, now: datetime) -> None:
+        conditions = (node.get("status") or {}).get("conditions") or []
+        current = next((c for c in conditions if c.get("type") == "MemoryPressure"), None)
+        was = bool(current and current.get("status") == "True")
+        if was == under:
+            if under:
+                self._touch(node, now)
+            return
+        if not under and current is not None:
+            since = parse_time(current.get("lastHeartbeatTime")) or now
+            if now - since < TRANSITION:
+                return
+        stamp = format_time(now)
+        reason = "KubeletHasInsufficientMemory" if under else "KubeletHasSufficientMemory"
+        message = (
+            "kubelet has insufficient memory available"
+            if under
+            else "kubelet has sufficient memory available"
+        )
+
+        def write(obj: Obj) -> None:
+            status = obj.setdefault("status", {})
+            others = [
+                c for c in status.get("conditions") or [] if c.get("type") != "MemoryPressure"
+            ]
+            entry = {
+                "type": "MemoryPressure",
+                "status": "True" if under else "False",
+                "reason": reason,
+                "message": message,
+                "lastHeartbeatTime": stamp,
+                "lastTransitionTime": stamp,
+            }
+            status["conditions"] = [entry, *others]
+            spec = obj.setdefault("spec", {})
+            taints = [t for t in spec.get("taints") or [] if t.get("key") != PRESSURE_TAINT["key"]]
+            if under:
+                taints.append({**PRESSURE_TAINT, "timeAdded": stamp})
+            if taints:
+                spec["taints"] = taints
+            else:
+                spec.pop("taints", None)
+
+        updated = self._store.mutate("Node", "", node["metadata"]["name"], write)
+        if updated is not None:
+            event = "NodeHasInsufficientMemory" if under else "NodeHasSufficientMemory"
+            self._recorder.record(
+                updated,
+                "Normal",
+                event,
+                f"Node {node['metadata']['name']} status is now: {event}",
+                component="kubelet",
+                host=node["metadata"]["name"],
+            )
+
+    def _touch(self, node: Obj, now: datetime) -> None:
+        stamp = format_time(now)
+
+        def beat(obj: Obj) -> None:
+            for condition in (obj.get("status") or {}).get("conditions") or []:
+                if condition.get("type") == "MemoryPressure":
+                    condition["lastHeartbeatTime"] = stamp
+
+        self._store.mutate("Node", "", node["metadata"]["name"], beat)

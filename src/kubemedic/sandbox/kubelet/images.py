@@ -1,0 +1,183 @@
+"""Image references and pulls, resolved the way containerd and a real registry would answer.
+
+A reference is normalised like containerd does (``nginx`` → ``docker.io/library/nginx:latest``),
+then looked up in the catalog: a known repository with a missing tag fails with ``not found``,
+an unknown Docker Hub repository with ``pull access denied``, an unknown registry host with
+``no such host``, a private repository without a matching pull secret with ``401 Unauthorized``,
+and an image without the node's platform with ``no match for platform in manifest``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubemedic.sandbox.kubelet.apps import AppSpec
+
+DOCKER_HUB = "docker.io"
+_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """A normalised image reference."""
+
+    text: str
+    registry: str
+    path: str
+    tag: str
+    digest: str | None = None
+
+    @property
+    def repository(self) -> str:
+        return f"{self.registry}/{self.path}"
+
+    @property
+    def full(self) -> str:
+        if self.digest:
+            return f"{self.repository}@{self.digest}"
+        return f"{self.repository}:{self.tag}"
+
+
+class InvalidImageName(ValueError):
+    """The reference cannot be parsed (kubelet reason InvalidImageName)."""
+
+
+def parse_reference(text: str) -> ImageRef:
+    """Normalise ``text`` like containerd; InvalidImageName with the kubelet's message if bad."""
+    prefix = f'Failed to apply default image tag "{text}": couldn\'t parse image reference "{text}"'
+    rest, _, digest = text.partition("@")
+    if digest and not _DIGEST.match(digest):
+        raise InvalidImageName(f"{prefix}: invalid reference format")
+    name, tag = rest, ""
+    if ":" in rest.rsplit("/", 1)[-1]:
+        name, tag = rest.rsplit(":", 1)
+        if not _TAG.match(tag):
+            raise InvalidImageName(f"{prefix}: invalid reference format")
+    parts = name.split("/")
+    registry = DOCKER_HUB
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        registry, parts = parts[0], parts[1:]
+    if not parts or not all(parts):
+        raise InvalidImageName(f"{prefix}: invalid reference format")
+    if any(p != p.lower() for p in parts):
+        raise InvalidImageName(
+            f"{prefix}: invalid reference format: repository name must be lowercase"
+        )
+    if not all(_COMPONENT.match(p) for p in parts):
+        raise InvalidImageName(f"{prefix}: invalid reference format")
+    if registry == DOCKER_HUB and len(parts) == 1:
+        parts = ["library", *parts]
+    return ImageRef(
+        text, registry, "/".join(parts), tag or ("" if digest else "latest"), digest or None
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A repository in the catalog: its tags, platforms, file system and programs."""
+
+    repository: str
+    tags: tuple[str, ...]  # regular expressions matched against the whole tag
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+    base: str = "debian"  # debian | alpine | busybox | distroless
+    programs: Mapping[str, str | AppSpec] = field(default_factory=dict)
+    files: Mapping[str, str] = field(default_factory=dict)  # path → program, "" plain, "!" no +x
+    architectures: tuple[str, ...] = ("amd64", "arm64")
+    single_platform: bool = False  # a plain manifest, not an index: runs anywhere, may not exec
+    private: bool = False
+    size_bytes: int = 50_000_000
+    tag_traits: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    description: str = ""
+
+    def has_tag(self, tag: str) -> bool:
+        return any(re.fullmatch(pattern, tag) for pattern in self.tags)
+
+    def traits(self, tag: str) -> Mapping[str, Any]:
+        """Behaviour changes of one tag (e.g. a release that leaks memory)."""
+        for pattern, traits in self.tag_traits.items():
+            if re.fullmatch(pattern, tag):
+                return traits
+        return {}
+
+
+@dataclass(frozen=True, slots=True)
+class Pulled:
+    """A successful pull."""
+
+    image: Image
+    ref: ImageRef
+
+    @property
+    def image_id(self) -> str:
+        digest = hashlib.sha256(self.ref.full.encode()).hexdigest()
+        return f"{self.ref.repository}@sha256:{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class PullFailed:
+    """A failed pull: the containerd error the kubelet quotes after ``Failed to pull image``."""
+
+    message: str
+
+
+class Catalog:
+    """The registry the sandbox's nodes pull from: built-in images plus user additions."""
+
+    def __init__(self, images: Iterable[Image], known_hosts: Iterable[str]) -> None:
+        self._images = {image.repository: image for image in images}
+        self._hosts = set(known_hosts) | {
+            i.repository.split("/", 1)[0] for i in self._images.values()
+        }
+
+    def add(self, image: Image) -> None:
+        self._images[image.repository] = image
+        self._hosts.add(image.repository.split("/", 1)[0])
+
+    def lookup(self, ref: ImageRef) -> Image | None:
+        return self._images.get(ref.repository)
+
+    def pull(self, ref: ImageRef, *, arch: str, credentials: Iterable[str]) -> Pulled | PullFailed:
+        """Resolve ``ref`` for a node of ``arch`` holding pull credentials for these hosts."""
+        full = ref.full
+        head = f'failed to pull and unpack image "{full}": failed to resolve reference "{full}"'
+        if ref.registry not in self._hosts:
+            manifest = ref.digest or ref.tag
+            return PullFailed(
+                f"rpc error: code = Unknown desc = {head}: failed to do request: Head "
+                f'"https://{ref.registry}/v2/{ref.path}/manifests/{manifest}": dial tcp: lookup '
+                f"{ref.registry} on 127.0.0.53:53: no such host"
+            )
+        image = self._images.get(ref.repository)
+        authorized = ref.registry in set(credentials)
+        if image is None or (image.private and not authorized):
+            return PullFailed(_denied(ref, head))
+        if not ref.digest and not image.has_tag(ref.tag):
+            return PullFailed(f"rpc error: code = NotFound desc = {head}: {full}: not found")
+        if arch not in image.architectures and not image.single_platform:
+            return PullFailed(
+                f'rpc error: code = NotFound desc = failed to pull and unpack image "{full}": '
+                "no match for platform in manifest: not found"
+            )
+        return Pulled(image, ref)
+
+
+def _denied(ref: ImageRef, head: str) -> str:
+    if ref.registry == DOCKER_HUB:
+        return (
+            f"rpc error: code = Unknown desc = {head}: pull access denied, repository does not "
+            "exist or may require authorization: server message: insufficient_scope: "
+            "authorization failed"
+        )
+    scope = ref.path.replace("/", "%2F")
+    return (
+        f"rpc error: code = Unknown desc = {head}: failed to authorize: failed to fetch "
+        f"anonymous token: unexpected status from GET request to https://{ref.registry}/token?"
+        f"scope=repository%3A{scope}%3Apull&service={ref.registry}: 401 Unauthorized"
+    )
