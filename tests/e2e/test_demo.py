@@ -1,0 +1,18 @@
+"""`make demo` runs end to end: sandbox up, three breakages diagnosed, sandbox down."""
+
+from __future__ import annotations
+
+import pytest
+
+from kubemedic.cli import demo
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_demo_breaks_diagnoses_and_stops(capsys: pytest.CaptureFixture[str]) -> None:
+    assert demo.main() == 0
+    out = capsys.readouterr().out
+    for breakage in demo.BREAKAGES:
+        assert f"sandbox break {breakage.scenario}" in out
+        assert breakage.category in out, f"the demo's diagnosis lacks {breakage.category}"
+    assert "sandbox stopped" in out
