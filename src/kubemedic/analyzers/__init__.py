@@ -13,6 +13,27 @@ from kubemedic.analyzers._registry import Analyzer, Registry
 
 _MODULES = (
     "oomkilled",
+    "crashloop",
+    "probe_liveness",
+    "probe_readiness",
+    "init_container",
+    "image_pull",
+    "config_refs",
+    "run_as_non_root",
+    "volume_mount",
+    "pending",
+    "evicted",
+    "node_health",
+    "terminating",
+    "kubelet_rejected",
+    "progress_deadline",
+    "unavailable",
+    "failed_create",
+    "jobs",
+    "cronjobs",
+    "pvc_pending",
+    "service_endpoints",
+    "hpa",
 )
 
 BUILTIN = Registry(import_module(f"{__name__}.{name}").ANALYZER for name in _MODULES)

@@ -101,7 +101,13 @@ class ClusterView:
             )
             target = by_key.get(key)
             involved_uid = involved.get("uid")
-            if target is not None and involved_uid and target.uid and involved_uid != target.uid:
+            if (
+                target is not None
+                and involved_uid
+                and target.uid
+                and involved_uid != target.uid
+                and involved_uid != key[2]  # the kubelet reports Nodes with uid = node name
+            ):
                 continue  # about an earlier object of the same name, now deleted
             index[key].append(event)
         return index
@@ -261,12 +267,12 @@ def _looks_troubled(pod: Pod) -> bool:
     # Reads raw JSON directly: this runs for every pod of the cluster before any analyzer.
     raw = pod.raw
     status = raw.get("status") or _NO_META
+    if (raw.get("metadata") or _NO_META).get("deletionTimestamp"):
+        return True  # even a Succeeded pod can be stuck behind a finalizer
     phase = status.get("phase")
     if phase == "Succeeded":
         return False
     if phase != "Running" or status.get("reason"):
-        return True
-    if (raw.get("metadata") or _NO_META).get("deletionTimestamp"):
         return True
     for cs in status.get("containerStatuses") or ():
         if cs.get("ready") is not True or cs.get("restartCount"):

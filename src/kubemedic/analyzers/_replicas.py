@@ -1,0 +1,93 @@
+"""How much of a workload still serves, and how to clear the pod records it left behind.
+
+Evicted pods and pods stuck terminating are often debris of a problem the controller already
+worked around (replacements are running). Their severity follows what is still serving, so a
+healthy Deployment with old evicted pods reads as cleanup, not as an incident.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from kubemedic.analyzers._workload import is_live, is_ready
+from kubemedic.models.cluster import ClusterView
+from kubemedic.models.findings import ObjectRef
+from kubemedic.models.k8s import Pod, Workload
+from kubemedic.models.severity import Severity
+
+_SCALED_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet"})
+_HASH_LABELS = frozenset(
+    {
+        "pod-template-hash",
+        "controller-revision-hash",
+        "statefulset.kubernetes.io/pod-name",
+        "apps.kubernetes.io/pod-index",
+    }
+)
+# Kinds whose pod template ``kubectl set resources`` can change in place.
+SETTABLE_KINDS = frozenset({*_SCALED_KINDS, "DaemonSet"})
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """Ready and live pods of a workload now, and how many it wants (when known)."""
+
+    ready: int
+    live: int
+    desired: int | None
+    standalone: bool
+
+    @property
+    def fully_serving(self) -> bool:
+        if self.standalone or self.ready == 0:
+            return False
+        if self.desired is not None:
+            return self.ready >= self.desired
+        return self.ready >= self.live
+
+    @property
+    def text(self) -> str:
+        if self.standalone:
+            return "a bare pod: no controller replaces it"
+        wanted = f" of {self.desired}" if self.desired is not None else ""
+        return f"{self.ready}{wanted} replica(s) Ready now"
+
+    def leftover_severity(self) -> Severity:
+        """Low when replacements serve fully, medium when partly, high when nothing serves."""
+        if self.fully_serving:
+            return Severity.LOW
+        return Severity.MEDIUM if self.ready > 0 and not self.standalone else Severity.HIGH
+
+
+def availability(view: ClusterView, workload: ObjectRef) -> Availability:
+    """The controller's own counts when it was collected, else the pods in the view."""
+    pods = [p for p in view.pods_of(workload) if is_live(p)]
+    owner = view.get(workload.kind, workload.namespace, workload.name)
+    ready = sum(1 for p in pods if is_ready(p))
+    desired = None
+    if isinstance(owner, Workload) and owner.kind in _SCALED_KINDS:
+        ready, desired = owner.status_int("readyReplicas"), owner.replicas
+    elif isinstance(owner, Workload) and owner.kind == "DaemonSet":
+        ready, desired = owner.status_int("numberReady"), owner.status_int("desiredNumberScheduled")
+    return Availability(
+        ready=ready,
+        live=len(pods),
+        desired=desired,
+        standalone=workload.kind == "Pod",
+    )
+
+
+def cleanup_command(view: ClusterView, workload: ObjectRef, pods: tuple[Pod, ...]) -> str:
+    """Delete the evicted pod records of this workload, and only failed ones."""
+    if workload.kind == "Pod" or not pods:
+        return f"kubectl delete pod {' '.join(p.name for p in pods[:10])} -n {workload.namespace}"
+    owner = view.get(workload.kind, workload.namespace, workload.name)
+    labels = owner.selector.get("matchLabels") if isinstance(owner, Workload) else None
+    if not isinstance(labels, dict) or not labels:
+        labels = {k: v for k, v in pods[-1].labels.items() if k not in _HASH_LABELS}
+    selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    return (
+        f"kubectl delete pods -n {workload.namespace} -l {shlex.quote(selector)} "
+        "--field-selector=status.phase=Failed"
+    )

@@ -1,0 +1,145 @@
+"""Pods the kubelet refused to run after the scheduler had placed them (OutOfcpu, NodeAffinity).
+
+The kubelet re-checks a pod at admission. When its node no longer has room (a static pod or a
+pod bound straight to the node with ``nodeName`` took it, or pods re-admitted in another order
+after a kubelet restart), the pod fails at once with ``reason: OutOfcpu`` and a message such as
+``Pod Node didn't have enough resource: cpu, requested: 2000, used: 3500, capacity: 4000``. The
+controller creates a replacement, so the failed objects are usually records of a race; they
+share the scheduling categories and ids because the cause is the same: the node had no room.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import replace
+
+from kubemedic.analyzers._build import matching_events, pod_finding, pod_location
+from kubemedic.analyzers._pending_case import amount
+from kubemedic.analyzers._registry import Analyzer
+from kubemedic.analyzers._replicas import availability, cleanup_command
+from kubemedic.analyzers.pending import IDS
+from kubemedic.models.categories import Category
+from kubemedic.models.cluster import ClusterView
+from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef, Remediation
+from kubemedic.models.k8s import Pod
+from kubemedic.models.severity import RiskTier
+
+_OUT_OF = re.compile(r"^OutOf(?P<resource>[\w.]+)$")
+_NOT_ENOUGH = re.compile(
+    r"didn't have enough resource: (?P<resource>[\w./-]+), requested: (?P<requested>\d+), "
+    r"used: (?P<used>\d+), capacity: (?P<capacity>\d+)"
+)
+_PLACEMENT_REASONS = frozenset({"NodeAffinity", "NodeSelectorMismatching"})
+_DEVICE_REASONS = frozenset({"UnexpectedAdmissionError", "TopologyAffinityError"})
+
+
+def analyze(view: ClusterView) -> Iterator[Finding]:
+    groups: dict[tuple[ObjectRef, Category], list[Pod]] = defaultdict(list)
+    for pod in view.troubled_pods:
+        category = _category(pod) if pod.phase == "Failed" else None
+        if category is not None:
+            groups[(view.workload_of(pod), category)].append(pod)
+    for (workload, category), pods in groups.items():
+        yield _finding(view, workload, category, pods)
+
+
+def _category(pod: Pod) -> Category | None:
+    if _OUT_OF.match(pod.reason) or pod.reason in _DEVICE_REASONS:
+        return Category.SCHEDULING_INSUFFICIENT_RESOURCES
+    if pod.reason in _PLACEMENT_REASONS:
+        return Category.SCHEDULING_AFFINITY_OR_SELECTOR
+    return None
+
+
+def _shortage(message: str) -> str:
+    """``the pod requested 2 CPU, 3.5 CPU of 4 CPU was already in use``."""
+    found = _NOT_ENOUGH.search(message)
+    if found is None:
+        return ""
+    resource = found["resource"]
+    scale = 1000 if resource == "cpu" else 1  # the kubelet counts CPU in millicores
+    requested, used, capacity = (
+        amount(resource, int(found[key]) / scale) for key in ("requested", "used", "capacity")
+    )
+    return f"the pod requested {requested}, {used} of {capacity} was already in use"
+
+
+def _finding(
+    view: ClusterView, workload: ObjectRef, category: Category, pods: list[Pod]
+) -> Finding:
+    latest = pods[-1]
+    nodes = sorted({p.node_name for p in pods if p.node_name})
+    shortage = _shortage(latest.message)
+    avail = availability(view, workload)
+    count = len(pods)
+    subject = f"pod {latest.name}" if avail.standalone else f"{count} pod(s) of {workload}"
+    cause = (
+        f"The scheduler placed {subject} on {', '.join(nodes) or 'a node'}, but the kubelet "
+        f"refused to start it ({latest.reason}: {latest.message})."
+    )
+    cause += (
+        " The node had less room than the scheduler believed: usually a static pod or a pod bound "
+        "with nodeName took it first, or pods were re-admitted in another order after a kubelet "
+        "restart."
+        if category is Category.SCHEDULING_INSUFFICIENT_RESOURCES
+        else " The node's labels no longer match the pod's node affinity (relabelled after "
+        "scheduling, or the pod was bound with nodeName)."
+    )
+    if avail.fully_serving:
+        cause += f" {avail.text}: the rejected pods are only records."
+    events = [e for p in pods for e in matching_events(view, p, (p.reason,))]
+    finding = pod_finding(
+        view,
+        latest,
+        id=IDS[category],
+        analyzer="kubelet_rejected",
+        severity=avail.leftover_severity(),
+        category=category,
+        containers=[],
+        summary=f"{count} pod(s) rejected by the kubelet on {', '.join(nodes) or 'its node'}: "
+        + (shortage or latest.reason),
+        root_cause=cause,
+        evidence=[
+            Evidence(
+                f"phase Failed, reason {latest.reason}: {latest.message}",
+                EvidenceSource.STATUS,
+                pod_location(latest, "status.reason"),
+            ),
+            Evidence(
+                f"{count} rejected pod(s) of {workload}; {avail.text}",
+                EvidenceSource.COMPUTED,
+                f"pods of {workload} with status.reason {latest.reason}",
+            ),
+        ],
+        remediation=Remediation(
+            summary="Delete the rejected pod records; if rejections keep coming, find what uses "
+            "the node's capacity outside the scheduler (static pods, pods with nodeName).",
+            risk=RiskTier.LOW,
+            reversible=True,
+            expected_outcome="No new rejected pods; the workload keeps its replicas.",
+            steps=(
+                "Compare the node's allocatable with the requests of everything on it, static "
+                "pods included (kubectl describe node: Allocated resources).",
+            ),
+            commands=(
+                *(f"kubectl describe node {n}" for n in nodes[:2]),
+                cleanup_command(view, workload, tuple(pods)),
+            ),
+        ),
+        events=events,
+    )
+    return replace(finding, affected=tuple(sorted(view.affected_pod(p) for p in pods)))
+
+
+ANALYZER = Analyzer(
+    name="kubelet_rejected",
+    description="Pods the kubelet refused at admission after scheduling: OutOfcpu, OutOfmemory, "
+    "OutOfpods, device allocation failures, NodeAffinity.",
+    categories=(
+        Category.SCHEDULING_INSUFFICIENT_RESOURCES,
+        Category.SCHEDULING_AFFINITY_OR_SELECTOR,
+    ),
+    analyze=analyze,
+)
