@@ -61,7 +61,12 @@ def _node(i: int, rng: random.Random) -> dict[str, Any]:
             "capacity": {"cpu": "16", "memory": "64Gi", "pods": "110"},
             "allocatable": {"cpu": "15800m", "memory": "62Gi", "pods": "110"},
             "conditions": [
-                {"type": t, "status": "False", "reason": f"KubeletHas{r}", "lastTransitionTime": BASE}
+                {
+                    "type": t,
+                    "status": "False",
+                    "reason": f"KubeletHas{r}",
+                    "lastTransitionTime": BASE,
+                }
                 for t, r in (
                     ("MemoryPressure", "SufficientMemory"),
                     ("DiskPressure", "NoDiskPressure"),
@@ -115,7 +120,9 @@ def _container(app: str, failure: str | None) -> dict[str, Any]:
     return container
 
 
-def _status(app: str, pod: str, ns: str, uid: str, node: str, failure: str | None) -> dict[str, Any]:
+def _status(
+    app: str, pod: str, ns: str, uid: str, node: str, failure: str | None
+) -> dict[str, Any]:
     running = {"running": {"startedAt": BASE}}
     cs: dict[str, Any] = {
         "name": app,
@@ -194,8 +201,17 @@ def _status(app: str, pod: str, ns: str, uid: str, node: str, failure: str | Non
     }
 
 
-def _event(ns: str, obj: dict[str, Any], reason: str, message: str, rng: random.Random, *,
-           warning: bool = False, count: int = 1, component: str = "kubelet") -> dict[str, Any]:
+def _event(
+    ns: str,
+    obj: dict[str, Any],
+    reason: str,
+    message: str,
+    rng: random.Random,
+    *,
+    warning: bool = False,
+    count: int = 1,
+    component: str = "kubelet",
+) -> dict[str, Any]:
     meta = obj["metadata"]
     return {
         "apiVersion": "v1",
@@ -221,37 +237,79 @@ def _event(ns: str, obj: dict[str, Any], reason: str, message: str, rng: random.
     }
 
 
-def _failure_events(ns: str, pod: dict[str, Any], failure: str, rng: random.Random) -> list[dict[str, Any]]:
+def _failure_events(
+    ns: str, pod: dict[str, Any], failure: str, rng: random.Random
+) -> list[dict[str, Any]]:
     app = pod["spec"]["containers"][0]["name"]
     image = pod["spec"]["containers"][0]["image"]
     name = pod["metadata"]["name"]
     if failure in ("crash", "oom"):
-        msg = f"Back-off restarting failed container {app} in pod {name}_{ns}({pod['metadata']['uid']})"
+        uid = pod["metadata"]["uid"]
+        msg = f"Back-off restarting failed container {app} in pod {name}_{ns}({uid})"
         return [_event(ns, pod, "BackOff", msg, rng, warning=True, count=40)]
     if failure == "image":
         return [
-            _event(ns, pod, "Failed", f'Failed to pull image "{image}": rpc error: code = NotFound desc = '
-                   f'failed to pull and unpack image "{image}": failed to resolve reference "{image}": '
-                   f"{image}: not found", rng, warning=True, count=6),
+            _event(
+                ns,
+                pod,
+                "Failed",
+                f'Failed to pull image "{image}": rpc error: code = NotFound desc = '
+                f'failed to pull and unpack image "{image}": '
+                f'failed to resolve reference "{image}": '
+                f"{image}: not found",
+                rng,
+                warning=True,
+                count=6,
+            ),
             _event(ns, pod, "Failed", "Error: ErrImagePull", rng, warning=True, count=6),
             _event(ns, pod, "BackOff", f'Back-off pulling image "{image}"', rng, count=80),
         ]
     if failure == "config":
-        return [_event(ns, pod, "Failed", f'Error: secret "{app}-db" not found', rng, warning=True,
-                       count=12)]
+        return [
+            _event(
+                ns,
+                pod,
+                "Failed",
+                f'Error: secret "{app}-db" not found',
+                rng,
+                warning=True,
+                count=12,
+            )
+        ]
     if failure == "pending":
         msg = pod["status"]["conditions"][0]["message"]
-        return [_event(ns, pod, "FailedScheduling", msg, rng, warning=True, count=8,
-                       component="default-scheduler")]
-    return [_event(ns, pod, "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503",
-                   rng, warning=True, count=90)]
+        return [
+            _event(
+                ns,
+                pod,
+                "FailedScheduling",
+                msg,
+                rng,
+                warning=True,
+                count=8,
+                component="default-scheduler",
+            )
+        ]
+    return [
+        _event(
+            ns,
+            pod,
+            "Unhealthy",
+            "Readiness probe failed: HTTP probe failed with statuscode: 503",
+            rng,
+            warning=True,
+            count=90,
+        )
+    ]
 
 
 def generate(out: Path, pods: int, events: int, seed: int) -> None:
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     nodes = [_node(i, rng) for i in range(NODES)]
-    (out / "nodes.json").write_text(json.dumps({"kind": "NodeList", "apiVersion": "v1", "items": nodes}))
+    (out / "nodes.json").write_text(
+        json.dumps({"kind": "NodeList", "apiVersion": "v1", "items": nodes})
+    )
     per_ns = pods // NAMESPACES
     events_per_ns = events // NAMESPACES
     for n in range(NAMESPACES):
@@ -262,60 +320,137 @@ def generate(out: Path, pods: int, events: int, seed: int) -> None:
         for d in range(per_ns // REPLICAS):
             app = f"svc-{d:02d}"
             failure = FAILURES[(n * 7 + d) % len(FAILURES)] if d % 10 == 0 else None
-            deploy = {"apiVersion": "apps/v1", "kind": "Deployment",
-                      "metadata": _meta(app, ns, rng, generation=3, labels={"app": app},
-                                        annotations={"deployment.kubernetes.io/revision": "3"}),
-                      "spec": {"replicas": REPLICAS, "selector": {"matchLabels": {"app": app}},
-                               "progressDeadlineSeconds": 600,
-                               "template": {"metadata": {"labels": {"app": app}},
-                                            "spec": {"containers": [_container(app, failure)]}}},
-                      "status": {"observedGeneration": 3, "replicas": REPLICAS,
-                                 "updatedReplicas": REPLICAS,
-                                 "readyReplicas": REPLICAS if failure is None else 0,
-                                 "availableReplicas": REPLICAS if failure is None else 0,
-                                 "conditions": [{"type": "Available", "status": "True",
-                                                 "reason": "MinimumReplicasAvailable",
-                                                 "lastTransitionTime": BASE},
-                                                {"type": "Progressing", "status": "True",
-                                                 "reason": "NewReplicaSetAvailable",
-                                                 "message": f'ReplicaSet "{app}-5d8f7c9b6d" has '
-                                                            "successfully progressed.",
-                                                 "lastTransitionTime": BASE}]}}
+            deploy = {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": _meta(
+                    app,
+                    ns,
+                    rng,
+                    generation=3,
+                    labels={"app": app},
+                    annotations={"deployment.kubernetes.io/revision": "3"},
+                ),
+                "spec": {
+                    "replicas": REPLICAS,
+                    "selector": {"matchLabels": {"app": app}},
+                    "progressDeadlineSeconds": 600,
+                    "template": {
+                        "metadata": {"labels": {"app": app}},
+                        "spec": {"containers": [_container(app, failure)]},
+                    },
+                },
+                "status": {
+                    "observedGeneration": 3,
+                    "replicas": REPLICAS,
+                    "updatedReplicas": REPLICAS,
+                    "readyReplicas": REPLICAS if failure is None else 0,
+                    "availableReplicas": REPLICAS if failure is None else 0,
+                    "conditions": [
+                        {
+                            "type": "Available",
+                            "status": "True",
+                            "reason": "MinimumReplicasAvailable",
+                            "lastTransitionTime": BASE,
+                        },
+                        {
+                            "type": "Progressing",
+                            "status": "True",
+                            "reason": "NewReplicaSetAvailable",
+                            "message": f'ReplicaSet "{app}-5d8f7c9b6d" has '
+                            "successfully progressed.",
+                            "lastTransitionTime": BASE,
+                        },
+                    ],
+                },
+            }
             deploy_items.append(deploy)
             rs_name = f"{app}-5d8f7c9b6d"
-            rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                  "metadata": _meta(rs_name, ns, rng, labels={"app": app, "pod-template-hash": "5d8f7c9b6d"},
-                                    annotations={"deployment.kubernetes.io/revision": "3"},
-                                    ownerReferences=[{"apiVersion": "apps/v1", "kind": "Deployment",
-                                                      "name": app, "uid": deploy["metadata"]["uid"],
-                                                      "controller": True}]),
-                  "spec": deploy["spec"] | {"template": deploy["spec"]["template"]},
-                  "status": {"replicas": REPLICAS, "readyReplicas": deploy["status"]["readyReplicas"]}}
+            rs = {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "metadata": _meta(
+                    rs_name,
+                    ns,
+                    rng,
+                    labels={"app": app, "pod-template-hash": "5d8f7c9b6d"},
+                    annotations={"deployment.kubernetes.io/revision": "3"},
+                    ownerReferences=[
+                        {
+                            "apiVersion": "apps/v1",
+                            "kind": "Deployment",
+                            "name": app,
+                            "uid": deploy["metadata"]["uid"],
+                            "controller": True,
+                        }
+                    ],
+                ),
+                "spec": deploy["spec"] | {"template": deploy["spec"]["template"]},
+                "status": {
+                    "replicas": REPLICAS,
+                    "readyReplicas": deploy["status"]["readyReplicas"],
+                },
+            }
             rs_items.append(rs)
-            svc_items.append({"apiVersion": "v1", "kind": "Service", "metadata": _meta(app, ns, rng),
-                              "spec": {"selector": {"app": app}, "type": "ClusterIP",
-                                       "ports": [{"port": 80, "targetPort": 8080, "protocol": "TCP"}]}})
+            svc_items.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Service",
+                    "metadata": _meta(app, ns, rng),
+                    "spec": {
+                        "selector": {"app": app},
+                        "type": "ClusterIP",
+                        "ports": [{"port": 80, "targetPort": 8080, "protocol": "TCP"}],
+                    },
+                }
+            )
             for r in range(REPLICAS):
                 name = f"{rs_name}-{rng.getrandbits(25):07x}"[: len(rs_name) + 6]
                 uid = _uid(rng)
                 node = nodes[rng.randrange(NODES)]["metadata"]["name"]
                 pod_failure = failure if r % 2 == 0 else None
-                spec: dict[str, Any] = {"containers": [_container(app, pod_failure)], "restartPolicy": "Always",
-                                        "serviceAccountName": "default", "dnsPolicy": "ClusterFirst",
-                                        "terminationGracePeriodSeconds": 30,
-                                        "tolerations": [{"key": "node.kubernetes.io/not-ready",
-                                                         "operator": "Exists", "effect": "NoExecute",
-                                                         "tolerationSeconds": 300}]}
+                spec: dict[str, Any] = {
+                    "containers": [_container(app, pod_failure)],
+                    "restartPolicy": "Always",
+                    "serviceAccountName": "default",
+                    "dnsPolicy": "ClusterFirst",
+                    "terminationGracePeriodSeconds": 30,
+                    "tolerations": [
+                        {
+                            "key": "node.kubernetes.io/not-ready",
+                            "operator": "Exists",
+                            "effect": "NoExecute",
+                            "tolerationSeconds": 300,
+                        }
+                    ],
+                }
                 if pod_failure != "pending":
                     spec["nodeName"] = node
-                pod = {"apiVersion": "v1", "kind": "Pod",
-                       "metadata": {**_meta(name, ns, rng, labels={"app": app, "pod-template-hash": "5d8f7c9b6d"},
-                                            ownerReferences=[{"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                                                              "name": rs_name, "uid": rs["metadata"]["uid"],
-                                                              "controller": True,
-                                                              "blockOwnerDeletion": True}]), "uid": uid},
-                       "spec": spec,
-                       "status": _status(app, name, ns, uid, node, pod_failure)}
+                pod = {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {
+                        **_meta(
+                            name,
+                            ns,
+                            rng,
+                            labels={"app": app, "pod-template-hash": "5d8f7c9b6d"},
+                            ownerReferences=[
+                                {
+                                    "apiVersion": "apps/v1",
+                                    "kind": "ReplicaSet",
+                                    "name": rs_name,
+                                    "uid": rs["metadata"]["uid"],
+                                    "controller": True,
+                                    "blockOwnerDeletion": True,
+                                }
+                            ],
+                        ),
+                        "uid": uid,
+                    },
+                    "spec": spec,
+                    "status": _status(app, name, ns, uid, node, pod_failure),
+                }
                 pod_items.append(pod)
                 if pod_failure is not None:
                     ev_items.extend(_failure_events(ns, pod, pod_failure, rng))
@@ -324,27 +459,50 @@ def generate(out: Path, pods: int, events: int, seed: int) -> None:
                     logdir.mkdir(exist_ok=True)
                     (logdir / "logs.txt").write_text(
                         "2024-05-01T10:35:03Z INFO starting server\n"
-                        'Traceback (most recent call last):\n  File "/app/main.py", line 12, in <module>\n'
+                        "Traceback (most recent call last):\n"
+                        '  File "/app/main.py", line 12, in <module>\n'
                         "    url = os.environ['DATABASE_URL']\nKeyError: 'DATABASE_URL'\n"
                     )
         healthy = [p for p in pod_items if p["status"]["phase"] == "Running"]
         while len(ev_items) < events_per_ns:
             pod = healthy[len(ev_items) % len(healthy)]
-            reason, message = rng.choice((
-                ("Scheduled", f"Successfully assigned {ns}/{pod['metadata']['name']} to "
-                              f"{pod['spec'].get('nodeName', 'node-00')}"),
-                ("Pulled", f'Container image "{pod["spec"]["containers"][0]["image"]}" already present on machine'),
-                ("Created", f"Created container {pod['spec']['containers'][0]['name']}"),
-                ("Started", f"Started container {pod['spec']['containers'][0]['name']}"),
-            ))
-            ev_items.append(_event(ns, pod, reason, message, rng,
-                                   component="default-scheduler" if reason == "Scheduled" else "kubelet"))
-        for fname, kind, items in (("pods.json", "PodList", pod_items), ("events.json", "EventList", ev_items),
-                                   ("replicasets.json", "ReplicaSetList", rs_items),
-                                   ("deployments.json", "DeploymentList", deploy_items),
-                                   ("services.json", "ServiceList", svc_items)):
+            reason, message = rng.choice(
+                (
+                    (
+                        "Scheduled",
+                        f"Successfully assigned {ns}/{pod['metadata']['name']} to "
+                        f"{pod['spec'].get('nodeName', 'node-00')}",
+                    ),
+                    (
+                        "Pulled",
+                        f'Container image "{pod["spec"]["containers"][0]["image"]}" '
+                        "already present on machine",
+                    ),
+                    ("Created", f"Created container {pod['spec']['containers'][0]['name']}"),
+                    ("Started", f"Started container {pod['spec']['containers'][0]['name']}"),
+                )
+            )
+            ev_items.append(
+                _event(
+                    ns,
+                    pod,
+                    reason,
+                    message,
+                    rng,
+                    component="default-scheduler" if reason == "Scheduled" else "kubelet",
+                )
+            )
+        for fname, kind, items in (
+            ("pods.json", "PodList", pod_items),
+            ("events.json", "EventList", ev_items),
+            ("replicasets.json", "ReplicaSetList", rs_items),
+            ("deployments.json", "DeploymentList", deploy_items),
+            ("services.json", "ServiceList", svc_items),
+        ):
             api = "apps/v1" if kind in ("ReplicaSetList", "DeploymentList") else "v1"
-            (folder / fname).write_text(json.dumps({"kind": kind, "apiVersion": api, "items": items}, indent=4))
+            (folder / fname).write_text(
+                json.dumps({"kind": kind, "apiVersion": api, "items": items}, indent=4)
+            )
 
 
 def main() -> None:

@@ -43,7 +43,9 @@ def _time(cmd: list[str], runs: int) -> float:
 def _ensure_dump(dump: Path) -> None:
     if (dump / "nodes.json").is_file():
         return
-    subprocess.run([sys.executable, str(ROOT / "bench" / "generate_dump.py"), str(dump)], check=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "generate_dump.py"), str(dump)], check=True
+    )
 
 
 def _in_process(dump: Path) -> tuple[float, float, int]:
@@ -106,8 +108,11 @@ def main() -> None:
     args = parser.parse_args()
     _ensure_dump(args.dump)
     dump = str(args.dump)
-    subprocess.run([*KUBEMEDIC, "diagnose", "-A", "--from-file", dump, "-o", "json"],
-                   check=False, stdout=subprocess.DEVNULL)  # warm the page cache
+    subprocess.run(
+        [*KUBEMEDIC, "diagnose", "-A", "--from-file", dump, "-o", "json"],
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )  # warm the page cache
     parse_orjson = _time([sys.executable, "-c", PARSE.format(lib="orjson"), dump], args.runs)
     parse_json = _time([sys.executable, "-c", PARSE.format(lib="json"), dump], args.runs)
     whole = _time([*KUBEMEDIC, "diagnose", "-A", "--from-file", dump, "-o", "json"], args.runs)
@@ -118,14 +123,20 @@ def main() -> None:
     rows = [
         ("bare parse of the dump (orjson, fresh process)", parse_orjson, "baseline"),
         ("bare parse of the dump (stdlib json, fresh process)", parse_json, "reference"),
-        ("`kubemedic diagnose -A --from-file DUMP -o json`", whole,
-         f"< 1.5 s and <= 2x bare parse: {'met' if whole < 1.5 and ratio <= 2 else 'NOT met'}"
-         f" ({ratio:.2f}x)"),
+        (
+            "`kubemedic diagnose -A --from-file DUMP -o json`",
+            whole,
+            f"< 1.5 s and <= 2x bare parse: {'met' if whole < 1.5 and ratio <= 2 else 'NOT met'}"
+            f" ({ratio:.2f}x)",
+        ),
         ("  of which: load files into the cluster view (in process)", load_s, ""),
         ("  of which: all analyzers + grouping (in process)", analyze_s, ""),
         ("`kubemedic --version`", version, f"< 0.3 s: {'met' if version < 0.3 else 'NOT met'}"),
-        (f"live: one crashed pod on the sandbox API ({requests} requests)", pod_s,
-         f"<= 5 round trips: {'met' if requests <= 5 else 'NOT met'}"),
+        (
+            f"live: one crashed pod on the sandbox API ({requests} requests)",
+            pod_s,
+            f"<= 5 round trips: {'met' if requests <= 5 else 'NOT met'}",
+        ),
         ("live: the whole todo namespace on the sandbox API", namespace_s, ""),
     ]
     lines = [
