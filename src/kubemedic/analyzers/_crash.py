@@ -110,6 +110,11 @@ class Crash:
         return f"{code} — {quote}" if quote else code
 
 
+def is_decisive(signature: LogSignature | None) -> bool:
+    """Whether a log line names a cause (or raises), rather than merely mentioning an error."""
+    return signature is not None and signature.kind is not LogKind.ERROR
+
+
 def run_phrase(seconds: float | None) -> str:
     """``died 2s after starting (during start-up)`` or ``ran 14m before it ended``."""
     if seconds is None:
@@ -195,7 +200,12 @@ def _category(
     runtime: str,
     signature: LogSignature | None,
 ) -> tuple[Category, str]:
-    """Runtime message first, then the exit code, then the log's decisive line."""
+    """Runtime message first, then the exit code, then the log's decisive line.
+
+    A clean exit under restartPolicy Always is a crash loop of its own only when the log names
+    no cause: scripts that print "DEPLOY_ENV is undefined" or a traceback and then end normally
+    exit 0 too, and the line is what to fix.
+    """
     said = classify_line(runtime) if runtime else None
     if said is not None and said[0] in _KIND_CATEGORY:
         return _KIND_CATEGORY[said[0]], said[1]
@@ -205,7 +215,12 @@ def _category(
         return Category.CRASHLOOP_PERMISSION_DENIED, logged or program
     if code == 127:
         return Category.CRASHLOOP_COMMAND_NOT_FOUND, logged or program
-    if code == 0 and reason != "Error" and restart_policy == "Always":
+    if (
+        code == 0
+        and reason != "Error"
+        and restart_policy == "Always"
+        and not is_decisive(signature)
+    ):
         return Category.CRASHLOOP_COMPLETED_EXITS_ZERO, program
     if signature is not None and signature.kind in _KIND_CATEGORY:
         return _KIND_CATEGORY[signature.kind], logged
@@ -261,7 +276,8 @@ def _quoted_evidence(crash: Crash) -> str:
         text += f" (raised at {sig.where})"
     if sig.context:
         text += f', with "{sig.context}"'
-    return text + (f"; {crash.meaning}." if crash.meaning else ".")
+    meaning = crash.meaning if crash.exit_code != 0 else ""
+    return text + (f"; {meaning}." if meaning else ".")
 
 
 def mount_of(spec: ContainerSpec, path: str) -> Mapping[str, Any] | None:
@@ -349,7 +365,10 @@ def _explain_app(crash: Crash, spec: ContainerSpec) -> str:
         return f"Container {spec.name} exits on the error it reports."
     named, unnamed = _LOG_PHRASES[sig.kind]
     phrase = named.format(sig.subject) if sig.subject else unnamed
-    return f"Container {spec.name} exits because {phrase}."
+    text = f"Container {spec.name} exits because {phrase}."
+    if crash.exit_code == 0:
+        text += " It prints the error yet exits 0, so only its log tells why it keeps ending."
+    return text
 
 
 def _is_shell_less(image: str) -> bool:

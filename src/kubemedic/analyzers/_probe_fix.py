@@ -2,17 +2,19 @@
 
 The probe analyzers know what failed (the kubelet's message) and where the probe points; this
 turns that into the change: aim the probe at the declared port, give it more time, or let a
-startup probe cover a slow start — each as a ``kubectl patch`` on the owning workload.
+startup probe cover a slow start — each as a ``kubectl patch`` on the owning workload. Probes
+of one container that fail the same way (liveness and readiness on one wrong path) get one fix
+that changes them all.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubemedic.analyzers._probes import PortMismatch
+from kubemedic.analyzers._probes import PortMismatch, never_passes, port_mismatch
 from kubemedic.analyzers._template_patch import container_patch, recreate_step
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.k8s import ContainerSpec, Probe
@@ -48,15 +50,36 @@ def _patched(
     return ProbeFix(summary, steps + ((recreate,) if recreate else ()), ())
 
 
-def retarget_port(
-    workload: ObjectRef, spec: ContainerSpec, probe: Probe, mismatch: PortMismatch
+def config_fix(
+    workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe], message: str, hint: str
 ) -> ProbeFix:
-    """Point the probe at the port the container declares."""
+    """The change for probes that fail the same way: a configuration fault first, else the app."""
+    mismatch = port_mismatch(spec, probes[0])
+    if mismatch is not None:
+        return retarget_port(workload, spec, probes, mismatch)
+    if "statuscode: 404" in message:
+        return wrong_path(workload, spec, probes)
+    if "deadline exceeded" in message or "Timeout" in message:
+        return longer_timeout(workload, spec, probes)
+    if never_passes(probes[0]):
+        return replace_command(probes, spec)
+    return check_endpoint(probes, spec, hint)
+
+
+def named(probes: Sequence[Probe]) -> str:
+    """``the liveness probe`` or ``the liveness and readiness probes``."""
+    return f"the {' and '.join(p.kind for p in probes)} probe" + ("s" if len(probes) > 1 else "")
+
+
+def retarget_port(
+    workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe], mismatch: PortMismatch
+) -> ProbeFix:
+    """Point the probes at the port the container declares."""
     target = mismatch.suggested
-    field = f"{probe.kind}Probe"
+    probe = probes[0]
     if target is None:
         return ProbeFix(
-            f"Point the {probe.kind} probe of {spec.name} at the port the server listens on: "
+            f"Point {named(probes)} of {spec.name} at the port the server listens on: "
             f"{mismatch.described}.",
             ("Find the listening port: kubectl exec POD -c CONTAINER -- netstat -tlnp (or ss).",),
             (),
@@ -66,38 +89,60 @@ def retarget_port(
         f"http://127.0.0.1:{target}{probe.path or '/'}"
     )
     return _patched(
-        f"Point the {probe.kind} probe of {spec.name} at port {target}, the port the container "
+        f"Point {named(probes)} of {spec.name} at port {target}, the port the container "
         f"declares (it probes {mismatch.probe_port}).",
         (check,) if probe.handler == "httpGet" else (),
         workload,
         spec,
-        {field: {probe.handler: {"port": target}}},
+        {f"{p.kind}Probe": {p.handler: {"port": target}} for p in probes},
     )
 
 
-def longer_timeout(workload: ObjectRef, spec: ContainerSpec, probe: Probe) -> ProbeFix:
-    """Give a probe that times out more time (and look at CPU throttling)."""
-    seconds = max(5, probe.timeout_seconds * 3)
+def longer_timeout(workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe]) -> ProbeFix:
+    """Give probes that time out more time (and look at CPU throttling)."""
+    current = max(p.timeout_seconds for p in probes)
+    seconds = max(5, current * 3)
     return _patched(
-        f"Raise the {probe.kind} probe's timeoutSeconds from {probe.timeout_seconds} to "
-        f"{seconds}, and check {spec.name} for CPU throttling or a slow dependency behind the "
-        "endpoint.",
+        f"Raise the timeoutSeconds of {named(probes)} from {current} to {seconds}, and check "
+        f"{spec.name} for CPU throttling or a slow dependency behind the endpoint.",
         (
             "A health endpoint should answer in milliseconds without calling other services; "
             "if it queries a database, make it cheaper.",
         ),
         workload,
         spec,
-        {f"{probe.kind}Probe": {"timeoutSeconds": seconds}},
+        {f"{p.kind}Probe": {"timeoutSeconds": seconds} for p in probes},
     )
 
 
-def wrong_path(probe: Probe, spec: ContainerSpec) -> ProbeFix:
+def wrong_path(workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe]) -> ProbeFix:
+    """Aim HTTP probes at a route the server has (which one only the application knows)."""
+    both = " of both probes" if len(probes) > 1 else ""
+    steps = [
+        "Find the application's health route (often /healthz, /health, /actuator/health or "
+        f"/ready) in its documentation and set it as httpGet.path{both}."
+    ]
+    fields = {f"{p.kind}Probe": {"httpGet": {"path": "<health-path>"}} for p in probes}
+    patch = container_patch(workload, spec, fields)
+    if patch is not None:
+        steps.append(f"Then patch the workload: {patch}")
     return ProbeFix(
-        f"Fix the {probe.kind} probe path of {spec.name}: the server has no {probe.path} (404).",
+        f"Fix the path of {named(probes)} of {spec.name}: the server has no route "
+        f"{probes[0].path} (404).",
+        tuple(steps),
+        (),
+    )
+
+
+def replace_command(probes: Sequence[Probe], spec: ContainerSpec) -> ProbeFix:
+    """An exec probe whose command fails whatever the container does."""
+    script = never_passes(probes[0])
+    return ProbeFix(
+        f"Replace the command of {named(probes)} of {spec.name}: `{script}` fails every time, "
+        "so the probe can never pass.",
         (
-            "Find the application's health route (often /healthz, /health, /actuator/health or "
-            "/ready) in its documentation and set it as httpGet.path.",
+            "Make the command test the application (a file it writes when ready, a local health "
+            "call), or use an httpGet or tcpSocket probe on the port it serves.",
         ),
         (),
     )
@@ -144,8 +189,20 @@ def longer_startup(workload: ObjectRef, spec: ContainerSpec, probe: Probe) -> Pr
     )
 
 
-def check_endpoint(probe: Probe, spec: ContainerSpec, failure: str) -> ProbeFix:
+_SCOPE: dict[str, str] = {
+    "liveness": "A liveness check must only test the process itself; checking databases or other "
+    "services from it turns their outage into restarts.",
+    "readiness": "A readiness check should test what serving a request needs, and answer fast: "
+    "a check on a shared dependency takes every replica out of the Service at once when it "
+    "fails.",
+    "startup": "A startup check should pass as soon as the process can serve; later health is "
+    "the liveness probe's job.",
+}
+
+
+def check_endpoint(probes: Sequence[Probe], spec: ContainerSpec, failure: str) -> ProbeFix:
     """No configuration fault found: the application itself reports unhealthy."""
+    probe = probes[0]
     if probe.handler == "httpGet":
         call = (
             f"Call it by hand: kubectl exec POD -c {spec.name} -- wget -qO- "
@@ -154,12 +211,8 @@ def check_endpoint(probe: Probe, spec: ContainerSpec, failure: str) -> ProbeFix:
     else:
         call = f"Run the check by hand inside {spec.name}: {probe.endpoint}"
     return ProbeFix(
-        f"Find why {spec.name} fails its {probe.kind} check ({failure}): read the application "
-        "log at the time of the failures and run the check by hand.",
-        (
-            call,
-            "A liveness check must only test the process itself; checking databases or other "
-            "services from it turns their outage into restarts.",
-        ),
+        f"Find why {spec.name} fails {named(probes)} ({failure}): read the application log at "
+        "the time of the failures and run the check by hand.",
+        (call, *(_SCOPE[p.kind] for p in probes if p.kind in _SCOPE)),
         (),
     )

@@ -3,24 +3,30 @@
 One rule decides who owns a restart: when the kubelet's "failed liveness probe, will be
 restarted" kill (or, without it, failing liveness checks during the instance's life) explains
 the last termination, the probe analyzer reports it and the crash analyzer stays silent. The
-rest reads what the kubelet said about a probe and checks where the probe points.
+rest reads what the kubelet said about a probe, checks where the probe points and quotes both
+as evidence.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from kubemedic.analyzers._build import matching_events
+from kubemedic.analyzers._build import event_evidence, matching_events, spec_evidence
 from kubemedic.analyzers._exit_codes import during_instance
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod, Probe
+from kubemedic.models.findings import Evidence
+from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod, Probe, dig
 
 _PROBE_KILL = re.compile(r"failed (liveness|startup) probe, will be restarted")
 _STATUS_CODE = re.compile(r"statuscode: (\d{3})")
 _KILLED_EXIT_CODES = frozenset({0, 130, 137, 143})
 """How a process ends after the kubelet's SIGTERM (and SIGKILL once the grace period ends)."""
+_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
+_ALWAYS_FAILS = re.compile(r"^(?:exit\s+0*[1-9]\d*|(?:/usr)?(?:/bin/)?false)\s*;?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,53 @@ def probe_failures(view: ClusterView, pod: Pod, container: str, kind: str) -> li
 def failure_count(events: Sequence[Event]) -> int:
     """Failures counted by the kubelet across (aggregated) events."""
     return sum(e.count for e in events)
+
+
+def failures_since(events: Sequence[Event], moment: datetime, period_seconds: int) -> int:
+    """Failures the kubelet recorded from ``moment`` on.
+
+    An aggregated event only says how many failures happened between its first and last time;
+    the probe runs every ``period_seconds``, so the part of its span after ``moment`` holds at
+    most one failure per period.
+    """
+    total = 0
+    for event in events:
+        last = event.last_seen
+        if last is None or last < moment:
+            continue
+        start = max(event.first_seen or last, moment)
+        periods = int((last - start).total_seconds() // max(period_seconds, 1))
+        total += min(event.count, periods + 1)
+    return total
+
+
+def never_passes(probe: Probe) -> str:
+    """The script of an exec probe that fails whatever the container does (``exit 1``)."""
+    raw = dig(probe.raw, "exec", "command")
+    command = [str(part) for part in raw] if isinstance(raw, list) else []
+    if len(command) == 3 and posixpath.basename(command[0]) in _SHELLS and command[1] == "-c":
+        script = command[2].strip()
+    else:
+        script = " ".join(command).strip()
+    return script if _ALWAYS_FAILS.match(script) else ""
+
+
+def probe_evidence(pod: Pod, spec: ContainerSpec, probe: Probe) -> Evidence:
+    """The probe as the pod spec declares it: where it points and its timing."""
+    group = "initContainers" if spec.is_init else "containers"
+    return spec_evidence(
+        pod,
+        f"spec.{group}[{spec.name}].{probe.kind}Probe",
+        f"{probe.kind} probe {probe.endpoint} {probe.timing}",
+    )
+
+
+def failures_evidence(failures: Sequence[Event]) -> Evidence:
+    """The kubelet's latest failure message and how many failures it counted."""
+    latest = failures[-1]
+    return event_evidence(
+        latest, f"{latest.message.rstrip(': ')} ({failure_count(failures)} failures)"
+    )
 
 
 def probe_kill(view: ClusterView, pod: Pod, status: ContainerStatus) -> ProbeKill | None:
@@ -103,6 +156,13 @@ def port_mismatch(spec: ContainerSpec, probe: Probe) -> PortMismatch | None:
     return PortMismatch(port, declared, numbers[0] if len(numbers) == 1 else None)
 
 
+def ports_evidence(pod: Pod, spec: ContainerSpec, mismatch: PortMismatch) -> Evidence:
+    """The ports the container declares, next to a probe aimed elsewhere."""
+    group = "initContainers" if spec.is_init else "containers"
+    ports = ", ".join(mismatch.declared)
+    return spec_evidence(pod, f"spec.{group}[{spec.name}].ports", f"declares containerPort {ports}")
+
+
 def port_label(spec: ContainerSpec, probe: Probe) -> str:
     """The probe's port as a person reads it: ``8080`` or ``http (8080)`` for a named port."""
     port = probe.port
@@ -117,7 +177,7 @@ def failure_hint(message: str, probe: Probe | None, spec: ContainerSpec | None =
     code = _STATUS_CODE.search(message)
     port = port_label(spec, probe) if probe and spec else (probe.port if probe else None)
     if code and code.group(1) == "404":
-        return f"the server has no {probe.path if probe else 'probe'} path (HTTP 404)"
+        return f"the server has no route {probe.path if probe else 'for the probe'} (HTTP 404)"
     if code and code.group(1) in ("401", "403"):
         return f"the endpoint requires authentication (HTTP {code.group(1)})"
     if code:
@@ -132,6 +192,8 @@ def failure_hint(message: str, probe: Probe | None, spec: ContainerSpec | None =
         )
     if "HTTP response to HTTPS client" in message or "first record does not look like" in message:
         return "the probe's scheme does not match the server (HTTP vs HTTPS)"
+    if probe is not None and (script := never_passes(probe)):
+        return f"the probe command `{script}` fails every time, whatever the container does"
     if probe is not None and probe.handler == "exec":
         return "the probe command exits non-zero"
     return "the probe fails"

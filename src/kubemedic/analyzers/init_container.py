@@ -33,7 +33,7 @@ from kubemedic.analyzers._registry import Analyzer
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView, LogTail
 from kubemedic.models.findings import Evidence, Finding, Remediation
-from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Pod
+from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Pod, dig
 from kubemedic.models.severity import RiskTier, Severity
 
 ID = "KM-POD-INIT-CONTAINER-FAILURE"
@@ -52,6 +52,11 @@ _WAIT_TARGETS = (
     re.compile(r"\b(?:wget|curl)\b.*?https?://(?P<host>[\w.-]+)(?::(?P<port>\d+))?"),
     re.compile(r"(?:wait-for(?:-it)?(?:\.sh)?|tcp://)\s*(?P<host>[\w.-]+):(?P<port>\d+)"),
 )
+_NAMESPACE_FILE = re.compile(
+    r"\$\(\s*cat\s+/var/run/secrets/kubernetes\.io/serviceaccount/namespace\s*\)"
+    r"|`\s*cat\s+/var/run/secrets/kubernetes\.io/serviceaccount/namespace\s*`"
+)
+_VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
 
 def analyze(view: ClusterView) -> Iterator[Finding]:
@@ -129,7 +134,7 @@ def _wait(view: ClusterView, pod: Pod, spec: ContainerSpec, status: ContainerSta
     last = next((line.strip() for line in reversed(lines) if line.strip()), "")
     return _Wait(
         waited=view.observed_at - since if since else None,
-        target=_wait_target(" ".join(spec.command + spec.args)),
+        target=wait_target(spec, pod.namespace),
         tail=current,
         last_line=last,
         repeats=sum(1 for line in lines if line.strip() == last) if last else 0,
@@ -265,13 +270,39 @@ def _dependency_advice(found: Dependency, target: str) -> str:
     return f"Check that {target} answers the way the wait loop expects"
 
 
-def _wait_target(script: str) -> str:
-    """The host (and port) a wait-for loop polls, from its command."""
+def _expanded(script: str, spec: ContainerSpec, namespace: str) -> str:
+    """The script with what the pod itself determines filled in.
+
+    Wait loops build host names such as ``myservice.$(cat .../serviceaccount/namespace)`` or
+    ``db.$POD_NAMESPACE.svc``: the service-account mount holds the pod's namespace, and the
+    container's env sets literal values or the namespace through the downward API.
+    """
+    values: dict[str, str] = {}
+    for env in spec.env:
+        name = str(env.get("name") or "")
+        if "value" in env:
+            values[name] = str(env["value"])
+        elif dig(env, "valueFrom", "fieldRef", "fieldPath") == "metadata.namespace":
+            values[name] = namespace
+    script = _NAMESPACE_FILE.sub(namespace, script)
+    return _VARIABLE.sub(lambda m: values.get(m.group(1) or m.group(2), m.group(0)), script)
+
+
+def wait_target(spec: ContainerSpec, namespace: str) -> str:
+    """The host (and port) a wait-for loop polls, from its command.
+
+    A host cut short by an expansion the pod does not determine (``kafka.$DOMAIN``) is no
+    target: the part before it could name a Service or an external host.
+    """
+    script = _expanded(" ".join(spec.command + spec.args), spec, namespace)
     for pattern in _WAIT_TARGETS:
         found = pattern.search(script)
         if found:
+            host = found.group("host")
+            if host.endswith("."):
+                return ""
             port = found.groupdict().get("port")
-            return f"{found.group('host')}:{port}" if port else found.group("host")
+            return f"{host}:{port}" if port else host
     return ""
 
 

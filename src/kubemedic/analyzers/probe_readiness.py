@@ -3,7 +3,9 @@
 A running, not-ready pod is invisible to tools that only look for crashes, yet a Service
 sends it nothing. This analyzer reports containers whose readiness probe keeps failing once
 start-up is over, says what the probe saw and where it points, and rates the harm by how many
-replicas of the workload still serve.
+replicas of the workload still serve. Start-up is over after a grace period, or sooner when the
+kubelet has already counted a full failureThreshold of failures after the probe's first verdict,
+or when the probe's command cannot pass at all.
 """
 
 from __future__ import annotations
@@ -12,26 +14,19 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from kubemedic._internal.timeutils import format_time
-from kubemedic.analyzers._build import (
-    event_evidence,
-    pod_finding,
-    related_evidence,
-    spec_evidence,
-    status_evidence,
-)
+from kubemedic.analyzers._build import pod_finding, related_evidence, status_evidence
 from kubemedic.analyzers._crashing import is_crashing, long_running, restarted_long_ago
-from kubemedic.analyzers._probe_fix import (
-    ProbeFix,
-    check_endpoint,
-    longer_timeout,
-    retarget_port,
-    wrong_path,
-)
+from kubemedic.analyzers._probe_fix import config_fix
 from kubemedic.analyzers._probes import (
     failure_count,
     failure_hint,
+    failures_evidence,
+    failures_since,
     latest_message,
+    never_passes,
     port_mismatch,
+    ports_evidence,
+    probe_evidence,
     probe_failures,
     probe_kill,
 )
@@ -55,10 +50,12 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
         for status in long_running(pod):
             spec = pod.container(status.name)
             probe = spec.probe("readiness") if spec else None
-            if spec is None or probe is None or not _stuck_unready(view, pod, status, probe):
+            if spec is None or probe is None or not _unready(view, pod, status):
                 continue
             failures = probe_failures(view, pod, status.name, "readiness")
-            if failure_count(failures) >= probe.failure_threshold:
+            if failure_count(failures) >= probe.failure_threshold and _past_start_up(
+                view, status, probe, failures
+            ):
                 workload = view.workload_of(pod)
                 if workload not in serving:
                     serving[workload] = _ready_replicas(view, workload)
@@ -72,13 +69,31 @@ def _ready_replicas(view: ClusterView, workload: ObjectRef) -> tuple[int, int]:
     return ready, len(pods)
 
 
-def _stuck_unready(view: ClusterView, pod: Pod, status: ContainerStatus, probe: Probe) -> bool:
-    """Running, not ready, past start-up, and not restarting (crashes are reported as such)."""
-    if status.ready or not status.state.is_running or _restart_reported(view, pod, status):
-        return False
+def _unready(view: ClusterView, pod: Pod, status: ContainerStatus) -> bool:
+    """Running, not ready, and not restarting (crashes are reported as such)."""
+    return not status.ready and status.state.is_running and not _restart_reported(view, pod, status)
+
+
+def _past_start_up(
+    view: ClusterView, status: ContainerStatus, probe: Probe, failures: list[Event]
+) -> bool:
+    """Whether the container is past the start-up a readiness probe is there to wait out.
+
+    It is once :data:`SETTLE` has passed after the probe's first possible verdict, or once the
+    kubelet has counted failureThreshold failures after that verdict, or at the verdict itself
+    when the probe's command fails whatever the container does.
+    """
     since = status.state.running_since
+    if since is None:
+        return True
     first_verdict = probe.initial_delay_seconds + probe.period_seconds * probe.failure_threshold
-    return since is None or view.observed_at - since >= timedelta(seconds=first_verdict) + SETTLE
+    verdict = since + timedelta(seconds=first_verdict)
+    if view.observed_at >= verdict + SETTLE:
+        return True
+    if view.observed_at < verdict:
+        return False
+    after = failures_since(failures, verdict, probe.period_seconds)
+    return after >= probe.failure_threshold or bool(never_passes(probe))
 
 
 def _finding(
@@ -95,17 +110,15 @@ def _finding(
     hint = failure_hint(message, probe, spec)
     mismatch = port_mismatch(spec, probe)
     ready, total = replicas
+    quoted = f' ("{message}")' if message else ""
     cause = (
         f"Container {spec.name} runs but is not Ready: its readiness probe {probe.endpoint} keeps "
-        f'failing — {hint} ("{message}"), so Services send it no traffic.'
+        f"failing — {hint}{quoted}, so Services send it no traffic."
     )
     if mismatch is not None:
         cause += f" The probe is misconfigured: {mismatch.described}."
     cause += f" {_serving(workload, ready, total)}"
-    if mismatch is not None:
-        fix = retarget_port(workload, spec, probe, mismatch)
-    else:
-        fix = _fix(workload, spec, probe, message, hint)
+    fix = config_fix(workload, spec, (probe,), message, hint)
     return pod_finding(
         view,
         pod,
@@ -117,7 +130,7 @@ def _finding(
         summary=f"Container {spec.name} is not Ready: readiness probe {probe.endpoint} fails",
         root_cause=cause,
         evidence=[
-            *_evidence(view, pod, status, spec, probe, failures),
+            *_evidence(pod, status, spec, probe, failures),
             related_evidence(str(workload), _serving(workload, ready, total)),
         ],
         events=failures,
@@ -144,48 +157,28 @@ def _restart_reported(view: ClusterView, pod: Pod, status: ContainerStatus) -> b
 
 
 def _evidence(
-    view: ClusterView,
     pod: Pod,
     status: ContainerStatus,
     spec: ContainerSpec,
     probe: Probe,
     failures: list[Event],
 ) -> list[Evidence]:
-    group = "initContainers" if spec.is_init else "containers"
-    latest = failures[-1]
-    evidence = [
-        spec_evidence(
-            pod,
-            f"spec.{group}[{spec.name}].readinessProbe",
-            f"readiness probe {probe.endpoint} {probe.timing}",
-        ),
-        event_evidence(latest, f"{latest.message} ({failure_count(failures)} failures)"),
-    ]
     since = status.state.running_since
     running = f", running since {format_time(since)}" if since else ""
-    evidence.append(status_evidence(pod, status, "ready", f"ready: false{running}"))
+    evidence = [
+        probe_evidence(pod, spec, probe),
+        failures_evidence(failures),
+        status_evidence(pod, status, "ready", f"ready: false{running}"),
+    ]
     mismatch = port_mismatch(spec, probe)
     if mismatch is not None:
-        ports = ", ".join(mismatch.declared)
-        evidence.append(
-            spec_evidence(
-                pod, f"spec.{group}[{spec.name}].ports", f"declares containerPort {ports}"
-            )
-        )
+        evidence.append(ports_evidence(pod, spec, mismatch))
     return evidence
 
 
-def _fix(
-    workload: ObjectRef, spec: ContainerSpec, probe: Probe, message: str, hint: str
-) -> ProbeFix:
-    if "statuscode: 404" in message:
-        return wrong_path(probe, spec)
-    if "deadline exceeded" in message or "Timeout" in message:
-        return longer_timeout(workload, spec, probe)
-    return check_endpoint(probe, spec, hint)
-
-
 def _serving(workload: ObjectRef, ready: int, total: int) -> str:
+    if ready == 0 and workload.kind == "Pod":
+        return f"{workload} is not Ready: it serves nothing."
     if ready == 0:
         return f"No pod of {workload} is Ready ({ready} of {total}): it serves nothing."
     return f"{ready} of {total} pods of {workload} are Ready: it serves with reduced capacity."

@@ -81,6 +81,27 @@ def _term(code: int, reason: str = "Error", message: str = "", ran: int = 3) -> 
             id="exit-0-under-always",
         ),
         pytest.param(
+            _term(0, "Completed"),
+            ("Environment variable DEPLOY_ENV is undefined",),
+            Category.CRASHLOOP_APP_ERROR,
+            "DEPLOY_ENV",
+            id="exit-0-with-a-missing-variable-is-the-variable",
+        ),
+        pytest.param(
+            _term(0, "Completed"),
+            ("dial tcp 10.96.0.12:5432: connect: connection refused",),
+            Category.CRASHLOOP_APP_ERROR,
+            "10.96.0.12:5432",
+            id="exit-0-after-a-refused-connection",
+        ),
+        pytest.param(
+            _term(0, "Completed"),
+            ("WARN could not push metrics to the gateway, skipping", "backup complete"),
+            Category.CRASHLOOP_COMPLETED_EXITS_ZERO,
+            "/entrypoint.sh",
+            id="exit-0-with-a-mere-mention-of-errors",
+        ),
+        pytest.param(
             _term(1),
             ("Traceback (most recent call last):", "KeyError: 'SECRET_KEY'"),
             Category.CRASHLOOP_APP_ERROR,
@@ -101,6 +122,14 @@ def test_runtime_message_beats_the_log() -> None:
     term = _term(128, "StartError", RUNC + 'exec: "/app/run": permission denied: unknown')
     crash = classify_crash(_spec(), term, log=("/bin/sh: 1: foo: not found",))
     assert crash.category is Category.CRASHLOOP_PERMISSION_DENIED
+
+
+def test_exit_zero_after_a_decisive_line_explains_the_line_not_the_exit() -> None:
+    log = ("Environment variable DEPLOY_ENV is undefined",)
+    crash = classify_crash(_spec(), _term(0, "Completed", ran=0), log=log)
+    assert "DEPLOY_ENV it requires is not set" in crash.explanation
+    assert "yet exits 0" in crash.explanation
+    assert "finished successfully" not in crash.explanation
 
 
 def test_exit_zero_is_no_crash_loop_for_restart_policy_never() -> None:
