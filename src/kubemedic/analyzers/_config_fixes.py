@@ -1,21 +1,34 @@
 """Fixes for a missing ConfigMap, Secret or key, as kubectl commands.
 
-Three ways out, in the order a person weighs them: create what is missing, point the reference
-at what exists, or mark the reference optional. Secret values are never known here: commands
-carry ``<value>`` placeholders.
+Three ways out: point the reference at an existing object that fits, create what is missing, or
+mark the reference optional (never for credentials, which the app would then start without).
+Secret values are never known here: commands carry ``<value>`` placeholders.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubemedic.analyzers._config_refs import CONFIGMAP, ConfigRef
+from kubemedic.analyzers._config_refs import CONFIGMAP, SECRET, ConfigRef
 from kubemedic.analyzers._template_patch import template_patch
 from kubemedic.models.findings import ObjectRef
+
+_CREDENTIAL = re.compile(r"pass|pwd|token|secret|key|credential|auth|cert|private", re.IGNORECASE)
+
+# How a reference reads the other kind: env, envFrom and volume fields.
+_SWITCHED = {
+    "configMapKeyRef": "secretKeyRef",
+    "secretKeyRef": "configMapKeyRef",
+    "configMapRef": "secretRef",
+    "secretRef": "configMapRef",
+    "configMap": "secret.secretName",
+    "secret": "configMap.name",
+}
 
 Rewrite = Callable[[ConfigRef, Mapping[str, Any]], Mapping[str, Any]]
 
@@ -33,8 +46,10 @@ def missing_object_fix(
     name: str,
     users: Sequence[ConfigRef],
     alternative: str | None,
+    namesake_kind: str | None = None,
 ) -> ConfigFix:
-    """Create the object with the keys the pod reads, or point the references at another."""
+    """Create the object with the keys the pod reads, or point the references at another:
+    ``alternative`` of the same kind, or the object of ``namesake_kind`` named ``name``."""
     keys = sorted({ref.key for ref in users if ref.key})
     verb = "configmap" if kind == CONFIGMAP else "secret generic"
     create = f"kubectl create {verb} {name} -n {workload.namespace}" + "".join(
@@ -44,25 +59,69 @@ def missing_object_fix(
         create += " --from-env-file=<path>"  # envFrom: one variable per line
     elif any(ref.key is None for ref in users) or not keys:
         create += " --from-file=<path>"  # a volume: one file per key
-    commands = [create]
-    summary = f"Create {kind} {name} in {workload.namespace}" + (
-        f" with key {', '.join(keys)}" if keys else ""
+    create_summary = f"create {kind} {name} in {workload.namespace}" + (
+        f" with key{'s' if len(keys) > 1 else ''} {', '.join(keys)}" if keys else ""
     )
+    create_step = (
+        f"{kind} {name} in namespace {workload.namespace} (references never cross namespaces), "
+        "from the same source as the rest of the release."
+    )
+    patch = reference_patch(workload, users, _renamed(alternative)) if alternative else None
     if alternative:
-        patch = reference_patch(workload, users, _renamed(alternative))
-        commands += [patch] if patch else []
-        summary += f", or point the reference at the existing {kind} {alternative}"
-    optional = reference_patch(workload, users, _optional)
-    commands += [optional] if optional else []
-    steps = [
-        f"Create {kind} {name} in namespace {workload.namespace} (references never cross "
-        "namespaces), from the same source as the rest of the release.",
-        "If the workload can run without it, mark the reference optional: true instead"
-        + (" (last command)." if optional else "."),
-    ]
-    if alternative:
-        steps.insert(1, f"Or, if {alternative} is the intended {kind}, change the reference.")
+        summary = f"Point the reference at the existing {kind} {alternative}, or {create_summary}"
+        steps = [
+            f"If {alternative} is the intended {kind}, change the reference to it.",
+            f"Otherwise create {create_step}",
+        ]
+    elif namesake_kind:
+        switch = ", ".join(dict.fromkeys(_switch(ref) for ref in users))
+        summary = (
+            f"Read the existing {namesake_kind} {name} instead ({switch}), or {create_summary}"
+        )
+        steps = [
+            f"If {namesake_kind} {name} holds the intended data, change the reference to read "
+            f"it: {switch}.",
+            f"Otherwise create {create_step}",
+        ]
+    else:
+        summary = create_summary[0].upper() + create_summary[1:]
+        steps = [f"Create {create_step}"]
+    commands = [patch, create] if patch else [create]
+    lost = _credentials_lost(kind, name, users)
+    if lost:
+        steps.append(
+            f"Do not mark the reference optional: the container would start without {lost}, "
+            "then run unauthenticated or fail later, further from the cause."
+        )
+    else:
+        optional = reference_patch(workload, users, _optional)
+        commands += [optional] if optional else []
+        steps.append(
+            "If the workload can run without it, mark the reference optional: true instead"
+            + (" (last command)." if optional else ".")
+        )
     return ConfigFix(f"{summary}.", tuple(steps), tuple(commands))
+
+
+def _switch(ref: ConfigRef) -> str:
+    """``configMapKeyRef → secretKeyRef``: the edit that makes a reference read the other kind."""
+    if ref.field == "projected":
+        kinds = ("configMap", "secret") if ref.kind == CONFIGMAP else ("secret", "configMap")
+        return f"projected source {kinds[0]} → {kinds[1]}"
+    return f"{ref.field} → {_SWITCHED[ref.field]}"
+
+
+def _credentials_lost(kind: str, name: str, users: Sequence[ConfigRef]) -> str:
+    """The credentials a pod would start without if the reference were optional ("" if none).
+
+    Every Secret holds credentials; a ConfigMap does when a key or env var it feeds is named
+    like one (password, token, key, ...).
+    """
+    if kind == SECRET:
+        named = [ref.env_name or ref.key for ref in users]
+        return ", ".join(dict.fromkeys(n for n in named if n)) or f"the data of Secret {name}"
+    risky = [n for ref in users for n in (ref.env_name, ref.key) if n and _CREDENTIAL.search(n)]
+    return ", ".join(dict.fromkeys(risky))
 
 
 def missing_key_fix(

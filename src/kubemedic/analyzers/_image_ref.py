@@ -110,11 +110,30 @@ def invalid_reason(text: str) -> str | None:
         path = name
     if not path:
         return "the repository name is empty"
+    if empty := _empty_part(path, is_host=bool(is_host)):
+        return empty
     if path != path.lower():
         return "repository name must be lowercase"
     for component in path.split("/"):
         if not _PATH_COMPONENT.match(component):
             return f"the repository path component {component!r} is malformed"
+    return None
+
+
+def _empty_part(path: str, *, is_host: bool) -> str | None:
+    """An empty host or path component: what an unset variable leaves in ``${REGISTRY}/app``."""
+    if path.startswith("/") and not is_host:
+        return (
+            "the registry host before the leading '/' is empty (often an unset variable, as in "
+            "${REGISTRY}/app)"
+        )
+    if path.startswith("/") or "//" in path:
+        return (
+            "the repository path has an empty component ('//'), often an unset variable, as "
+            "in ${REGISTRY}/${TEAM}/app"
+        )
+    if path.endswith("/"):
+        return "the image name after the last '/' is empty"
     return None
 
 

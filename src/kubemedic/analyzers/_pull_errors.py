@@ -2,9 +2,10 @@
 
 While a container backs off, its status only says ``Back-off pulling image "..."``; the reason
 is in the kubelet's ``Failed`` events (and, on recent kubelets, after ``ErrImagePull:`` in the
-waiting message). Containerd, CRI-O and Docker word the same failures differently, so each
-cause is recognised by several fragments, checked in an order where the more specific wins
-(``no match for platform in manifest: not found`` is a platform problem, not a missing tag).
+waiting message). Containerd, CRI-O and Docker (from 1.x to dockershim's last versions) word
+the same failures differently, so each cause is recognised by several signs, checked in an
+order where the more specific wins (``no match for platform in manifest: not found`` is a
+platform problem, not a missing tag).
 
 A registry rate limit (``toomanyrequests``) is filed under registry-unreachable, not auth: the
 credentials (if any) are accepted and the image exists, but the registry refuses to serve more
@@ -14,6 +15,7 @@ one of the registry's availability to this node.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -59,8 +61,9 @@ _CATEGORY = {
     PullCause.UNKNOWN: Category.IMAGE_REGISTRY_UNREACHABLE,
 }
 
-# First match wins; fragments are compared lower-cased.
-_FRAGMENTS: tuple[tuple[PullCause, tuple[str, ...]], ...] = (
+# First match wins. Each entry is a regular expression matched case-insensitively; most are
+# plain fragments, the others name the image or tag in the middle of the runtime's sentence.
+_SIGNS: tuple[tuple[PullCause, tuple[str, ...]], ...] = (
     (
         PullCause.PLATFORM_MISMATCH,
         ("no match for platform in manifest", "no matching manifest for"),
@@ -84,8 +87,34 @@ _FRAGMENTS: tuple[tuple[PullCause, tuple[str, ...]], ...] = (
             "failed to fetch oauth token",
         ),
     ),
-    (PullCause.REPOSITORY_NOT_FOUND, ("repository name not known to registry", "name unknown")),
-    (PullCause.MANIFEST_NOT_FOUND, ("manifest unknown", "code = notfound", ": not found")),
+    (
+        PullCause.REPOSITORY_NOT_FOUND,
+        (
+            "repository name not known to registry",
+            "name[ _]unknown",
+            # Docker 17.x: "repository docker.io/acme/app not found: does not exist or no pull
+            # access"; Harbor: "repository library/app not found"
+            r"\brepository \S+ not found",
+        ),
+    ),
+    (
+        PullCause.MANIFEST_NOT_FOUND,
+        (
+            "manifest[ _]unknown",
+            # Docker 17-20 (dockershim): "manifest for app:v9 not found[: manifest unknown]"
+            r"\bmanifest for \S+ not found",
+            # Docker 1.x: "Tag v9 not found in repository docker.io/library/app",
+            # "Error: image library/app:v9 not found"
+            r"\btag \S+ not found in repository",
+            r"\bimage \S+ not found",
+            # Quay: "Tag v9 was deleted or has expired"; ACR: 'manifest tagged by "v9" is not found'
+            r"\btag \S+ was deleted or has expired",
+            "manifest tagged by .* is not found",
+            "code = notfound",
+            "404 not found",
+            ": not found",
+        ),
+    ),
     (
         PullCause.UNTRUSTED_CERTIFICATE,
         ("x509:", "certificate signed by unknown authority", "tls: failed to verify"),
@@ -126,10 +155,12 @@ _FRAGMENTS: tuple[tuple[PullCause, tuple[str, ...]], ...] = (
     ),
     (PullCause.NODE_DISK_FULL, ("no space left on device",)),
 )
+_MATCHERS = tuple((cause, re.compile("|".join(signs), re.IGNORECASE)) for cause, signs in _SIGNS)
 
 _FAILED_PREFIX = re.compile(r'^(?:Failed to pull image|Back-off pulling image) "[^"]*":\s*')
 _REASON_PREFIX = re.compile(r"^(?:ErrImagePull|ImagePullBackOff):\s*")
 _RPC_PREFIX = re.compile(r"^rpc error: code = \w+ desc = ")
+_DAEMON_JSON = re.compile(r'\{"message":"((?:[^"\\]|\\.)*)"\}')  # old Docker API error bodies
 _DNS_LOOKUP = re.compile(r"lookup (\S+?)(?: on (\S+?))?: ")
 
 
@@ -156,14 +187,22 @@ def error_detail(message: str) -> str:
     if text.startswith("Back-off pulling image"):
         return ""
     text = _REASON_PREFIX.sub("", text, count=1)
+    text = _DAEMON_JSON.sub(_daemon_message, text)
     return _RPC_PREFIX.sub("", text, count=1).strip()
+
+
+def _daemon_message(match: re.Match[str]) -> str:
+    """``{"message":"manifest for a:1 not found"}`` as the sentence it wraps."""
+    try:
+        return str(json.loads(f'"{match.group(1)}"'))
+    except ValueError:
+        return match.group(1)
 
 
 def classify(message: str) -> PullError:
     """Find why a pull failed from a ``Failed`` event or waiting message."""
     detail = error_detail(message)
-    lowered = detail.lower()
-    for cause, fragments in _FRAGMENTS:
-        if any(fragment in lowered for fragment in fragments):
+    for cause, matcher in _MATCHERS:
+        if matcher.search(detail):
             return PullError(cause, detail)
     return PullError(PullCause.UNKNOWN, detail)

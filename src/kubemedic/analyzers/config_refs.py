@@ -3,14 +3,14 @@
 The kubelet reports these as CreateContainerConfigError (env, envFrom) or FailedMount
 (volumes), one missing thing at a time. This analyzer tells "object missing" from "key
 missing", names every container, env var and volume that reads it, lists the keys the object
-does have (names only, never Secret values) with the closest match, and — when the namespace's
-ConfigMaps or Secrets were collected — finds the missing references from the spec alone, even
-after the kubelet's events have expired.
+does have (names only, never Secret values) with the closest match, names the object the
+reference most likely meant (a similar name, the only object holding every key read, a
+namesake of the other kind) and — when the namespace's ConfigMaps or Secrets were collected —
+finds the missing references from the spec alone, even after the kubelet's events have expired.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -23,11 +23,12 @@ from kubemedic.analyzers._build import (
     status_evidence,
 )
 from kubemedic.analyzers._config_fixes import ConfigFix, missing_key_fix, missing_object_fix
+from kubemedic.analyzers._config_index import ConfigIndex, stand_in
 from kubemedic.analyzers._config_refs import (
     CONFIGMAP,
+    SECRET,
     ConfigRef,
     closest,
-    is_hash_suffixed,
     key_names,
     parse_config_error,
     pod_config_refs,
@@ -78,7 +79,7 @@ class _Missing:
 
 
 def analyze(view: ClusterView) -> Iterator[Finding]:
-    namesakes = _Namesakes(view)
+    index = ConfigIndex(view)
     for pod in view.troubled_pods:
         if pod.deletion_timestamp is not None or pod.is_finished:
             continue
@@ -90,7 +91,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
         found = _find_missing(view, pod, refs)
         for category in dict.fromkeys(m.category for m in found):
             group = [m for m in found if m.category is category]
-            yield _finding(view, pod, refs, group, namesakes)
+            yield _finding(view, pod, refs, group, index)
 
 
 def _find_missing(view: ClusterView, pod: Pod, refs: Sequence[ConfigRef]) -> list[_Missing]:
@@ -170,42 +171,12 @@ def _volume_object(refs: Sequence[ConfigRef], volume: str | None, kind: str) -> 
     return ""
 
 
-class _Namesakes:
-    """ConfigMap and Secret names by namespace and namespaces by name (indexed once, on demand)."""
-
-    def __init__(self, view: ClusterView) -> None:
-        self._view = view
-        self._by_name: dict[str, dict[str, list[str]]] = {}
-        self._by_namespace: dict[str, dict[str, list[str]]] = {}
-
-    def namespaces(self, kind: str, name: str) -> list[str]:
-        """Namespaces holding a ``kind`` called ``name``."""
-        self._index(kind)
-        return self._by_name[kind].get(name, [])
-
-    def names_in(self, kind: str, namespace: str) -> list[str]:
-        """Names of the ``kind`` objects in ``namespace``."""
-        self._index(kind)
-        return self._by_namespace[kind].get(namespace, [])
-
-    def _index(self, kind: str) -> None:
-        if kind in self._by_name:
-            return
-        by_name: dict[str, list[str]] = defaultdict(list)
-        by_namespace: dict[str, list[str]] = defaultdict(list)
-        for obj in self._view.objects(kind):
-            by_name[obj.name].append(obj.namespace)
-            by_namespace[obj.namespace].append(obj.name)
-        self._by_name[kind] = by_name
-        self._by_namespace[kind] = by_namespace
-
-
 def _finding(
     view: ClusterView,
     pod: Pod,
     refs: Sequence[ConfigRef],
     group: Sequence[_Missing],
-    namesakes: _Namesakes,
+    index: ConfigIndex,
 ) -> Finding:
     workload = view.workload_of(pod)
     category = group[0].category
@@ -221,7 +192,7 @@ def _finding(
             and (missing.key is None or r.key == missing.key)
         ]
         readers += [c for r in users for c in r.readers]
-        cause, facts, fix = _explain(view, pod, missing, users, namesakes)
+        cause, facts, fix = _explain(view, pod, missing, users, index)
         causes.append(cause)
         evidence += [*missing.evidence, *facts]
         fixes.append(fix)
@@ -263,42 +234,68 @@ def _explain(
     pod: Pod,
     missing: _Missing,
     users: Sequence[ConfigRef],
-    namesakes: _Namesakes,
+    index: ConfigIndex,
 ) -> tuple[str, list[Evidence], ConfigFix]:
-    workload = view.workload_of(pod)
-    where = f"{missing.kind} {pod.namespace}/{missing.name}"
     readers = "; ".join(dict.fromkeys(r.usage for r in users)) or "the pod spec"
-    facts: list[Evidence] = []
     if missing.key is None:
-        text = f"{where} does not exist, but {readers} reads it."
-        alternative = closest(
-            missing.name, namesakes.names_in(missing.kind, pod.namespace), cutoff=0.85
+        return _missing_object(view, pod, missing, users, index, readers)
+    return _missing_key(view, pod, missing, missing.key, users, readers)
+
+
+def _missing_object(
+    view: ClusterView,
+    pod: Pod,
+    missing: _Missing,
+    users: Sequence[ConfigRef],
+    index: ConfigIndex,
+    readers: str,
+) -> tuple[str, list[Evidence], ConfigFix]:
+    """Why the object is missing: what else in the namespace (or elsewhere) it may have meant."""
+    namespace = pod.namespace
+    text = f"{missing.kind} {namespace}/{missing.name} does not exist, but {readers} reads it."
+    read_keys = list(dict.fromkeys(r.key for r in users if r.key))
+    found = stand_in(index, missing.kind, namespace, missing.name, read_keys)
+    text += f" {found.note}" if found.note else ""
+    other = CONFIGMAP if missing.kind == SECRET else SECRET
+    namesake = view.get(other, namespace, missing.name) is not None
+    if namesake:
+        text += (
+            f" A {other} named {missing.name} exists in {namespace}: the reference reads a "
+            f"{missing.kind} where the data is in a {other}."
         )
-        if alternative and is_hash_suffixed(alternative, missing.name):
-            text += (
-                f" {missing.kind} {alternative} does exist in {pod.namespace}: a generated, "
-                "hash-suffixed name (Kustomize, Helm) that the reference was not rewritten to."
-            )
-        elif alternative:
-            text += f" {missing.kind} {alternative} does exist in {pod.namespace}: a typo?"
-        elsewhere = [
-            ns for ns in namesakes.namespaces(missing.kind, missing.name) if ns != pod.namespace
-        ]
-        if elsewhere:
-            text += (
-                f" A {missing.kind} named {missing.name} exists in namespace "
-                f"{', '.join(elsewhere)}, but a pod can only read its own namespace's."
-            )
-        if missing.resolved:
-            text += " It exists now, so the kubelet's next retry should succeed."
-        return (
-            text,
-            facts,
-            missing_object_fix(workload, missing.kind, missing.name, users, alternative),
+    elsewhere = [ns for ns in index.namespaces(missing.kind, missing.name) if ns != namespace]
+    if elsewhere:
+        text += (
+            f" A {missing.kind} named {missing.name} exists in namespace "
+            f"{', '.join(elsewhere)}, but a pod can only read its own namespace's."
         )
+    if missing.resolved:
+        text += " It exists now, so the kubelet's next retry should succeed."
+    fix = missing_object_fix(
+        view.workload_of(pod),
+        missing.kind,
+        missing.name,
+        users,
+        found.name,
+        namesake_kind=other if namesake else None,
+    )
+    return text, [], fix
+
+
+def _missing_key(
+    view: ClusterView,
+    pod: Pod,
+    missing: _Missing,
+    key: str,
+    users: Sequence[ConfigRef],
+    readers: str,
+) -> tuple[str, list[Evidence], ConfigFix]:
+    """The keys the object does have (names only), and the closest to the one read."""
+    where = f"{missing.kind} {pod.namespace}/{missing.name}"
     keys = key_names(missing.obj) if missing.obj is not None else ()
-    text = f"{where} exists but has no key {missing.key}, which {readers} reads."
-    alternative = closest(missing.key, keys)
+    text = f"{where} exists but has no key {key}, which {readers} reads."
+    alternative = closest(key, keys)
+    facts: list[Evidence] = []
     if missing.obj is not None:
         facts.append(
             related_evidence(
@@ -311,10 +308,11 @@ def _explain(
         text += f" The closest is {alternative} (keys are case-sensitive)."
     if missing.resolved:
         text = (
-            f"The kubelet reported key {missing.key} missing from {where}, which has it now: the "
+            f"The kubelet reported key {key} missing from {where}, which has it now: the "
             "next retry should succeed."
         )
-    fix = missing_key_fix(workload, missing.kind, missing.name, missing.key, users, alternative)
+    workload = view.workload_of(pod)
+    fix = missing_key_fix(workload, missing.kind, missing.name, key, users, alternative)
     return text, facts, fix
 
 

@@ -29,9 +29,11 @@ ID_METRICS = "KM-HPA-METRICS-UNAVAILABLE"
 ID_TARGET = "KM-HPA-TARGET-MISSING"
 ID_AT_MAX = "KM-HPA-AT-MAX"
 V1_CONDITIONS = "autoscaling.alpha.kubernetes.io/conditions"
+# "missing request for cpu in container app of Pod app-7d9c-x" (older controllers stop after
+# the resource name).
 _MISSING_REQUEST = re.compile(
-    r'missing request for (?P<resource>\w+) in container "?(?P<container>[^"\s]+)"? '
-    r'of Pod "?(?P<pod>[^"\s]+)"?'
+    r"missing request for (?P<resource>\w+)"
+    r'(?: in container "?(?P<container>[^"\s]+)"? of Pod "?(?P<pod>[^"\s]+)"?)?'
 )
 _METRIC_EVENTS = frozenset(
     {
@@ -64,7 +66,7 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
         if able is not None and not able.is_true and able.reason == "FailedGetScale":
             yield _target_missing(view, hpa, able)
         elif active is not None and not active.is_true and active.reason.startswith("FailedGet"):
-            if _lasting(view, active):
+            if _lasting(view, active) or _misconfigured(active.message):
                 evidence = [condition_evidence(hpa, active), *map(event_evidence, events[-1:])]
                 yield _metrics(view, hpa, active.message, evidence)
         elif active is None and _failing_for_a_while(view, events):
@@ -90,12 +92,21 @@ def _lasting(view: ClusterView, cond: Condition) -> bool:
     return since is None or view.observed_at - since >= SETTLE
 
 
+def _misconfigured(message: str) -> bool:
+    """A configuration error (a container without the request its target is a percentage of):
+    unlike a metrics API still warming up, waiting never fixes it, so it counts at once."""
+    return _MISSING_REQUEST.search(message) is not None
+
+
 def _failing_for_a_while(view: ClusterView, events: list[Event]) -> bool:
-    """Without conditions to read: metric errors that span ``SETTLE`` and are still recent."""
+    """Without conditions to read: metric errors that are still recent and either span
+    ``SETTLE`` or name a configuration error."""
     if not events or events[0].first_seen is None or events[-1].last_seen is None:
         return False
+    if view.observed_at - events[-1].last_seen >= SETTLE:
+        return False
     lasted = events[-1].last_seen - events[0].first_seen
-    return lasted >= SETTLE and view.observed_at - events[-1].last_seen < SETTLE
+    return lasted >= SETTLE or _misconfigured(events[-1].message)
 
 
 def _target(hpa: KObject) -> ObjectRef:
@@ -106,7 +117,8 @@ def _target(hpa: KObject) -> ObjectRef:
 def _metrics(view: ClusterView, hpa: KObject, message: str, evidence: list[Evidence]) -> Finding:
     target = _target(hpa)
     verdict = _metrics_verdict(view, target, message)
-    replicas = hpa.status.get("currentReplicas", "?")
+    current = hpa.status.get("currentReplicas", "?")
+    replicas = f"{current} replica{'' if current == 1 else 's'}"
     return workload_finding(
         view,
         hpa,
@@ -114,10 +126,10 @@ def _metrics(view: ClusterView, hpa: KObject, message: str, evidence: list[Evide
         analyzer="hpa",
         severity=Severity.MEDIUM,
         category=Category.HPA_METRICS_UNAVAILABLE,
-        summary=f"HPA {hpa.name} cannot read its metrics: {target} is stuck at {replicas} replicas",
+        summary=f"HPA {hpa.name} cannot read its metrics: {target} is stuck at {replicas}",
         root_cause=verdict.cause
-        + f" Until it can read them, the HPA keeps {target} at its current {replicas} "
-        "replicas, whatever the load.",
+        + f" Until it can read them, the HPA keeps {target} at its current {replicas}, "
+        "whatever the load.",
         evidence=evidence,
         related=(target,),
         own=True,
@@ -175,7 +187,7 @@ def _missing_request(
 ) -> MetricsVerdict:
     resource, container = match["resource"], match["container"]
     workload = view.get(target.kind, target.namespace, target.name)
-    lacking = [container]
+    lacking = [container] if container else []
     if isinstance(workload, Workload):
         specs = dig(workload.pod_template, "spec", "containers") or ()
         lacking = [
@@ -188,10 +200,13 @@ def _missing_request(
         f"kubectl set resources {target.kubectl_ref} -c {name} --requests={resource}={value}"
         for name in lacking
     )
+    who = f"container {container} of pod {match['pod']}" if container else "a container"
+    listed = ", ".join(lacking) or "see the pod spec"
     return MetricsVerdict(
         cause=f"{said} A {resource} utilization target is a percentage of the {resource} "
-        f"request, and container {container} of pod {match['pod']} declares none "
-        f"(containers without a {resource} request in {target}: {', '.join(lacking)}).",
+        f"request, and {who} declares none (containers without a {resource} request in "
+        f"{target}: {listed}). This is a configuration error: the HPA stays blind until the "
+        "request is declared.",
         fix=f"Declare a {resource} request on every container of {target}, sidecars included "
         f"({value} is a starting point: use the container's real usage).",
         commands=commands,

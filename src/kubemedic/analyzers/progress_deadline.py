@@ -22,6 +22,7 @@ from kubemedic.analyzers._workload import (
     in_state,
     is_live,
     is_ready,
+    location,
     pod_state,
     pod_state_evidence,
     status_evidence,
@@ -29,7 +30,7 @@ from kubemedic.analyzers._workload import (
 )
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.findings import Finding, Remediation
+from kubemedic.models.findings import Evidence, EvidenceSource, Finding, Remediation
 from kubemedic.models.k8s import Condition, Pod, Workload
 from kubemedic.models.severity import RiskTier, Severity
 
@@ -85,12 +86,7 @@ def _finding(view: ClusterView, rollout: Rollout, cond: Condition, new: Workload
         cause += " The pod-level findings for these pods give the reason they fail."
     evidence = [
         condition_evidence(deployment, cond),
-        status_evidence(
-            deployment,
-            "replicas",
-            f"replicas {replicas}, updated {deployment.status_int('updatedReplicas')}, "
-            f"ready {deployment.status_int('readyReplicas')}, available {available}",
-        ),
+        _replica_counts(deployment),
         *pod_state_evidence(failing),
     ]
     if previous is not None and previous.status_int("availableReplicas"):
@@ -138,6 +134,30 @@ def _finding(view: ClusterView, rollout: Rollout, cond: Condition, new: Workload
             commands=tuple(commands),
         ),
     )
+
+
+def _replica_counts(deployment: Workload) -> Evidence:
+    """``wants 1 replica (spec.replicas); has 2 pods (status.replicas): 1 updated, ...``.
+
+    During a surge ``status.replicas`` exceeds ``spec.replicas``: both are shown, each named.
+    """
+    wanted = deployment.replicas
+    counts = [
+        f"{deployment.status_int(field)} {word}"
+        for field, word in (
+            ("updatedReplicas", "updated"),
+            ("readyReplicas", "ready"),
+            ("availableReplicas", "available"),
+            ("unavailableReplicas", "unavailable"),
+        )
+        if field != "unavailableReplicas" or deployment.status_int(field)
+    ]
+    total = deployment.status_int("replicas")
+    fact = (
+        f"wants {wanted} replica{'s' if wanted != 1 else ''} (spec.replicas); has {total} "
+        f"pod{'s' if total != 1 else ''} (status.replicas): {', '.join(counts)}"
+    )
+    return Evidence(fact, EvidenceSource.STATUS, location(deployment, "spec.replicas, status"))
 
 
 def _pods_phrase(live: Sequence[Pod], failing: Sequence[Pod]) -> str:

@@ -135,11 +135,8 @@ def _missing_class(
     names, default = _class_list(view)
     closest = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
     choice = closest[0] if closest else default
-    known = (
-        f" Existing classes: {', '.join(names)}" + (f" (default {default})." if default else ".")
-        if names
-        else ""
-    )
+    listed = [f"{n} (the default)" if n == default else n for n in names]
+    known = f" Existing classes: {', '.join(listed)}." if names else ""
     fix = (
         f"Use an existing StorageClass{f' ({choice})' if choice else ''}: storageClassName is "
         "immutable, so delete the Pending claim and create it again with the right class "

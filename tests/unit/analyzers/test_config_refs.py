@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import shlex
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from kubemedic.analyzers._config_fixes import missing_key_fix, missing_object_fix
+from kubemedic.analyzers._config_index import ConfigIndex, stand_in
 from kubemedic.analyzers._config_refs import (
     ReportedMissing,
     closest,
     parse_config_error,
     pod_config_refs,
 )
+from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.k8s import Pod
 
@@ -154,8 +157,8 @@ def _patch_body(command: str) -> Any:
 def test_renaming_an_envfrom_reference_keeps_the_other_entries() -> None:
     users = [r for r in pod_config_refs(POD) if r.name == "app-config"]
     fix = missing_object_fix(DEPLOYMENT, "ConfigMap", "app-config", users, "app-config-7g8k2m")
-    assert fix.commands[0] == "kubectl create configmap app-config -n shop --from-env-file=<path>"
-    container = _patch_body(fix.commands[1])["spec"]["template"]["spec"]["containers"][0]
+    assert fix.commands[1] == "kubectl create configmap app-config -n shop --from-env-file=<path>"
+    container = _patch_body(fix.commands[0])["spec"]["template"]["spec"]["containers"][0]
     assert container == {
         "name": "api",
         "envFrom": [
@@ -168,8 +171,8 @@ def test_renaming_an_envfrom_reference_keeps_the_other_entries() -> None:
 def test_renaming_a_secret_volume_sets_secret_name() -> None:
     users = [r for r in pod_config_refs(POD) if r.name == "api-tls"]
     fix = missing_object_fix(DEPLOYMENT, "Secret", "api-tls", users, "api-tls-v2")
-    assert fix.commands[0] == "kubectl create secret generic api-tls -n shop --from-file=<path>"
-    volumes = _patch_body(fix.commands[1])["spec"]["template"]["spec"]["volumes"]
+    assert fix.commands[1] == "kubectl create secret generic api-tls -n shop --from-file=<path>"
+    volumes = _patch_body(fix.commands[0])["spec"]["template"]["spec"]["volumes"]
     assert volumes == [{"name": "certs", "secret": {"secretName": "api-tls-v2"}}]
 
 
@@ -196,3 +199,83 @@ def test_a_missing_secret_key_is_added_with_a_placeholder_never_a_value() -> Non
     assert init["env"] == [
         {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "db-password"}}}
     ]
+
+
+def _secret(name: str, *keys: str, type_: str = "Opaque") -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": "shop"},
+        "type": type_,
+        "data": dict.fromkeys(keys, "ZHVtbXk="),
+    }
+
+
+def _index(*secrets: dict[str, Any]) -> ConfigIndex:
+    return ConfigIndex(
+        ClusterView(secrets, observed_at=datetime(2025, 1, 1, tzinfo=UTC), source="")
+    )
+
+
+@pytest.mark.parametrize(
+    ("secrets", "keys", "intended"),
+    [
+        # the only Secret holding every key read, whatever its name
+        ([_secret("db-credentials", "username", "password"), _secret("tls", "tls.crt")],
+         ["username", "password"], "db-credentials"),
+        # a similar name that holds the keys beats an unrelated holder
+        ([_secret("database-secrets", "password"), _secret("pg", "password")],
+         ["password"], "database-secrets"),
+        # a similar name lacking a key would fail the same way: the holder is meant
+        ([_secret("database-secrets", "user"), _secret("pg", "user", "password")],
+         ["user", "password"], "pg"),
+        # two holders: nothing to pick between them
+        ([_secret("pg-a", "password"), _secret("pg-b", "password")], ["password"], None),
+        # service-account tokens and Helm release records are never what an app meant
+        ([_secret("default-token-x", "token", type_="kubernetes.io/service-account-token")],
+         ["token"], None),
+    ],
+)  # fmt: skip
+def test_stand_in_is_the_object_holding_every_key_read(
+    secrets: list[dict[str, Any]], keys: list[str], intended: str | None
+) -> None:
+    assert stand_in(_index(*secrets), "Secret", "shop", "database-secret", keys).name == intended
+
+
+def test_stand_in_names_what_a_lookalike_lacks_and_lists_ambiguous_holders() -> None:
+    index = _index(
+        _secret("database-secrets", "user"), _secret("a", "password"), _secret("b", "password")
+    )
+    note = stand_in(index, "Secret", "shop", "database-secret", ["password"]).note
+    assert "Secrets a, b in shop each hold every key read from database-secret" in note
+    assert "database-secrets has a similar name but lacks key password" in note
+
+
+def _env_pod(kind_ref: str, key: str) -> Pod:
+    source = {"name": "settings", "key": key}
+    env = {"name": key.upper(), "valueFrom": {kind_ref: source}}
+    return Pod(
+        {
+            "kind": "Pod",
+            "metadata": {"name": "api-1", "namespace": "shop"},
+            "spec": {"containers": [{"name": "api", "env": [env]}]},
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind_ref", "kind", "key", "offers_optional"),
+    [
+        ("secretKeyRef", "Secret", "username", False),
+        ("configMapKeyRef", "ConfigMap", "api_token", False),
+        ("configMapKeyRef", "ConfigMap", "log_level", True),
+    ],
+)
+def test_optional_is_never_offered_for_credentials(
+    kind_ref: str, kind: str, key: str, offers_optional: bool
+) -> None:
+    users = pod_config_refs(_env_pod(kind_ref, key))
+    fix = missing_object_fix(DEPLOYMENT, kind, "settings", users, None)
+    assert any('"optional":true' in c for c in fix.commands) is offers_optional
+    warned = any(s.startswith("Do not mark the reference optional") for s in fix.steps)
+    assert warned is not offers_optional

@@ -26,6 +26,44 @@ IMAGE = '"registry.example.com/team/app:1.0"'
             PullCause.MANIFEST_NOT_FOUND,
         ),
         (
+            'Failed to pull image "shotgun:v99": rpc error: code = 2 desc = Error response from '
+            'daemon: {"message":"manifest for shotgun:v99 not found"}',
+            PullCause.MANIFEST_NOT_FOUND,
+        ),
+        (
+            "Error response from daemon: manifest for 1234.dkr.ecr.eu-west-1.amazonaws.com/api:9 "
+            "not found: manifest unknown: Requested image not found",
+            PullCause.MANIFEST_NOT_FOUND,
+        ),
+        (
+            "rpc error: code = 2 desc = Tag v99 not found in repository docker.io/library/redis",
+            PullCause.MANIFEST_NOT_FOUND,
+        ),
+        (
+            "rpc error: code = 2 desc = Error: image library/redis:v99 not found",
+            PullCause.MANIFEST_NOT_FOUND,
+        ),
+        (
+            "initializing source docker://quay.io/acme/app:v1: reading manifest v1 in "
+            "quay.io/acme/app: unknown: Tag v1 was deleted or has expired. To pull, revive via "
+            "time machine",
+            PullCause.MANIFEST_NOT_FOUND,
+        ),
+        (
+            'Error response from daemon: manifest tagged by "2.1" is not found',
+            PullCause.MANIFEST_NOT_FOUND,
+        ),
+        (
+            "initializing source docker://registry.gitlab.com/acme/app:latest: reading manifest "
+            "latest in registry.gitlab.com/acme/app: manifest unknown: manifest unknown",
+            PullCause.MANIFEST_NOT_FOUND,
+        ),
+        (
+            "Error response from daemon: repository docker.io/katib/suggestion-hyperband not "
+            "found: does not exist or no pull access",
+            PullCause.REPOSITORY_NOT_FOUND,
+        ),
+        (
             "reading manifest v1 in quay.io/team/app: name unknown: repository name not known "
             "to registry",
             PullCause.REPOSITORY_NOT_FOUND,
@@ -121,6 +159,11 @@ def test_rate_limit_is_a_registry_availability_problem_not_auth() -> None:
             'failed to pull and unpack image "a:1"',
         ),
         ('Back-off pulling image "a:1"', ""),
+        (
+            'Failed to pull image "a:9": rpc error: code = 2 desc = Error response from daemon: '
+            '{"message":"manifest for a:9 not found"}',
+            "Error response from daemon: manifest for a:9 not found",
+        ),
     ],
 )
 def test_error_detail_keeps_only_the_runtime_words(message: str, detail: str) -> None:

@@ -55,6 +55,17 @@ def test_with_tag_keeps_the_reference_as_written() -> None:
         ('"nginx:1.25"', "the image contains quote characters (a templating leftover)"),
         ("nginx@sha256:abc", "the digest 'sha256:abc' is malformed"),
         ("", "the image is empty"),
+        (
+            "/cloudfoundry/app:a28a057",
+            "the registry host before the leading '/' is empty (often an unset variable, as in "
+            "${REGISTRY}/app)",
+        ),
+        (
+            "registry.example.com//api:1.0",
+            "the repository path has an empty component ('//'), often an unset variable, as in "
+            "${REGISTRY}/${TEAM}/app",
+        ),
+        ("acme/:1.0", "the image name after the last '/' is empty"),
     ],
 )
 def test_invalid_reason_says_what_the_runtime_rejects(text: str, reason: str) -> None:
