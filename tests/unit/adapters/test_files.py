@@ -3,45 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from kubemedic.adapters.kubernetes.files import load_files
 from kubemedic.models.k8s import Pod
 
-from .pods import CRASHED_AT, LAST_EVENT_AT, backoff_event, crashing_pod, healthy_pod
+from .pods import backoff_event, crashing_pod, healthy_pod
+from .writers import kubectl_list, typed_list, write_json, write_yaml
 
 CRASH_LOG = [
     "2024-05-01T10:12:39.812Z INFO  Starting api v2.4.1",
     "2024-05-01T10:12:40.101Z ERROR Failed to connect to postgres at db:5432: connection refused",
     "Exception in thread main java.net.ConnectException: Connection refused",
 ]
-
-
-def _yaml(path: Path, *documents: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump_all(documents, sort_keys=False))
-    return path
-
-
-def _json(path: Path, document: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=4))
-    return path
-
-
-def _typed_list(kind: str, items: list[dict[str, Any]], api_version: str = "v1") -> dict[str, Any]:
-    """A list as the API serves it: items carry no kind or apiVersion of their own."""
-    bare = [{k: v for k, v in item.items() if k not in ("kind", "apiVersion")} for item in items]
-    return {
-        "kind": f"{kind}List",
-        "apiVersion": api_version,
-        "metadata": {"resourceVersion": "48213"},
-        "items": bare,
-    }
 
 
 class TestSinglePodFolder:
@@ -65,8 +40,8 @@ class TestSinglePodFolder:
             },
             "spec": {"replicas": 3},
         }
-        _yaml(tmp_path / "pod.yaml", pod, replica_set)
-        _yaml(tmp_path / "events.yaml", _typed_list("Event", [backoff_event(pod)]))
+        write_yaml(tmp_path / "pod.yaml", pod, replica_set)
+        write_yaml(tmp_path / "events.yaml", typed_list("Event", [backoff_event(pod)]))
         (tmp_path / "logs.txt").write_text("\n".join(CRASH_LOG) + "\n")
 
         view = load_files([tmp_path])
@@ -84,7 +59,7 @@ class TestSinglePodFolder:
 
     def test_container_log_named_after_the_container(self, tmp_path: Path) -> None:
         pod = crashing_pod()
-        _yaml(tmp_path / "pod.yaml", pod)
+        write_yaml(tmp_path / "pod.yaml", pod)
         (tmp_path / "api.previous.log").write_text("panic: nil map\n")
         (tmp_path / "envoy.log").write_text("[info] all clusters initialized\n")
 
@@ -100,7 +75,7 @@ class TestSinglePodFolder:
 
     def test_only_the_last_lines_of_a_long_log_are_kept(self, tmp_path: Path) -> None:
         pod = crashing_pod()
-        _yaml(tmp_path / "pod.yaml", pod)
+        write_yaml(tmp_path / "pod.yaml", pod)
         (tmp_path / "logs.txt").write_text("".join(f"line {i}\n" for i in range(5000)))
 
         log = load_files([tmp_path]).crash_log("shop", pod["metadata"]["name"], "api")
@@ -112,23 +87,70 @@ class TestSinglePodFolder:
 
 class TestLists:
     def test_kubectl_get_list_items_keep_their_kinds(self, tmp_path: Path) -> None:
-        listing = {
-            "apiVersion": "v1",
-            "kind": "List",
-            "metadata": {"resourceVersion": ""},
-            "items": [crashing_pod(), healthy_pod("web-5d8f7c9b6-q2w3e")],
-        }
-        view = load_files([_yaml(tmp_path / "pods.yaml", listing)])
+        listing = kubectl_list([crashing_pod(), healthy_pod("web-5d8f7c9b6-q2w3e")])
+
+        view = load_files([write_yaml(tmp_path / "pods.yaml", listing)])
 
         assert sorted(p.name for p in view.pods) == ["api-6c9f7d8b54-x2k4q", "web-5d8f7c9b6-q2w3e"]
-        # `kubectl get pod a b -o yaml` also prints a List: it proves nothing is missing
+
+    def test_kubectl_get_all_namespaces_marks_each_namespace_it_shows(self, tmp_path: Path) -> None:
+        """`kubectl get pods -A -o yaml`: every pod of the namespaces it shows is there."""
+        pods = [crashing_pod(), healthy_pod("web-1", "shop"), healthy_pod("worker-1", "batch")]
+
+        view = load_files([write_yaml(tmp_path / "pods.yaml", kubectl_list(pods))])
+
+        assert view.knows("Pod", "shop")
+        assert view.knows("Pod", "batch")
+        assert not view.knows("Pod", "payments")  # no pod shown there: maybe not listed at all
+
+    def test_a_list_of_several_kinds_marks_each_kind(self, tmp_path: Path) -> None:
+        """`kubectl get svc,pods,cm -n shop -o yaml` prints one List of all three kinds."""
+        service = {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "api", "namespace": "shop"},
+            "spec": {"selector": {"app": "api"}, "ports": [{"port": 80, "targetPort": 8080}]},
+        }
+        config_map = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "api-config", "namespace": "shop"},
+            "data": {"LOG_LEVEL": "info"},
+        }
+        listing = kubectl_list([service, crashing_pod(), config_map])
+
+        view = load_files([write_yaml(tmp_path / "shop.yaml", listing)])
+
+        assert [s.name for s in view.objects("Service", "shop")] == ["api"]
+        assert view.knows("Service", "shop")
+        assert view.knows("Pod", "shop")
+        assert view.knows("ConfigMap", "shop")
+        assert not view.knows("Secret", "shop")  # not asked for: a missing Secret proves nothing
+
+    def test_an_empty_kubectl_list_marks_nothing(self, tmp_path: Path) -> None:
+        """`kubectl get secrets -n shop -o yaml` with none found: nothing says what was asked."""
+        write_yaml(tmp_path / "pod.yaml", crashing_pod())
+        write_yaml(tmp_path / "secrets.yaml", kubectl_list([]))
+
+        view = load_files([tmp_path])
+
+        assert not view.knows("Secret", "shop")
         assert not view.knows("Pod", "shop")
+
+    def test_cluster_scoped_items_of_a_kubectl_list_are_complete_cluster_wide(
+        self, tmp_path: Path
+    ) -> None:
+        node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-a"}, "status": {}}
+
+        view = load_files([write_yaml(tmp_path / "nodes.yaml", kubectl_list([node]))])
+
+        assert view.knows("Node")
 
     def test_typed_list_items_get_their_kind_and_mark_namespaces_complete(
         self, tmp_path: Path
     ) -> None:
         pods = [crashing_pod(), healthy_pod("web-1", "shop"), healthy_pod("worker-1", "batch")]
-        view = load_files([_json(tmp_path / "pods.json", _typed_list("Pod", pods))])
+        view = load_files([write_json(tmp_path / "pods.json", typed_list("Pod", pods))])
 
         assert {(p.namespace, p.name) for p in view.pods} == {
             ("shop", "api-6c9f7d8b54-x2k4q"),
@@ -142,16 +164,16 @@ class TestLists:
 
     def test_cluster_scoped_list_is_complete_cluster_wide(self, tmp_path: Path) -> None:
         node = {"metadata": {"name": "node-a"}, "status": {"conditions": []}}
-        view = load_files([_json(tmp_path / "nodes.json", _typed_list("Node", [node]))])
+        view = load_files([write_json(tmp_path / "nodes.json", typed_list("Node", [node]))])
 
         assert [n.name for n in view.nodes] == ["node-a"]
         assert view.knows("Node")
 
     def test_multi_document_yaml_and_json_in_one_directory(self, tmp_path: Path) -> None:
-        _yaml(tmp_path / "a" / "pods.yaml", healthy_pod("web-1"), healthy_pod("web-2"))
-        _json(tmp_path / "b" / "pod.json", healthy_pod("web-3"))
+        write_yaml(tmp_path / "a" / "pods.yaml", healthy_pod("web-1"), healthy_pod("web-2"))
+        write_json(tmp_path / "b" / "pod.json", healthy_pod("web-3"))
         (tmp_path / ".git").mkdir()
-        _yaml(tmp_path / ".git" / "ignored.yaml", healthy_pod("not-me"))
+        write_yaml(tmp_path / ".git" / "ignored.yaml", healthy_pod("not-me"))
 
         view = load_files([tmp_path])
 
@@ -165,9 +187,9 @@ class TestClusterInfoDump:
         crashing = crashing_pod()
         healthy = healthy_pod("web-5d8f7c9b6-q2w3e")
         node = {"metadata": {"name": "node-a"}, "spec": {}, "status": {}}
-        _json(root / "nodes.json", _typed_list("Node", [node]))
-        _json(root / "shop" / "events.json", _typed_list("Event", [backoff_event(crashing)]))
-        _json(root / "shop" / "pods.json", _typed_list("Pod", [crashing, healthy]))
+        write_json(root / "nodes.json", typed_list("Node", [node]))
+        write_json(root / "shop" / "events.json", typed_list("Event", [backoff_event(crashing)]))
+        write_json(root / "shop" / "pods.json", typed_list("Pod", [crashing, healthy]))
         for name, kind, version in (
             ("replication-controllers", "ReplicationController", "v1"),
             ("services", "Service", "v1"),
@@ -175,8 +197,8 @@ class TestClusterInfoDump:
             ("deployments", "Deployment", "apps/v1"),
             ("replicasets", "ReplicaSet", "apps/v1"),
         ):
-            _json(root / "shop" / f"{name}.json", _typed_list(kind, [], version))
-        _json(root / "kube-system" / "pods.json", _typed_list("Pod", []))
+            write_json(root / "shop" / f"{name}.json", typed_list(kind, [], version))
+        write_json(root / "kube-system" / "pods.json", typed_list("Pod", []))
         sections = [
             ("api", crashing, CRASH_LOG),
             ("envoy", crashing, ["[info] starting envoy"]),
@@ -236,7 +258,7 @@ class TestClusterInfoDump:
 class TestLogsOfManyPods:
     def test_pod_named_files_and_container_files_in_pod_directories(self, tmp_path: Path) -> None:
         first, second = crashing_pod("api-6c9f7d8b54-aaaaa"), crashing_pod("api-6c9f7d8b54-bbbbb")
-        _yaml(tmp_path / "pods.yaml", first, second)
+        write_yaml(tmp_path / "pods.yaml", first, second)
         (tmp_path / "api-6c9f7d8b54-aaaaa.log").write_text("OutOfMemoryError: Java heap space\n")
         (tmp_path / "api-6c9f7d8b54-bbbbb").mkdir()
         (tmp_path / "api-6c9f7d8b54-bbbbb" / "api-previous.log").write_text("exit status 2\n")
@@ -254,8 +276,8 @@ class TestLogsOfManyPods:
         assert view.log_tails("shop", "api-6c9f7d8b54-bbbbb", "envoy") == ()
 
     def test_a_namespace_directory_settles_pods_of_the_same_name(self, tmp_path: Path) -> None:
-        _yaml(tmp_path / "shop" / "pod.yaml", crashing_pod("db-0", "shop"))
-        _yaml(tmp_path / "staging" / "pod.yaml", crashing_pod("db-0", "staging"))
+        write_yaml(tmp_path / "shop" / "pod.yaml", crashing_pod("db-0", "shop"))
+        write_yaml(tmp_path / "staging" / "pod.yaml", crashing_pod("db-0", "staging"))
         (tmp_path / "staging" / "db-0.log").write_text("FATAL: password authentication failed\n")
 
         view = load_files([tmp_path])
@@ -291,9 +313,9 @@ class TestSecretsFromFiles:
             "data": {"username": "YXBw", "password": "aHVudGVyMi1wbGFpbnRleHQ="},
             "stringData": {"url": "postgres://app:hunter2-plaintext@db:5432/shop"},
         }
-        listing = _typed_list("Secret", [secret])
-        _yaml(tmp_path / "secret.yaml", secret)
-        _json(tmp_path / "secrets.json", listing)
+        listing = typed_list("Secret", [secret])
+        write_yaml(tmp_path / "secret.yaml", secret)
+        write_json(tmp_path / "secrets.json", listing)
 
         for path in (tmp_path / "secret.yaml", tmp_path / "secrets.json"):
             view = load_files([path])
@@ -305,29 +327,3 @@ class TestSecretsFromFiles:
             everything = repr([dict(o.raw) for o in view.objects("Secret")])
             assert "hunter2" not in everything
             assert "aHVudGVyMi1wbGFpbnRleHQ=" not in everything
-
-
-class TestObservedAt:
-    def test_the_latest_event_dates_the_snapshot(self, tmp_path: Path) -> None:
-        pod = crashing_pod()
-        _yaml(tmp_path / "pod.yaml", pod)
-        _yaml(tmp_path / "events.yaml", _typed_list("Event", [backoff_event(pod)]))
-
-        view = load_files([tmp_path])
-
-        assert view.observed_at == datetime.fromisoformat(LAST_EVENT_AT)
-
-    def test_container_state_times_count_when_there_are_no_events(self, tmp_path: Path) -> None:
-        pod = crashing_pod()
-        pod["status"]["conditions"] = []
-        view = load_files([_yaml(tmp_path / "pod.yaml", pod)])
-
-        assert view.observed_at == datetime.fromisoformat(CRASHED_AT)
-
-    def test_the_same_files_give_the_same_moment(self, tmp_path: Path) -> None:
-        path = _yaml(tmp_path / "pod.yaml", healthy_pod("web-1"))
-
-        first, second = load_files([path]), load_files([path])
-
-        assert first.observed_at == second.observed_at
-        assert first.observed_at == datetime(2024, 5, 1, 8, 0, 3, tzinfo=UTC)

@@ -2,10 +2,13 @@
 
 Accepts single files (multi-document YAML, ``List``/``*List`` objects as ``kubectl get -o
 yaml|json`` writes them), directories (recursively) and the ``kubectl cluster-info dump
---output-directory`` layout, plus container logs next to them (see ``logfiles``). The view is
-dated by the latest moment recorded in the data, so the same files always give the same
-diagnosis. A bad file stops the load with an InputError naming the file and line; nothing is
-half-loaded.
+--output-directory`` layout, plus container logs next to them (see ``logfiles``). A list, typed
+or plain, is taken as everything of its items' kinds in its items' namespaces, which is what
+``kubectl get pods`` or ``kubectl get svc,pods -n shop`` prints; that is what lets analyzers say
+an object is absent (``kubectl get pod a b`` prints a List too: users are told to save whole
+lists). The view is dated by the latest moment recorded in the data, so the same
+files always give the same diagnosis. A bad file stops the load with an InputError naming the
+file and line; nothing is half-loaded.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ def load_files(paths: Iterable[Path]) -> ClusterView:
         )
     return ClusterView(
         snapshot.objects,
-        observed_at=_latest_time(snapshot.objects),
+        observed_at=_latest_time(snapshot.moments),
         source="files: " + ", ".join(str(p) for p in paths),
         listed=snapshot.listed,
         logs=read_logs(snapshot.log_files, snapshot.pods),
@@ -72,6 +75,7 @@ class _Snapshot:
     listed: set[tuple[str, str]] = field(default_factory=set)
     log_files: list[LogFile] = field(default_factory=list)
     pods: PodIndex = field(default_factory=PodIndex)
+    moments: set[object] = field(default_factory=set)
     manifests_seen: int = 0
 
     def add_path(self, path: Path) -> None:
@@ -110,20 +114,31 @@ class _Snapshot:
             self._add_object(manifest, index, None, document)
             return
         item_kind, items = listing
-        api_version = document.get("apiVersion") if item_kind else None
-        namespaces: set[str] = set()
+        api_version = document.get("apiVersion") if item_kind else ""
+        if not isinstance(api_version, str):
+            api_version = ""
+        # A typed list names its kind even when empty; a plain List only through its items.
+        namespaces: dict[str, set[str]] = {item_kind: set()} if item_kind else {}
         for position, item in enumerate(items):
             if not isinstance(item, dict):
                 raise manifest.reject(index, position, "not a Kubernetes object")
-            normalize(item, item_kind, api_version if isinstance(api_version, str) else "")
-            self._add_object(manifest, index, position, item)
-            namespaces.add(_namespace(item))
-        if item_kind:  # a plain List may be `kubectl get pod a b`: it says nothing complete
-            self._mark_listed(item_kind, namespaces, namespace_hint)
+            kind = self._add_object(manifest, index, position, item, item_kind, api_version)
+            namespaces.setdefault(kind, set()).add(_namespace(item))
+        for kind, seen in namespaces.items():
+            self._mark_listed(kind, seen, namespace_hint)
 
     def _add_object(
-        self, manifest: Manifest, index: int, item: int | None, obj: dict[str, Any]
-    ) -> None:
+        self,
+        manifest: Manifest,
+        index: int,
+        item: int | None,
+        obj: dict[str, Any],
+        list_kind: str = "",
+        list_api_version: str = "",
+    ) -> str:
+        """Keep one object, with the kind and apiVersion its typed list gives it; say its kind."""
+        record_moments(obj, self.moments)  # first: normalize drops managedFields and their times
+        normalize(obj, list_kind, list_api_version)
         kind = obj.get("kind")
         if not isinstance(kind, str) or not kind:
             raise manifest.reject(index, item, "not a Kubernetes object: it has no kind")
@@ -131,11 +146,10 @@ class _Snapshot:
         name = metadata.get("name") if isinstance(metadata, dict) else None
         if not isinstance(name, str) or not name:
             raise manifest.reject(index, item, f"{kind} has no metadata.name")
-        if item is None:
-            normalize(obj)
         self.objects.append(obj)
         if kind == "Pod":
             self.pods.add(Pod(obj), manifest.path.parent)
+        return kind
 
     def _mark_listed(self, kind: str, namespaces: set[str], hint: str | None) -> None:
         if is_cluster_scoped(kind):
@@ -176,10 +190,7 @@ def _dump_namespace(file: Path) -> str | None:
     return None
 
 
-def _latest_time(objects: Iterable[Mapping[str, Any]]) -> datetime:
-    """The latest moment recorded anywhere in the data (now, only if none is recorded)."""
-    moments: set[object] = set()
-    for obj in objects:
-        record_moments(obj, moments)
+def _latest_time(moments: Iterable[object]) -> datetime:
+    """The latest of the moments recorded in the data (now, only if none is recorded)."""
     latest = max(filter(None, map(parse_time, moments)), default=None)
     return latest or datetime.now(tz=UTC)

@@ -8,7 +8,7 @@ value is never kept in memory, logged or written anywhere by kubemedic.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -55,44 +55,66 @@ def list_items(document: Mapping[str, Any]) -> tuple[str, list[Any]] | None:
     return kind[: -len("List")], items
 
 
-def record_moments(obj: Mapping[str, Any], moments: set[object]) -> None:
-    """Add every moment recorded in an object to ``moments`` (raw strings, unparsed).
+_TOP_LEVEL_MOMENTS = ("lastTimestamp", "eventTime", "deprecatedLastTimestamp", "timestamp")
+_STATUS_MOMENTS = (
+    "startTime",  # Pod, Job
+    "completionTime",  # Job
+    "lastScheduleTime",  # CronJob
+    "lastSuccessfulTime",  # CronJob
+    "lastScaleTime",  # HorizontalPodAutoscaler
+)
+_CONDITION_MOMENTS = ("lastTransitionTime", "lastUpdateTime", "lastHeartbeatTime", "lastProbeTime")
 
-    When it was made, changed state, or was last seen: used to date an offline snapshot by its
-    own content. ``deletionTimestamp`` is left out: it lies in the future while the grace
-    period runs. Written as one flat loop because a 10,000-pod dump passes through it.
+
+def record_moments(obj: Mapping[str, Any], moments: set[object]) -> None:
+    """Add every moment recorded in a parsed object to ``moments`` (raw strings, unparsed).
+
+    When it was made, last written (``managedFields``), changed state, or was last seen alive
+    (node heartbeats, lease renewals, event series, metrics samples): used to date an offline
+    snapshot by its own content, so a pod stuck quietly for an hour, with no recent event, is
+    still seen as stuck for an hour. Call it before :func:`normalize` drops ``managedFields``.
+    ``deletionTimestamp`` is left out: it lies in the future while the grace period runs.
+    Fields are read whatever the kind (list items may not name theirs yet, and these names
+    hold a past moment wherever they appear). Every object of a 10,000-pod dump passes here,
+    so the walk is plain loops with ``dict`` checks (parsers only make dicts and lists).
     """
     add = moments.add
     metadata = obj.get("metadata")
-    if isinstance(metadata, Mapping):
+    if isinstance(metadata, dict):
         add(metadata.get("creationTimestamp"))
-    if obj.get("kind") == "Event":
-        add(obj.get("lastTimestamp"))
-        add(obj.get("eventTime"))
-        series = obj.get("series")
-        if isinstance(series, Mapping):
-            add(series.get("lastObservedTime"))
-    add(obj.get("timestamp"))
+        for entry in _dicts(metadata.get("managedFields")):
+            add(entry.get("time"))
+    for key in _TOP_LEVEL_MOMENTS:  # Event, events.k8s.io Event, PodMetrics/NodeMetrics
+        add(obj.get(key))
+    series = obj.get("series")
+    if isinstance(series, dict):
+        add(series.get("lastObservedTime"))
+    spec = obj.get("spec")
+    if isinstance(spec, dict):
+        add(spec.get("renewTime"))  # Lease
     status = obj.get("status")
-    if not isinstance(status, Mapping):
-        return
-    add(status.get("startTime"))
-    for condition in _mappings(status.get("conditions")):
-        add(condition.get("lastTransitionTime"))
-        add(condition.get("lastUpdateTime"))
+    if isinstance(status, dict):
+        _record_status_moments(status, add)
+
+
+def _record_status_moments(status: dict[str, Any], add: Callable[[object], None]) -> None:
+    for key in _STATUS_MOMENTS:
+        add(status.get(key))
+    for condition in _dicts(status.get("conditions")):
+        for key in _CONDITION_MOMENTS:
+            add(condition.get(key))
     for group in ("initContainerStatuses", "containerStatuses"):
-        for container in _mappings(status.get(group)):
+        for container in _dicts(status.get(group)):
             for state_key in ("state", "lastState"):
                 state = container.get(state_key)
-                if isinstance(state, Mapping):
+                if isinstance(state, dict):
                     for detail in state.values():
-                        if isinstance(detail, Mapping):
+                        if isinstance(detail, dict):
                             add(detail.get("startedAt"))
                             add(detail.get("finishedAt"))
 
 
-def _mappings(value: object) -> Iterator[Mapping[str, Any]]:
-    if isinstance(value, list):
-        for item in value:
-            if isinstance(item, Mapping):
-                yield item
+def _dicts(value: object) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, dict)]
