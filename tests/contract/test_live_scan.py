@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,28 @@ def test_cluster_scoped_kinds_refused_to_a_namespaced_reader(
 
     assert not result.view.knows("Node")
     assert any("kubectl auth can-i list nodes" in w for w in result.warnings)
+
+
+def test_a_cluster_clock_ahead_of_ours_dates_the_snapshot(
+    api: FakeApiServer, kubeconfig: Path
+) -> None:
+    ahead = datetime.now(tz=UTC) + timedelta(days=2)
+    objects = cluster.shop()
+    late = cluster.event(objects[0], "BackOff", "Back-off restarting failed container api")
+    late["lastTimestamp"] = ahead.strftime("%Y-%m-%dT%H:%M:%SZ")
+    api.add(*objects, late)
+
+    view = scan(connect(context=None, kubeconfig=kubeconfig, timeout=5), namespace="shop").view
+
+    assert view.observed_at >= ahead.replace(microsecond=0)
+
+
+def test_a_cluster_clock_behind_ours_leaves_the_snapshot_at_now(
+    api: FakeApiServer, kubeconfig: Path
+) -> None:
+    api.add(*cluster.shop())
+    before = datetime.now(tz=UTC)
+
+    view = scan(connect(context=None, kubeconfig=kubeconfig, timeout=5), namespace="shop").view
+
+    assert before <= view.observed_at <= datetime.now(tz=UTC)

@@ -11,16 +11,19 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+from kubemedic._internal.timeutils import parse_time
 from kubemedic.adapters.kubernetes.api import SCANNED, ApiRequest
 from kubemedic.adapters.kubernetes.gather import Collected, list_kind, read_log, run_all
 from kubemedic.adapters.kubernetes.kubeconfig import resolve
 from kubemedic.adapters.kubernetes.logs import wanted_logs
+from kubemedic.adapters.kubernetes.objects import record_moments
 from kubemedic.adapters.kubernetes.pod_target import collect_pod
 from kubemedic.adapters.kubernetes.transport import ApiClient, Sleep
 from kubemedic.models.cluster import ALL_NAMESPACES, ClusterView
@@ -89,7 +92,7 @@ def scan(
         collected = collect_scope(client, scope)
     view = ClusterView(
         collected.objects,
-        observed_at=datetime.now(tz=UTC),
+        observed_at=_observed_at(collected.objects),
         source=f"cluster {client.config.host} ({client.config.identity})",
         listed=collected.listed,
         logs=collected.logs,
@@ -97,6 +100,21 @@ def scan(
         warnings=tuple(collected.warnings),
     )
     return LiveScan(view, tuple(collected.warnings), client.stats.requests)
+
+
+def _observed_at(objects: Iterable[Mapping[str, Any]]) -> datetime:
+    """Now, or the cluster's own latest timestamp if its clock runs ahead of this machine's.
+
+    Durations (how long a pod has been stuck, how old a restart is) are measured against the
+    cluster's timestamps; a cluster clock ahead of the local one (skew, or the sandbox's
+    accelerated time) must not make recent events look like they lie in the future.
+    """
+    moments: set[object] = set()
+    for obj in objects:
+        record_moments(obj, moments)
+    latest = max(filter(None, map(parse_time, moments)), default=None)
+    now = datetime.now(tz=UTC)
+    return max(now, latest) if latest else now
 
 
 def collect_scope(client: ApiClient, namespace: str | None) -> Collected:
