@@ -10,7 +10,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable
 
-from kubemedic.analyzers._crash_case import ROLLOUT_KINDS, CrashCase, Fix
+from kubemedic.analyzers._build import Fix
+from kubemedic.analyzers._crash_case import ROLLOUT_KINDS, CrashCase
 from kubemedic.analyzers._exit_codes import SIGKILL_EXIT
 from kubemedic.analyzers._log_rules import LogKind
 from kubemedic.models.k8s import dig

@@ -1,4 +1,4 @@
-"""Shared building blocks for analyzers: evidence from statuses and events, pod findings.
+"""Shared building blocks for analyzers: evidence from statuses and events, fixes, pod findings.
 
 Analyzers describe *what* they found; these helpers keep the *how it is written down*
 identical across analyzers (evidence locations, time windows, workload attribution).
@@ -7,12 +7,45 @@ identical across analyzers (evidence locations, time windows, workload attributi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView, LogTail
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, Remediation
 from kubemedic.models.k8s import ContainerStatus, Event, KObject, Pod
-from kubemedic.models.severity import Severity
+from kubemedic.models.severity import RiskTier, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """What to do about one cause, before it becomes (part of) a finding's remediation."""
+
+    summary: str
+    steps: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+    risk: RiskTier = RiskTier.LOW
+
+    def remediation(self, expected_outcome: str) -> Remediation:
+        """This fix as a finding's remediation: a change that can be undone."""
+        return Remediation(
+            summary=self.summary,
+            risk=self.risk,
+            reversible=True,
+            expected_outcome=expected_outcome,
+            steps=self.steps,
+            commands=self.commands,
+        )
+
+
+def merged_fix(fixes: Sequence[Fix], then: tuple[str, ...] = ()) -> Fix:
+    """One fix for several containers: every summary, each step and command once, the highest
+    risk; ``then`` are steps that follow all of them."""
+    return Fix(
+        summary=" ".join(f.summary for f in fixes),
+        steps=tuple(dict.fromkeys(s for f in fixes for s in f.steps)) + then,
+        commands=tuple(dict.fromkeys(c for f in fixes for c in f.commands)),
+        risk=max((f.risk for f in fixes), key=list(RiskTier).index),
+    )
 
 
 def pod_location(pod: Pod, path: str) -> str:

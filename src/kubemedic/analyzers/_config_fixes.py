@@ -11,9 +11,9 @@ import json
 import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from kubemedic.analyzers._build import Fix
 from kubemedic.analyzers._config_refs import CONFIGMAP, SECRET, ConfigRef
 from kubemedic.analyzers._template_patch import template_patch
 from kubemedic.models.findings import ObjectRef
@@ -33,13 +33,6 @@ _SWITCHED = {
 Rewrite = Callable[[ConfigRef, Mapping[str, Any]], Mapping[str, Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigFix:
-    summary: str
-    steps: tuple[str, ...]
-    commands: tuple[str, ...]
-
-
 def missing_object_fix(
     workload: ObjectRef,
     kind: str,
@@ -47,7 +40,7 @@ def missing_object_fix(
     users: Sequence[ConfigRef],
     alternative: str | None,
     namesake_kind: str | None = None,
-) -> ConfigFix:
+) -> Fix:
     """Create the object with the keys the pod reads, or point the references at another:
     ``alternative`` of the same kind, or the object of ``namesake_kind`` named ``name``."""
     keys = sorted({ref.key for ref in users if ref.key})
@@ -100,7 +93,7 @@ def missing_object_fix(
             "If the workload can run without it, mark the reference optional: true instead"
             + (" (last command)." if optional else ".")
         )
-    return ConfigFix(f"{summary}.", tuple(steps), tuple(commands))
+    return Fix(f"{summary}.", tuple(steps), tuple(commands))
 
 
 def _switch(ref: ConfigRef) -> str:
@@ -131,7 +124,7 @@ def missing_key_fix(
     key: str,
     users: Sequence[ConfigRef],
     alternative: str | None,
-) -> ConfigFix:
+) -> Fix:
     """Add the key, or make the references read the existing ``alternative`` key."""
     section = "data" if kind == CONFIGMAP else "stringData"
     payload = json.dumps({section: {key: "<value>"}}, separators=(",", ":"))
@@ -147,7 +140,7 @@ def missing_key_fix(
         commands += [patch] if patch else []
         summary += f", or make the reference read the existing key {alternative}"
         steps.append(f"Or change the reference to read {alternative}: keys are case-sensitive.")
-    return ConfigFix(f"{summary}.", tuple(steps), tuple(commands))
+    return Fix(f"{summary}.", tuple(steps), tuple(commands))
 
 
 def reference_patch(workload: ObjectRef, refs: Sequence[ConfigRef], rewrite: Rewrite) -> str | None:

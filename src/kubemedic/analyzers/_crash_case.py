@@ -15,7 +15,6 @@ from kubemedic.analyzers._dependency import Dependency
 from kubemedic.analyzers._template_patch import container_patch
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.k8s import ContainerSpec, Event, Pod
-from kubemedic.models.severity import RiskTier
 
 ROLLOUT_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 """Workload kinds ``kubectl rollout`` (status, undo) works on."""
@@ -36,13 +35,3 @@ class CrashCase:
         """A ``kubectl patch`` setting ``fields`` on this container, if the kind allows one."""
         patch = container_patch(self.workload, self.spec, fields)
         return (patch,) if patch else ()
-
-
-@dataclass(frozen=True, slots=True)
-class Fix:
-    """What to do: the summary, how, the commands, and how risky it is."""
-
-    summary: str
-    steps: tuple[str, ...] = ()
-    commands: tuple[str, ...] = ()
-    risk: RiskTier = RiskTier.LOW

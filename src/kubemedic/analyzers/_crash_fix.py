@@ -12,10 +12,12 @@ from __future__ import annotations
 import posixpath
 import shlex
 from collections.abc import Callable
+from dataclasses import replace
 
 from kubemedic.analyzers._app_fix import app_fix
+from kubemedic.analyzers._build import Fix
 from kubemedic.analyzers._crash import foreground_hint, mount_of, typo_fix
-from kubemedic.analyzers._crash_case import ROLLOUT_KINDS, CrashCase, Fix
+from kubemedic.analyzers._crash_case import ROLLOUT_KINDS, CrashCase
 from kubemedic.analyzers._log_rules import LogKind
 from kubemedic.analyzers._template_patch import template_patch
 from kubemedic.models.categories import Category
@@ -33,14 +35,10 @@ def crash_remediation(case: CrashCase) -> Remediation:
     previous = " --previous" if restarted and not case.crash.runtime_message else ""
     logs = f"kubectl logs {pod.name} -n {pod.namespace} -c {name}{previous} --tail=50"
     watch = (f"kubectl rollout status {workload.kubectl_ref}",)
-    return Remediation(
-        summary=fix.summary,
-        risk=fix.risk,
-        reversible=True,
-        expected_outcome=f"Container {name} keeps running: no new restarts, the pod turns Ready "
-        "and restartCount stops growing.",
-        steps=fix.steps,
-        commands=(*fix.commands, logs) + (watch if workload.kind in ROLLOUT_KINDS else ()),
+    follow_up = (logs, *(watch if workload.kind in ROLLOUT_KINDS else ()))
+    return replace(fix, commands=fix.commands + follow_up).remediation(
+        f"Container {name} keeps running: no new restarts, the pod turns Ready and "
+        "restartCount stops growing."
     )
 
 

@@ -10,7 +10,7 @@ import re
 
 from kubemedic.analyzers._build import event_evidence, related_evidence
 from kubemedic.analyzers._pending_case import Explanation, PendingCase
-from kubemedic.analyzers._volumes import DEFAULT_CLASS_ANNOTATION, Claim
+from kubemedic.analyzers._volumes import Claim, default_class, is_default_class
 from kubemedic.models.categories import Category
 from kubemedic.models.findings import Evidence, ObjectRef, Remediation
 from kubemedic.models.severity import RiskTier
@@ -88,18 +88,12 @@ def _claim_evidence(claim: Claim, *, known_missing: bool) -> list[Evidence]:
 
 def _class_listing(case: PendingCase) -> str:
     classes = case.view.objects("StorageClass")
-    return ", ".join(
-        c.name + (" (default)" if c.annotations.get(DEFAULT_CLASS_ANNOTATION) == "true" else "")
-        for c in classes
-    )
+    return ", ".join(c.name + (" (default)" if is_default_class(c) else "") for c in classes)
 
 
 def _default_class(case: PendingCase) -> str:
-    classes = case.view.objects("StorageClass")
-    for candidate in classes:
-        if candidate.annotations.get(DEFAULT_CLASS_ANNOTATION) == "true":
-            return candidate.name
-    return classes[0].name if classes else "EXISTING_CLASS"
+    found = default_class(case.view) or next(iter(case.view.objects("StorageClass")), None)
+    return found.name if found is not None else "EXISTING_CLASS"
 
 
 def _fix(case: PendingCase, troubled: list[Claim], missing: list[str]) -> Remediation:

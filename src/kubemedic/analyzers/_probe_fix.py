@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from kubemedic.analyzers._build import Fix
 from kubemedic.analyzers._probes import PortMismatch, never_passes, port_mismatch
 from kubemedic.analyzers._template_patch import container_patch, recreate_step
 from kubemedic.models.findings import ObjectRef
@@ -26,33 +26,24 @@ MIN_STARTUP_BUDGET = 120
 """Seconds of start-up a suggested startupProbe allows at the least."""
 
 
-@dataclass(frozen=True, slots=True)
-class ProbeFix:
-    """One change to a probe: what to do, why, and the patch."""
-
-    summary: str
-    steps: tuple[str, ...]
-    commands: tuple[str, ...]
-
-
 def _patched(
     summary: str,
     steps: tuple[str, ...],
     workload: ObjectRef,
     spec: ContainerSpec,
     fields: Mapping[str, Any],
-) -> ProbeFix:
+) -> Fix:
     """A fix applied by patching the container; recreate instructions where no patch can be."""
     patch = container_patch(workload, spec, fields)
     if patch is not None:
-        return ProbeFix(summary, steps, (patch,))
+        return Fix(summary, steps, (patch,))
     recreate = recreate_step(workload)
-    return ProbeFix(summary, steps + ((recreate,) if recreate else ()), ())
+    return Fix(summary, steps + ((recreate,) if recreate else ()), ())
 
 
 def config_fix(
     workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe], message: str, hint: str
-) -> ProbeFix:
+) -> Fix:
     """The change for probes that fail the same way: a configuration fault first, else the app."""
     mismatch = port_mismatch(spec, probes[0])
     if mismatch is not None:
@@ -73,12 +64,12 @@ def named(probes: Sequence[Probe]) -> str:
 
 def retarget_port(
     workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe], mismatch: PortMismatch
-) -> ProbeFix:
+) -> Fix:
     """Point the probes at the port the container declares."""
     target = mismatch.suggested
     probe = probes[0]
     if target is None:
-        return ProbeFix(
+        return Fix(
             f"Point {named(probes)} of {spec.name} at the port the server listens on: "
             f"{mismatch.described}.",
             ("Find the listening port: kubectl exec POD -c CONTAINER -- netstat -tlnp (or ss).",),
@@ -98,7 +89,7 @@ def retarget_port(
     )
 
 
-def longer_timeout(workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe]) -> ProbeFix:
+def longer_timeout(workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe]) -> Fix:
     """Give probes that time out more time (and look at CPU throttling)."""
     current = max(p.timeout_seconds for p in probes)
     seconds = max(5, current * 3)
@@ -115,7 +106,7 @@ def longer_timeout(workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Pr
     )
 
 
-def wrong_path(workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe]) -> ProbeFix:
+def wrong_path(workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe]) -> Fix:
     """Aim HTTP probes at a route the server has (which one only the application knows)."""
     both = " of both probes" if len(probes) > 1 else ""
     steps = [
@@ -126,7 +117,7 @@ def wrong_path(workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe]
     patch = container_patch(workload, spec, fields)
     if patch is not None:
         steps.append(f"Then patch the workload: {patch}")
-    return ProbeFix(
+    return Fix(
         f"Fix the path of {named(probes)} of {spec.name}: the server has no route "
         f"{probes[0].path} (404).",
         tuple(steps),
@@ -134,10 +125,10 @@ def wrong_path(workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe]
     )
 
 
-def replace_command(probes: Sequence[Probe], spec: ContainerSpec) -> ProbeFix:
+def replace_command(probes: Sequence[Probe], spec: ContainerSpec) -> Fix:
     """An exec probe whose command fails whatever the container does."""
     script = never_passes(probes[0])
-    return ProbeFix(
+    return Fix(
         f"Replace the command of {named(probes)} of {spec.name}: `{script}` fails every time, "
         "so the probe can never pass.",
         (
@@ -150,7 +141,7 @@ def replace_command(probes: Sequence[Probe], spec: ContainerSpec) -> ProbeFix:
 
 def startup_probe(
     workload: ObjectRef, spec: ContainerSpec, probe: Probe, needed_seconds: float
-) -> ProbeFix:
+) -> Fix:
     """Cover a slow start with a startupProbe on the same endpoint as the liveness probe."""
     budget = max(MIN_STARTUP_BUDGET, needed_seconds * 2)
     threshold = math.ceil(budget / STARTUP_PERIOD)
@@ -172,7 +163,7 @@ def startup_probe(
     )
 
 
-def longer_startup(workload: ObjectRef, spec: ContainerSpec, probe: Probe) -> ProbeFix:
+def longer_startup(workload: ObjectRef, spec: ContainerSpec, probe: Probe) -> Fix:
     """A startupProbe that gives up before the application is up."""
     allowed = probe.failure_threshold * probe.period_seconds
     threshold = max(
@@ -200,7 +191,7 @@ _SCOPE: dict[str, str] = {
 }
 
 
-def check_endpoint(probes: Sequence[Probe], spec: ContainerSpec, failure: str) -> ProbeFix:
+def check_endpoint(probes: Sequence[Probe], spec: ContainerSpec, failure: str) -> Fix:
     """No configuration fault found: the application itself reports unhealthy."""
     probe = probes[0]
     if probe.handler == "httpGet":
@@ -210,7 +201,7 @@ def check_endpoint(probes: Sequence[Probe], spec: ContainerSpec, failure: str) -
         )
     else:
         call = f"Run the check by hand inside {spec.name}: {probe.endpoint}"
-    return ProbeFix(
+    return Fix(
         f"Find why {spec.name} fails {named(probes)} ({failure}): read the application log at "
         "the time of the failures and run the check by hand.",
         (call, *(_SCOPE[p.kind] for p in probes if p.kind in _SCOPE)),

@@ -8,19 +8,18 @@ names and turned into the kubectl commands that fix it.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kubemedic.analyzers._build import event_evidence, spec_evidence, status_evidence
+from kubemedic.analyzers._build import Fix, event_evidence, spec_evidence, status_evidence
 from kubemedic.analyzers._image_ref import ImageRef, corrected_image, invalid_reason
 from kubemedic.analyzers._pull_errors import PullError
 from kubemedic.analyzers._pull_secrets import PullSecretReport
 from kubemedic.analyzers._template_patch import container_patch, template_patch
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.findings import Evidence
+from kubemedic.models.findings import Evidence, ObjectRef
 from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod
-from kubemedic.models.severity import RiskTier
 
 _DOCKER_HUB_SERVER = "https://index.docker.io/v1/"
 # How each cloud registry grants pulls, when nodes pull with their own identity.
@@ -32,16 +31,6 @@ _CLOUD_ACCESS = {
     ".azurecr.io": "For ACR, grant AcrPull to the kubelet identity (az aks update --attach-acr) "
     "or use a pull secret.",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Fix:
-    """How to fix one container's pull, before it is merged into a finding's remediation."""
-
-    summary: str
-    steps: tuple[str, ...] = ()
-    commands: tuple[str, ...] = ()
-    risk: RiskTier = RiskTier.LOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,19 +46,52 @@ class Diagnosis:
     fix: Fix
 
 
+@dataclass(frozen=True, slots=True)
+class PullCase:
+    """One container whose image the kubelet cannot get, and the kubelet's events about it."""
+
+    view: ClusterView
+    pod: Pod
+    status: ContainerStatus
+    spec: ContainerSpec
+    events: tuple[Event, ...]
+
+    @property
+    def workload(self) -> ObjectRef:
+        return self.view.workload_of(self.pod)
+
+    @property
+    def kubelet_message(self) -> str:
+        """Why the kubelet refuses the image: its waiting message, else its latest event."""
+        return self.status.state.waiting_message or (self.events[-1].message if self.events else "")
+
+    def cannot_pull(self, image: ImageRef) -> str:
+        """``Container app cannot pull "nginx:1.27" (registry host docker.io, ...)``."""
+        return f'Container {self.spec.name} cannot pull "{self.spec.image}" ({image.described})'
+
+    def waiting_evidence(self, message: str) -> Evidence:
+        """The container's waiting reason with ``message``, the kubelet's words for it."""
+        fact = f"{self.status.state.waiting_reason}: {message}".rstrip(": ")
+        return status_evidence(self.pod, self.status, "state.waiting", fact)
+
+    def diagnosis(
+        self, category: Category, summary: str, cause: str, evidence: Iterable[Evidence], fix: Fix
+    ) -> Diagnosis:
+        return Diagnosis(
+            self.spec.name, category, summary, cause, tuple(evidence), self.events, fix
+        )
+
+
 def denied(
-    view: ClusterView,
-    pod: Pod,
-    spec: ContainerSpec,
+    case: PullCase,
     image: ImageRef,
     error: PullError | None,
     secrets: PullSecretReport,
-    evidence: Sequence[Evidence],
-    events: Sequence[Event],
+    evidence: Iterable[Evidence],
 ) -> Diagnosis:
     """The registry refused the pull, or the credentials it needs are not there."""
-    workload = view.workload_of(pod)
-    parts = [f'Container {spec.name} cannot pull "{spec.image}" ({image.described}):']
+    pod, spec, workload = case.pod, case.spec, case.workload
+    parts = [f"{case.cannot_pull(image)}:"]
     if error is not None:
         parts.append(f'registry {image.host} denied access — "{error.detail}".')
     else:
@@ -116,13 +138,11 @@ def denied(
         if reference not in secrets.configured:
             patch = template_patch(workload, {"imagePullSecrets": [{"name": reference}]})
             commands += [patch] if patch else []
-    return Diagnosis(
-        container=spec.name,
-        category=Category.IMAGE_AUTH,
+    return case.diagnosis(
+        Category.IMAGE_AUTH,
         summary=f"Registry {image.host} denies the pull of {spec.image}",
         cause=" ".join(parts),
         evidence=(*evidence, *secrets.evidence),
-        events=tuple(events),
         fix=Fix(
             summary=f"Give the pod valid pull credentials for {image.host} in a "
             f"kubernetes.io/dockerconfigjson secret ({name}) referenced by imagePullSecrets.",
@@ -139,24 +159,18 @@ def denied(
     )
 
 
-def invalid_name(
-    view: ClusterView,
-    pod: Pod,
-    status: ContainerStatus,
-    spec: ContainerSpec,
-    events: Sequence[Event],
-) -> Diagnosis:
+def invalid_name(case: PullCase) -> Diagnosis:
     """The image field is not a reference the runtime can parse."""
-    workload = view.workload_of(pod)
+    spec = case.spec
     reason = invalid_reason(spec.image) or "the runtime cannot parse it"
     _, colon, tag = spec.image.strip().rpartition(":")
     kept_tag = tag if colon and tag and "/" not in tag else "<tag>"
     fixed = corrected_image(spec.image) or f"<registry>/<repository>:{kept_tag}"
-    message = status.state.waiting_message or (events[-1].message if events else "")
+    message = case.kubelet_message
     evidence = [
-        status_evidence(pod, status, "state.waiting", f"InvalidImageName: {message}".rstrip(": ")),
-        spec_evidence(pod, spec_path(spec, "image"), f'image: "{spec.image}"'),
-        *(event_evidence(e) for e in events[-1:]),
+        case.waiting_evidence(message),
+        spec_evidence(case.pod, spec_path(spec, "image"), f'image: "{spec.image}"'),
+        *(event_evidence(e) for e in case.events[-1:]),
     ]
     cause = (
         f'Container {spec.name} has image "{spec.image}", which is not a valid image reference: '
@@ -165,56 +179,45 @@ def invalid_name(
         + ". Such values usually come from templating: an empty or mis-cased Helm value, "
         "stray quotes or spaces."
     )
-    return Diagnosis(
-        container=spec.name,
-        category=Category.IMAGE_INVALID_NAME,
+    return case.diagnosis(
+        Category.IMAGE_INVALID_NAME,
         summary=f'Container {spec.name} has an invalid image name "{spec.image}"',
         cause=cause,
-        evidence=tuple(evidence),
-        events=tuple(events),
+        evidence=evidence,
         fix=Fix(
             summary=f"Set a valid image reference on container {spec.name}: {fixed}.",
             steps=(
                 "Fix the value where the manifest is generated (Helm values, kustomization, "
                 "CI variables) so the next deploy does not bring it back.",
             ),
-            commands=(f"kubectl set image {workload.kubectl_ref} {spec.name}={fixed}",),
+            commands=(f"kubectl set image {case.workload.kubectl_ref} {spec.name}={fixed}",),
         ),
     )
 
 
-def never_pulled(
-    view: ClusterView,
-    pod: Pod,
-    status: ContainerStatus,
-    spec: ContainerSpec,
-    events: Sequence[Event],
-) -> Diagnosis:
+def never_pulled(case: PullCase) -> Diagnosis:
     """``imagePullPolicy: Never`` with an image the node does not have."""
-    workload = view.workload_of(pod)
+    pod, spec = case.pod, case.spec
     node = f"node {pod.node_name}" if pod.node_name else "the node"
-    message = status.state.waiting_message or (events[-1].message if events else "")
     evidence = [
-        status_evidence(pod, status, "state.waiting", f"ErrImageNeverPull: {message}".rstrip(": ")),
+        case.waiting_evidence(case.kubelet_message),
         spec_evidence(
             pod,
             spec_path(spec, "imagePullPolicy"),
             f"imagePullPolicy: {spec.image_pull_policy or 'Never'}",
         ),
-        *(event_evidence(e) for e in events[-1:]),
+        *(event_evidence(e) for e in case.events[-1:]),
     ]
-    patch = container_patch(workload, spec, {"imagePullPolicy": "IfNotPresent"})
-    return Diagnosis(
-        container=spec.name,
-        category=Category.IMAGE_NOT_FOUND,
+    patch = container_patch(case.workload, spec, {"imagePullPolicy": "IfNotPresent"})
+    return case.diagnosis(
+        Category.IMAGE_NOT_FOUND,
         summary=f"Image {spec.image} is not on {node} and may not be pulled",
         cause=(
             f'Container {spec.name} has imagePullPolicy Never and image "{spec.image}" is not '
             f"present on {node}, so the kubelet will not pull it. Images loaded by hand (kind "
             "load, minikube image load) exist only on the nodes they were loaded onto."
         ),
-        evidence=tuple(evidence),
-        events=tuple(events),
+        evidence=evidence,
         fix=Fix(
             summary=f"Load {spec.image} onto every node that can run the pod, or push it to a "
             "registry and use imagePullPolicy IfNotPresent.",

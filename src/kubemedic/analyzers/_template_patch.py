@@ -69,6 +69,13 @@ def stuck_pod_step(workload: ObjectRef, pod: str) -> str | None:
     )
 
 
+def follow_up_steps(workload: ObjectRef, pod: str, *, recreate: bool = True) -> tuple[str, ...]:
+    """The steps after a template fix: recreating a kind that cannot be patched (unless the fix
+    works on it as is), and deleting the stuck pod of a StatefulSet."""
+    steps = (recreate_step(workload) if recreate else None, stuck_pod_step(workload, pod))
+    return tuple(step for step in steps if step)
+
+
 def on_node(node: str, command: str) -> str:
     """``kubectl debug node/...`` running ``command`` on the node (host filesystem at /host)."""
     return f"kubectl debug node/{node or '<node>'} -it --image=busybox:1.36 -- {command}"

@@ -123,9 +123,7 @@ def _node(first: Stuck, pods: Sequence[Pod], subject: str) -> TerminatingExplana
     cause = (
         f"{subject}: its node {node} is not responding, so no kubelet can confirm the "
         "containers stopped. The API server keeps the pod object until then."
-    )
-    if held:
-        cause += f" {_finalizer_note(held[0])}"
+    ) + _finalizer_note(held)
     return TerminatingExplanation(
         summary=f"Pod stuck Terminating: node {node} is down",
         root_cause=cause,
@@ -158,9 +156,8 @@ def _node_gone(first: Stuck, pods: Sequence[Pod], subject: str) -> TerminatingEx
     cause = (
         f"{subject}: its node {node} no longer exists, so no kubelet will ever confirm the "
         "containers stopped."
-    )
+    ) + _finalizer_note(held)
     if held:
-        cause += f" {_finalizer_note(held[0])}"
         commands = [_finalizer_patch(p) for p in held[:PODS_IN_COMMANDS]]
         summary = (
             f"Node {node} is gone, so the pod's containers are gone too: remove finalizer "
@@ -187,11 +184,15 @@ def _node_gone(first: Stuck, pods: Sequence[Pod], subject: str) -> TerminatingEx
     )
 
 
-def _finalizer_note(pod: Pod) -> str:
-    names = ", ".join(pod.finalizers)
+def _finalizer_note(held: Sequence[Pod]) -> str:
+    """What the first pod's finalizers add to the cause, if any pod has some."""
+    if not held:
+        return ""
+    finalizers = held[0].finalizers
     return (
-        f"It also carries finalizer(s) {names}, handled by {finalizer_owner(pod.finalizers[0])}; "
-        "even a force delete leaves the object until they are removed."
+        f" It also carries finalizer(s) {', '.join(finalizers)}, handled by "
+        f"{finalizer_owner(finalizers[0])}; even a force delete leaves the object until they "
+        "are removed."
     )
 
 

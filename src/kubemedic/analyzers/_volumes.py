@@ -16,7 +16,7 @@ from kubemedic.models.cluster import ClusterView
 from kubemedic.models.k8s import Event, KObject, Pod, dig
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
-_CLASS_NOT_FOUND = re.compile(r'storageclass\.storage\.k8s\.io "(?P<name>[^"]+)" not found')
+CLASS_NOT_FOUND = re.compile(r'storageclass\.storage\.k8s\.io "(?P<name>[^"]+)" not found')
 _TELLING_EVENTS = ("ProvisioningFailed", "FailedBinding", "ExternalProvisioning")
 
 
@@ -123,7 +123,7 @@ def _follow(view: ClusterView, namespace: str, volume: str, name: str) -> Claim:
     events = view.events_for(pvc) if pvc is not None else ()
     class_name = _class_name(pvc)
     storage_class = _storage_class(view, class_name)
-    not_found = any(_CLASS_NOT_FOUND.search(e.message) for e in events)
+    not_found = any(CLASS_NOT_FOUND.search(e.message) for e in events)
     class_missing = (
         bool(class_name) and storage_class is None and (not_found or view.knows("StorageClass"))
     )
@@ -154,8 +154,13 @@ def _storage_class(view: ClusterView, name: str | None) -> KObject | None:
     """The claim's StorageClass; the cluster default when the claim names none."""
     if name:
         return view.get("StorageClass", "", name)
-    if name is None:
-        for candidate in view.objects("StorageClass"):
-            if candidate.annotations.get(DEFAULT_CLASS_ANNOTATION) == "true":
-                return candidate
-    return None
+    return default_class(view) if name is None else None
+
+
+def is_default_class(storage_class: KObject) -> bool:
+    return storage_class.annotations.get(DEFAULT_CLASS_ANNOTATION) == "true"
+
+
+def default_class(view: ClusterView) -> KObject | None:
+    """The StorageClass marked as the cluster default, if any."""
+    return next((c for c in view.objects("StorageClass") if is_default_class(c)), None)

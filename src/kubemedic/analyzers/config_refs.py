@@ -15,14 +15,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from kubemedic.analyzers._build import (
+    Fix,
     event_evidence,
     matching_events,
+    merged_fix,
     pod_finding,
     related_evidence,
     spec_evidence,
     status_evidence,
 )
-from kubemedic.analyzers._config_fixes import ConfigFix, missing_key_fix, missing_object_fix
+from kubemedic.analyzers._config_fixes import missing_key_fix, missing_object_fix
 from kubemedic.analyzers._config_index import ConfigIndex, stand_in
 from kubemedic.analyzers._config_refs import (
     CONFIGMAP,
@@ -35,12 +37,12 @@ from kubemedic.analyzers._config_refs import (
 )
 from kubemedic.analyzers._mount_events import waiting_for_volumes
 from kubemedic.analyzers._registry import Analyzer
-from kubemedic.analyzers._template_patch import recreate_step, stuck_pod_step
+from kubemedic.analyzers._template_patch import follow_up_steps
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.findings import Evidence, Finding, Remediation
+from kubemedic.models.findings import Evidence, Finding
 from kubemedic.models.k8s import Event, KObject, Pod
-from kubemedic.models.severity import RiskTier, Severity
+from kubemedic.models.severity import Severity
 
 NAME = "config-refs"
 IDS = {
@@ -182,7 +184,7 @@ def _finding(
     category = group[0].category
     causes: list[str] = []
     evidence: list[Evidence] = []
-    fixes: list[ConfigFix] = []
+    fixes: list[Fix] = []
     readers: list[str] = []
     for missing in group:
         users = [
@@ -200,7 +202,7 @@ def _finding(
         s.name for s in pod.all_container_statuses if not s.ready
     ]
     what = ", ".join(_label(m) for m in group)
-    extra = tuple(s for s in (recreate_step(workload), stuck_pod_step(workload, pod.name)) if s)
+    extra = follow_up_steps(workload, pod.name)
     return pod_finding(
         view,
         pod,
@@ -216,15 +218,10 @@ def _finding(
         "by itself, without a restart.",
         evidence=list(dict.fromkeys(evidence)),
         events=[e for m in group for e in m.events],
-        remediation=Remediation(
-            summary=" ".join(f.summary for f in fixes),
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome="Once the object or key exists the kubelet creates the container "
-            "on its next retry (within 5 minutes) and the pod starts; no restart is needed. A "
-            "changed reference rolls out new pods instead.",
-            steps=tuple(dict.fromkeys(s for f in fixes for s in f.steps)) + extra,
-            commands=tuple(dict.fromkeys(c for f in fixes for c in f.commands)),
+        remediation=merged_fix(fixes, extra).remediation(
+            "Once the object or key exists the kubelet creates the container on its next retry "
+            "(within 5 minutes) and the pod starts; no restart is needed. A changed reference "
+            "rolls out new pods instead."
         ),
     )
 
@@ -235,7 +232,7 @@ def _explain(
     missing: _Missing,
     users: Sequence[ConfigRef],
     index: ConfigIndex,
-) -> tuple[str, list[Evidence], ConfigFix]:
+) -> tuple[str, list[Evidence], Fix]:
     readers = "; ".join(dict.fromkeys(r.usage for r in users)) or "the pod spec"
     if missing.key is None:
         return _missing_object(view, pod, missing, users, index, readers)
@@ -249,7 +246,7 @@ def _missing_object(
     users: Sequence[ConfigRef],
     index: ConfigIndex,
     readers: str,
-) -> tuple[str, list[Evidence], ConfigFix]:
+) -> tuple[str, list[Evidence], Fix]:
     """Why the object is missing: what else in the namespace (or elsewhere) it may have meant."""
     namespace = pod.namespace
     text = f"{missing.kind} {namespace}/{missing.name} does not exist, but {readers} reads it."
@@ -289,7 +286,7 @@ def _missing_key(
     key: str,
     users: Sequence[ConfigRef],
     readers: str,
-) -> tuple[str, list[Evidence], ConfigFix]:
+) -> tuple[str, list[Evidence], Fix]:
     """The keys the object does have (names only), and the closest to the one read."""
     where = f"{missing.kind} {pod.namespace}/{missing.name}"
     keys = key_names(missing.obj) if missing.obj is not None else ()

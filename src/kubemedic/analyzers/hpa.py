@@ -14,20 +14,24 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from kubemedic.analyzers._build import event_evidence
+from kubemedic.analyzers._build import Fix, event_evidence
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._workload import SETTLE, condition_evidence, workload_finding
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.findings import Evidence, Finding, ObjectRef, Remediation
+from kubemedic.models.findings import Evidence, Finding, ObjectRef
 from kubemedic.models.k8s import Condition, Event, KObject, Workload, dig
-from kubemedic.models.severity import RiskTier, Severity
+from kubemedic.models.severity import Severity
 
-ID_METRICS = "KM-HPA-METRICS-UNAVAILABLE"
-ID_TARGET = "KM-HPA-TARGET-MISSING"
-ID_AT_MAX = "KM-HPA-AT-MAX"
+NAME = "hpa"
+IDS = {
+    Category.HPA_METRICS_UNAVAILABLE: "KM-HPA-METRICS-UNAVAILABLE",
+    Category.HPA_TARGET_MISSING: "KM-HPA-TARGET-MISSING",
+    Category.HPA_AT_MAX_REPLICAS: "KM-HPA-AT-MAX",
+}
 V1_CONDITIONS = "autoscaling.alpha.kubernetes.io/conditions"
 # "missing request for cpu in container app of Pod app-7d9c-x" (older controllers stop after
 # the resource name).
@@ -119,28 +123,22 @@ def _metrics(view: ClusterView, hpa: KObject, message: str, evidence: list[Evide
     verdict = _metrics_verdict(view, target, message)
     current = hpa.status.get("currentReplicas", "?")
     replicas = f"{current} replica{'' if current == 1 else 's'}"
-    return workload_finding(
+    return _finding(
         view,
         hpa,
-        id=ID_METRICS,
-        analyzer="hpa",
+        Category.HPA_METRICS_UNAVAILABLE,
         severity=Severity.MEDIUM,
-        category=Category.HPA_METRICS_UNAVAILABLE,
         summary=f"HPA {hpa.name} cannot read its metrics: {target} is stuck at {replicas}",
         root_cause=verdict.cause
         + f" Until it can read them, the HPA keeps {target} at its current {replicas}, "
         "whatever the load.",
         evidence=evidence,
-        related=(target,),
-        own=True,
-        remediation=Remediation(
-            summary=verdict.fix,
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome=f"kubectl get hpa {hpa.name} shows current metric values instead "
-            "of <unknown> and ScalingActive turns True.",
+        fix=Fix(
+            verdict.fix,
             commands=(*verdict.commands, f"kubectl describe hpa {hpa.name} -n {hpa.namespace}"),
         ),
+        outcome=f"kubectl get hpa {hpa.name} shows current metric values instead of <unknown> "
+        "and ScalingActive turns True.",
     )
 
 
@@ -216,28 +214,22 @@ def _missing_request(
 def _target_missing(view: ClusterView, hpa: KObject, cond: Condition) -> Finding:
     target = _target(hpa)
     hint, commands = _target_hint(view, hpa, target)
-    return workload_finding(
+    return _finding(
         view,
         hpa,
-        id=ID_TARGET,
-        analyzer="hpa",
+        Category.HPA_TARGET_MISSING,
         severity=Severity.MEDIUM,
-        category=Category.HPA_TARGET_MISSING,
         summary=f"HPA {hpa.name} cannot find its scale target {target}",
         root_cause=f"HPA {hpa.namespace}/{hpa.name} points at {target}, which it cannot read: "
         f"{cond.message}. It scales nothing until scaleTargetRef names an existing workload."
         + hint,
         evidence=[condition_evidence(hpa, cond)],
-        related=(target,),
-        own=True,
         since=cond.last_transition,
-        remediation=Remediation(
-            summary="Fix spec.scaleTargetRef (kind, name, apiVersion) or create the target.",
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome="AbleToScale turns True and the HPA reports its target's replicas.",
+        fix=Fix(
+            "Fix spec.scaleTargetRef (kind, name, apiVersion) or create the target.",
             commands=(*commands, f"kubectl get deployments,statefulsets -n {hpa.namespace}"),
         ),
+        outcome="AbleToScale turns True and the HPA reports its target's replicas.",
     )
 
 
@@ -269,39 +261,60 @@ def _target_hint(view: ClusterView, hpa: KObject, target: ObjectRef) -> tuple[st
 def _at_max(view: ClusterView, hpa: KObject, cond: Condition) -> Finding:
     maximum = hpa.spec.get("maxReplicas", "?")
     desired = hpa.status.get("desiredReplicas", maximum)
-    return workload_finding(
+    return _finding(
         view,
         hpa,
-        id=ID_AT_MAX,
-        analyzer="hpa",
+        Category.HPA_AT_MAX_REPLICAS,
         severity=Severity.INFO,
-        category=Category.HPA_AT_MAX_REPLICAS,
         summary=f"HPA {hpa.name} is at its maximum of {maximum} replicas",
         root_cause=f"HPA {hpa.namespace}/{hpa.name} wants more replicas than "
         f"maxReplicas={maximum} allows: {cond.message}. Expected under peak load; if it lasts, "
         "latency may suffer.",
         evidence=[condition_evidence(hpa, cond)],
-        related=(_target(hpa),),
-        own=True,
         since=cond.last_transition,
-        remediation=Remediation(
-            summary=f"Raise maxReplicas above {maximum} if the cluster has room, or make each "
-            "replica handle more load.",
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome=f"The HPA scales past {maximum} replicas (it wanted {desired}).",
+        fix=Fix(
+            f"Raise maxReplicas above {maximum} if the cluster has room, or make each replica "
+            "handle more load.",
             commands=(f"kubectl describe hpa {hpa.name} -n {hpa.namespace}",),
         ),
+        outcome=f"The HPA scales past {maximum} replicas (it wanted {desired}).",
+    )
+
+
+def _finding(
+    view: ClusterView,
+    hpa: KObject,
+    category: Category,
+    *,
+    severity: Severity,
+    summary: str,
+    root_cause: str,
+    evidence: Sequence[Evidence],
+    fix: Fix,
+    outcome: str,
+    since: datetime | None = None,
+) -> Finding:
+    """A finding on the HPA itself, naming its scale target."""
+    return workload_finding(
+        view,
+        hpa,
+        id=IDS[category],
+        analyzer=NAME,
+        severity=severity,
+        category=category,
+        summary=summary,
+        root_cause=root_cause,
+        evidence=evidence,
+        related=(_target(hpa),),
+        own=True,
+        since=since,
+        remediation=fix.remediation(outcome),
     )
 
 
 ANALYZER = Analyzer(
-    name="hpa",
+    name=NAME,
     description="HorizontalPodAutoscalers without metrics or scale target, and HPAs at max.",
-    categories=(
-        Category.HPA_METRICS_UNAVAILABLE,
-        Category.HPA_TARGET_MISSING,
-        Category.HPA_AT_MAX_REPLICAS,
-    ),
+    categories=tuple(IDS),
     analyze=analyze,
 )

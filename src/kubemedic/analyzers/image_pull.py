@@ -12,19 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from kubemedic.analyzers._build import (
+    Fix,
     event_evidence,
     matching_events,
+    merged_fix,
     pod_finding,
     related_evidence,
     spec_evidence,
-    status_evidence,
 )
 from kubemedic.analyzers._image_hints import WorkingImages, replacement, repository_replacement
 from kubemedic.analyzers._image_ref import ImageRef, parse_image
 from kubemedic.analyzers._pull_errors import PullCause, PullError, classify, error_detail
 from kubemedic.analyzers._pull_fixes import (
     Diagnosis,
-    Fix,
+    PullCase,
     denied,
     invalid_name,
     never_pulled,
@@ -33,15 +34,10 @@ from kubemedic.analyzers._pull_fixes import (
 from kubemedic.analyzers._pull_secrets import check_pull_secrets
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._registry_reach import reach_advice
-from kubemedic.analyzers._template_patch import (
-    container_patch,
-    recreate_step,
-    stuck_pod_step,
-    template_patch,
-)
+from kubemedic.analyzers._template_patch import container_patch, follow_up_steps, template_patch
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.findings import Evidence, Finding, Remediation
+from kubemedic.models.findings import Evidence, Finding
 from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod
 from kubemedic.models.severity import RiskTier, Severity
 
@@ -88,10 +84,10 @@ def _diagnose(
         return None
     if reason == "InvalidImageName":
         events = matching_events(view, pod, ("InspectFailed",), container=spec.name)
-        return invalid_name(view, pod, status, spec, events)
+        return invalid_name(PullCase(view, pod, status, spec, tuple(events)))
     if reason == "ErrImageNeverPull":
         events = matching_events(view, pod, ("ErrImageNeverPull",), container=spec.name)
-        return never_pulled(view, pod, status, spec, events)
+        return never_pulled(PullCase(view, pod, status, spec, tuple(events)))
     if reason in _PULL_REASONS:
         return _failed_pull(view, pod, status, spec, working)
     return None
@@ -112,23 +108,22 @@ def _failed_pull(
     backoffs = matching_events(
         view, pod, ("BackOff",), container=spec.name, contains="Back-off pulling image"
     )
+    case = PullCase(view, pod, status, spec, (*failed, *backoffs))
     error, source = _latest_error(status, failed, backoffs)
-    waiting = f"{status.state.waiting_reason}: {status.state.waiting_message}".rstrip(": ")
-    evidence = [status_evidence(pod, status, "state.waiting", waiting)]
+    evidence = [case.waiting_evidence(status.state.waiting_message)]
     if source is not None:
         evidence.append(event_evidence(source))
-    events = (*failed, *backoffs)
     secrets = check_pull_secrets(view, pod, image)
     cause = error.cause if error else PullCause.UNKNOWN
     if cause is PullCause.ACCESS_DENIED and not image.is_official_library:
-        return denied(view, pod, spec, image, error, secrets, evidence, events)
+        return denied(case, image, error, secrets, evidence)
     if cause is PullCause.UNKNOWN and secrets.missing:
-        return denied(view, pod, spec, image, error, secrets, evidence, events)
+        return denied(case, image, error, secrets, evidence)
     if error is None:
-        return _unexplained(view, pod, spec, image, evidence, events, working)
+        return _unexplained(case, image, evidence, working)
     if cause.category is Category.IMAGE_REGISTRY_UNREACHABLE:
-        return _unreachable(view, pod, spec, image, error, evidence, events)
-    return _not_found(view, pod, spec, image, error, evidence, events, working)
+        return _unreachable(case, image, error, evidence)
+    return _not_found(case, image, error, evidence, working)
 
 
 def _latest_error(
@@ -147,20 +142,17 @@ def _latest_error(
 
 
 def _not_found(
-    view: ClusterView,
-    pod: Pod,
-    spec: ContainerSpec,
+    case: PullCase,
     image: ImageRef,
     error: PullError,
-    evidence: list[Evidence],
-    events: Sequence[Event],
+    evidence: Sequence[Evidence],
     working: WorkingImages,
 ) -> Diagnosis:
-    workload = view.workload_of(pod)
-    intro = f'Container {spec.name} cannot pull "{spec.image}" ({image.described}):'
+    view, pod, spec, workload = case.view, case.pod, case.spec, case.workload
+    intro = f"{case.cannot_pull(image)}:"
     quoted = f'The runtime reports "{error.detail}".'
     if error.cause is PullCause.PLATFORM_MISMATCH:
-        return _platform_mismatch(view, pod, spec, image, error, evidence, events)
+        return _platform_mismatch(case, image, error, evidence)
     commands: list[str] = []
     if error.cause in (PullCause.ACCESS_DENIED, PullCause.REPOSITORY_NOT_FOUND):
         what = f"registry {image.host} has no repository {image.repository}"
@@ -182,13 +174,11 @@ def _not_found(
         commands += [] if image.digest else [f"skopeo list-tags docker://{image.repository_url}"]
     steps.append("Fix the image in the workload's source (Helm values, kustomization) too.")
     commands.insert(0, f"kubectl set image {workload.kubectl_ref} {spec.name}={target}")
-    return Diagnosis(
-        container=spec.name,
-        category=Category.IMAGE_NOT_FOUND,
+    return case.diagnosis(
+        Category.IMAGE_NOT_FOUND,
         summary=f"Image {spec.image} of container {spec.name} does not exist",
         cause=" ".join((intro, f"{what}.", quoted, *hints)),
-        evidence=tuple(evidence),
-        events=tuple(events),
+        evidence=evidence,
         fix=Fix(
             summary=f"Point container {spec.name} at an image that exists ({target}).",
             steps=tuple(steps),
@@ -198,25 +188,20 @@ def _not_found(
 
 
 def _platform_mismatch(
-    view: ClusterView,
-    pod: Pod,
-    spec: ContainerSpec,
-    image: ImageRef,
-    error: PullError,
-    evidence: list[Evidence],
-    events: Sequence[Event],
+    case: PullCase, image: ImageRef, error: PullError, evidence: Sequence[Evidence]
 ) -> Diagnosis:
-    workload = view.workload_of(pod)
-    node = view.get("Node", "", pod.node_name)
+    pod, spec = case.pod, case.spec
+    node = case.view.get("Node", "", pod.node_name)
     arch = node.labels.get("kubernetes.io/arch", "") if node else ""
     node_os = node.labels.get("kubernetes.io/os", "linux") if node else "linux"
     if node is not None and arch:
-        evidence.append(
+        evidence = [
+            *evidence,
             related_evidence(
                 f"Node {node.name}",
                 f"labels kubernetes.io/arch={arch}, kubernetes.io/os={node_os}",
-            )
-        )
+            ),
+        ]
     platform = f"{node_os}/{arch}" if arch else "the node's platform"
     where = f"node {pod.node_name} ({platform})" if pod.node_name else platform
     other = "amd64" if arch == "arm64" else "arm64" if arch == "amd64" else ""
@@ -229,21 +214,19 @@ def _platform_mismatch(
         steps.append(
             f"Or, if the image only exists for {other}, schedule the pod on {other} nodes."
         )
-        patch = template_patch(workload, {"nodeSelector": {"kubernetes.io/arch": other}})
+        patch = template_patch(case.workload, {"nodeSelector": {"kubernetes.io/arch": other}})
         commands += [patch] if patch else []
     commands.append(f"docker manifest inspect {image.text}")
-    return Diagnosis(
-        container=spec.name,
-        category=Category.IMAGE_NOT_FOUND,
+    return case.diagnosis(
+        Category.IMAGE_NOT_FOUND,
         summary=f"Image {spec.image} has no build for {platform}",
         cause=(
-            f'Container {spec.name} cannot pull "{spec.image}" ({image.described}): the image '
-            f"exists but has no variant for {where} — the runtime reports "
-            f'"{error.detail}". An image built on one architecture (e.g. on an arm64 laptop) '
-            "only runs on nodes of that architecture unless it is published multi-arch."
+            f"{case.cannot_pull(image)}: the image exists but has no variant for {where} — the "
+            f'runtime reports "{error.detail}". An image built on one architecture (e.g. on an '
+            "arm64 laptop) only runs on nodes of that architecture unless it is published "
+            "multi-arch."
         ),
-        evidence=tuple(evidence),
-        events=tuple(events),
+        evidence=evidence,
         fix=Fix(
             summary=f"Publish {image.text} for {platform} (multi-arch), or run "
             "the pod on nodes of an architecture the image supports.",
@@ -255,67 +238,50 @@ def _platform_mismatch(
 
 
 def _unreachable(
-    view: ClusterView,
-    pod: Pod,
-    spec: ContainerSpec,
-    image: ImageRef,
-    error: PullError,
-    evidence: list[Evidence],
-    events: Sequence[Event],
+    case: PullCase, image: ImageRef, error: PullError, evidence: Sequence[Evidence]
 ) -> Diagnosis:
-    advice = reach_advice(error, image, pod.node_name)
+    spec = case.spec
+    advice = reach_advice(error, image, case.pod.node_name)
     commands = advice.commands
     policy = spec.image_pull_policy or ("Always" if image.tag == "latest" else "IfNotPresent")
     if error.cause is PullCause.RATE_LIMITED and policy == "Always":
-        evidence.append(
+        evidence = [
+            *evidence,
             spec_evidence(
-                pod,
+                case.pod,
                 spec_path(spec, "imagePullPolicy"),
                 "imagePullPolicy Always: every container start pulls from the registry again",
-            )
-        )
-        patch = container_patch(view.workload_of(pod), spec, {"imagePullPolicy": "IfNotPresent"})
+            ),
+        ]
+        patch = container_patch(case.workload, spec, {"imagePullPolicy": "IfNotPresent"})
         commands += (patch,) if patch else ()
-    return Diagnosis(
-        container=spec.name,
-        category=Category.IMAGE_REGISTRY_UNREACHABLE,
+    return case.diagnosis(
+        Category.IMAGE_REGISTRY_UNREACHABLE,
         summary=f"Container {spec.name} cannot get {spec.image} from registry {image.host}",
-        cause=(
-            f'Container {spec.name} cannot pull "{spec.image}" ({image.described}): '
-            f'{advice.explanation} The runtime reports "{error.detail}".'
-        ),
-        evidence=tuple(evidence),
-        events=tuple(events),
+        cause=f"{case.cannot_pull(image)}: {advice.explanation} "
+        f'The runtime reports "{error.detail}".',
+        evidence=evidence,
         fix=Fix(advice.summary, advice.steps, commands, advice.risk),
     )
 
 
 def _unexplained(
-    view: ClusterView,
-    pod: Pod,
-    spec: ContainerSpec,
-    image: ImageRef,
-    evidence: list[Evidence],
-    events: Sequence[Event],
-    working: WorkingImages,
+    case: PullCase, image: ImageRef, evidence: Sequence[Evidence], working: WorkingImages
 ) -> Diagnosis:
-    workload = view.workload_of(pod)
-    hints, target = replacement(view, pod, spec, image, working)
-    return Diagnosis(
-        container=spec.name,
-        category=Category.IMAGE_NOT_FOUND,
+    pod, spec = case.pod, case.spec
+    hints, target = replacement(case.view, pod, spec, image, working)
+    return case.diagnosis(
+        Category.IMAGE_NOT_FOUND,
         summary=f"Container {spec.name} cannot pull image {spec.image}",
         cause=" ".join(
             (
-                f'Container {spec.name} cannot pull "{spec.image}" ({image.described}). The '
-                "runtime's error was not collected (no Failed event), so the cause is not "
-                "certain; most often the tag or repository does not exist, less often "
-                "credentials are missing or the registry is unreachable.",
+                f"{case.cannot_pull(image)}. The runtime's error was not collected (no Failed "
+                "event), so the cause is not certain; most often the tag or repository does not "
+                "exist, less often credentials are missing or the registry is unreachable.",
                 *hints,
             )
         ),
-        evidence=tuple(evidence),
-        events=tuple(events),
+        evidence=evidence,
         fix=Fix(
             summary=f"Read the pull error, then fix the image of {spec.name} or its access.",
             steps=(
@@ -324,7 +290,7 @@ def _unexplained(
             ),
             commands=(
                 f"kubectl describe pod {pod.name} -n {pod.namespace}",
-                f"kubectl set image {workload.kubectl_ref} {spec.name}={target}",
+                f"kubectl set image {case.workload.kubectl_ref} {spec.name}={target}",
             ),
         ),
     )
@@ -332,13 +298,12 @@ def _unexplained(
 
 def _finding(view: ClusterView, pod: Pod, found: Sequence[Diagnosis]) -> Finding:
     category = found[0].category
-    risk = max((d.fix.risk for d in found), key=list(RiskTier).index)
     workload = view.workload_of(pod)
     extra: tuple[str, ...] = ()
     if category is not Category.IMAGE_REGISTRY_UNREACHABLE:  # the fix changes the pod template
+        # kubectl set image fixes a bare pod in place; a pull secret needs it recreated
         image_only = workload.kind == "Pod" and category is not Category.IMAGE_AUTH
-        recreate = None if image_only else recreate_step(workload)  # set image works on pods
-        extra = tuple(s for s in (recreate, stuck_pod_step(workload, pod.name)) if s)
+        extra = follow_up_steps(workload, pod.name, recreate=not image_only)
     return pod_finding(
         view,
         pod,
@@ -351,14 +316,7 @@ def _finding(view: ClusterView, pod: Pod, found: Sequence[Diagnosis]) -> Finding
         root_cause=" ".join(d.cause for d in found),
         evidence=[e for d in found for e in d.evidence],
         events=[e for d in found for e in d.events],
-        remediation=Remediation(
-            summary=" ".join(d.fix.summary for d in found),
-            risk=risk,
-            reversible=True,
-            expected_outcome=_OUTCOMES[category],
-            steps=tuple(dict.fromkeys(s for d in found for s in d.fix.steps)) + extra,
-            commands=tuple(dict.fromkeys(c for d in found for c in d.fix.commands)),
-        ),
+        remediation=merged_fix([d.fix for d in found], extra).remediation(_OUTCOMES[category]),
     )
 
 

@@ -9,7 +9,7 @@ useful answer names that dependency and whether its Service exists at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -33,7 +33,7 @@ from kubemedic.analyzers._registry import Analyzer
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView, LogTail
 from kubemedic.models.findings import Evidence, Finding, Remediation
-from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Pod, dig
+from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod, dig
 from kubemedic.models.severity import RiskTier, Severity
 
 ID = "KM-POD-INIT-CONTAINER-FAILURE"
@@ -63,21 +63,45 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
     for pod in view.troubled_pods:
         if pod.deletion_timestamp is not None or not pod.init_containers or failed_elsewhere(pod):
             continue
-        blocking = _blocking(pod)
-        if blocking is None:
+        held = _held_at(pod)
+        if held is None:
             continue
-        index, spec, status = blocking
-        if _init_failed(view, status):
-            crash = diagnose_container(view, pod, status)
+        if _init_failed(view, held.status):
+            crash = diagnose_container(view, pod, held.status)
             if crash is not None:
-                yield _crash_finding(view, pod, index, spec, status, crash)
-        elif status.state.is_running:
-            wait = _wait(view, pod, spec, status)
+                yield _crash_finding(view, held, crash)
+        elif held.status.state.is_running:
+            wait = _wait(view, pod, held.spec, held.status)
             if wait.stuck:
-                yield _stuck_finding(view, pod, index, spec, status, wait)
+                yield _stuck_finding(view, held, wait)
 
 
-def _blocking(pod: Pod) -> tuple[int, ContainerSpec, ContainerStatus] | None:
+@dataclass(frozen=True, slots=True)
+class _HeldAt:
+    """The init container a pod is held at: the ``index``-th, with its spec and status."""
+
+    pod: Pod
+    index: int
+    spec: ContainerSpec
+    status: ContainerStatus
+
+    @property
+    def display(self) -> str:
+        """What ``kubectl get pods`` shows in STATUS for the pod."""
+        term = self.status.state.terminated
+        if term is not None:
+            if term.reason:
+                return f"Init:{term.reason}"
+            if term.signal:
+                return f"Init:Signal:{term.signal}"
+            return f"Init:ExitCode:{term.exit_code}"
+        waiting = self.status.state.waiting_reason
+        if waiting and waiting != "PodInitializing":
+            return f"Init:{waiting}"
+        return f"Init:{self.index}/{len(self.pod.init_containers)}"
+
+
+def _held_at(pod: Pod) -> _HeldAt | None:
     """The first init container that has not completed (native sidecars count once started)."""
     for index, spec in enumerate(pod.init_containers):
         status = pod.container_status(spec.name)
@@ -90,7 +114,7 @@ def _blocking(pod: Pod) -> tuple[int, ContainerSpec, ContainerStatus] | None:
         done = status.state.terminated
         if done is not None and done.exit_code == 0:
             continue
-        return index, spec, status
+        return _HeldAt(pod, index, spec, status)
     return None
 
 
@@ -141,45 +165,20 @@ def _wait(view: ClusterView, pod: Pod, spec: ContainerSpec, status: ContainerSta
     )
 
 
-def init_display(pod: Pod, index: int, status: ContainerStatus) -> str:
-    """What ``kubectl get pods`` shows in STATUS for a pod held at this init container."""
-    term = status.state.terminated
-    if term is not None:
-        if term.reason:
-            return f"Init:{term.reason}"
-        return f"Init:Signal:{term.signal}" if term.signal else f"Init:ExitCode:{term.exit_code}"
-    waiting = status.state.waiting_reason
-    if waiting and waiting != "PodInitializing":
-        return f"Init:{waiting}"
-    return f"Init:{index}/{len(pod.init_containers)}"
-
-
-def _crash_finding(
-    view: ClusterView,
-    pod: Pod,
-    index: int,
-    spec: ContainerSpec,
-    status: ContainerStatus,
-    crash: Crash,
-) -> Finding:
-    display = init_display(pod, index, status)
+def _crash_finding(view: ClusterView, held: _HeldAt, crash: Crash) -> Finding:
+    pod, spec, status, display = held.pod, held.spec, held.status, held.display
     events = matching_events(view, pod, ("BackOff", "Failed"), container=spec.name)
     cause = (
-        f"Pod {pod.name} is stuck at {display}: init container {spec.name} ({index + 1} of "
+        f"Pod {pod.name} is stuck at {display}: init container {spec.name} ({held.index + 1} of "
         f"{len(pod.init_containers)}) fails, so the app containers never start. "
         f"{crash.explanation}"
     )
     if status.restart_count:
         cause += f" It has been retried {status.restart_count} times."
     remediation = crash_remediation(CrashCase(crash, pod, spec, view.workload_of(pod)))
-    return pod_finding(
+    return _finding(
         view,
-        pod,
-        id=ID,
-        analyzer="init_container",
-        severity=Severity.HIGH,
-        category=Category.INIT_CONTAINER_FAILURE,
-        containers=[spec.name],
+        held,
         summary=f"Init container {spec.name} fails ({crash.headline}); pod stuck at {display}",
         root_cause=cause,
         evidence=[*crash_evidence(view, pod, status, crash), *map(event_evidence, events[-1:])],
@@ -192,15 +191,8 @@ def _crash_finding(
     )
 
 
-def _stuck_finding(
-    view: ClusterView,
-    pod: Pod,
-    index: int,
-    spec: ContainerSpec,
-    status: ContainerStatus,
-    wait: _Wait,
-) -> Finding:
-    display = init_display(pod, index, status)
+def _stuck_finding(view: ClusterView, held: _HeldAt, wait: _Wait) -> Finding:
+    pod, spec, status, display = held.pod, held.spec, held.status, held.display
     waited = human_duration(wait.waited.total_seconds()) if wait.waited else "long"
     target = wait.target
     evidence: list[Evidence] = [
@@ -228,14 +220,9 @@ def _stuck_finding(
         cause += f" It waits for {target}: {found.fact}."
         advice = _dependency_advice(found, target)
         commands = (found.check_command,)
-    return pod_finding(
+    return _finding(
         view,
-        pod,
-        id=ID,
-        analyzer="init_container",
-        severity=Severity.HIGH,
-        category=Category.INIT_CONTAINER_FAILURE,
-        containers=[spec.name],
+        held,
         summary=f"Init container {spec.name} never finishes"
         + (f" waiting for {target}" if target else "")
         + f"; pod stuck at {display}",
@@ -255,6 +242,33 @@ def _stuck_finding(
             ),
             commands=commands,
         ),
+    )
+
+
+def _finding(
+    view: ClusterView,
+    held: _HeldAt,
+    *,
+    summary: str,
+    root_cause: str,
+    evidence: Sequence[Evidence],
+    remediation: Remediation,
+    events: Sequence[Event] = (),
+) -> Finding:
+    """A finding about the init container a pod is held at."""
+    return pod_finding(
+        view,
+        held.pod,
+        id=ID,
+        analyzer="init_container",
+        severity=Severity.HIGH,
+        category=Category.INIT_CONTAINER_FAILURE,
+        containers=[held.spec.name],
+        summary=summary,
+        root_cause=root_cause,
+        evidence=evidence,
+        remediation=remediation,
+        events=events,
     )
 
 

@@ -30,10 +30,13 @@ from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectR
 from kubemedic.models.k8s import Condition, Pod, Workload
 from kubemedic.models.severity import RiskTier, Severity
 
-ID_BACKOFF = "KM-JOB-BACKOFF-LIMIT"
-ID_DEADLINE = "KM-JOB-DEADLINE-EXCEEDED"
-ID_RETRYING = "KM-JOB-RETRYING"
-ID_SUSPENDED = "KM-JOB-SUSPENDED"
+NAME = "jobs"
+IDS = {
+    Category.JOB_BACKOFF_LIMIT: "KM-JOB-BACKOFF-LIMIT",
+    Category.JOB_DEADLINE_EXCEEDED: "KM-JOB-DEADLINE-EXCEEDED",
+    Category.JOB_RETRYING: "KM-JOB-RETRYING",
+    Category.JOB_SUSPENDED: "KM-JOB-SUSPENDED",
+}
 DEFAULT_BACKOFF_LIMIT = 6
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -92,13 +95,11 @@ def _backoff_limit(view: ClusterView, job: Workload, cond: Condition) -> Finding
         f". {_last_pod_sentence(failure)}{changed}"
     )
     headline = f" — last pod: {failure.headline}" if failure else ""
-    return workload_finding(
+    return _finding(
         view,
         job,
-        id=ID_BACKOFF,
-        analyzer="jobs",
+        Category.JOB_BACKOFF_LIMIT,
         severity=Severity.HIGH,
-        category=Category.JOB_BACKOFF_LIMIT,
         summary=f"Job {job.name} failed: backoff limit {limit} reached{headline}",
         root_cause=cause,
         evidence=[
@@ -107,7 +108,6 @@ def _backoff_limit(view: ClusterView, job: Workload, cond: Condition) -> Finding
         ],
         pods=_failed(pods, failure),
         since=cond.last_transition,
-        related=(job.ref,),
         remediation=_rerun(
             view,
             job,
@@ -149,19 +149,16 @@ def _deadline(view: ClusterView, job: Workload, cond: Condition) -> Finding:
     if isinstance(started, str):
         evidence.append(status_evidence(job, "startTime", f"started at {started}"))
     longer = max(seconds * 2, 60)
-    return workload_finding(
+    return _finding(
         view,
         job,
-        id=ID_DEADLINE,
-        analyzer="jobs",
+        Category.JOB_DEADLINE_EXCEEDED,
         severity=Severity.HIGH,
-        category=Category.JOB_DEADLINE_EXCEEDED,
         summary=f"Job {job.name} failed: active longer than its {human_duration(seconds)} deadline",
         root_cause=cause,
         evidence=evidence,
         pods=_failed(pods, failure),
         since=cond.last_transition,
-        related=(job.ref,),
         remediation=_rerun(
             view,
             job,
@@ -184,20 +181,17 @@ def _retrying(view: ClusterView, job: Workload) -> Finding:
         f"failure{'s' if left != 1 else ''}. " + _last_pod_sentence(failure)
     )
     facts = f"{failed} failed, {job.status_int('active')} active, backoffLimit {limit}"
-    return workload_finding(
+    return _finding(
         view,
         job,
-        id=ID_RETRYING,
-        analyzer="jobs",
+        Category.JOB_RETRYING,
         severity=Severity.MEDIUM,
-        category=Category.JOB_RETRYING,
         summary=f"Job {job.name} is retrying ({failed}/{limit})"
         + (f" — last pod: {failure.headline}" if failure else ""),
         root_cause=cause,
         evidence=_evidence(job, None, failure, facts),
         pods=_failed(pods, failure),
         since=job.created_at,
-        related=(job.ref,),
         remediation=Remediation(
             summary="Fix why its pods fail before the backoff limit is reached; the Job picks "
             "up the fix only if it reads it at start (a ConfigMap, a dependency), not a "
@@ -216,18 +210,15 @@ def _retrying(view: ClusterView, job: Workload) -> Finding:
 def _suspended(view: ClusterView, job: Workload) -> Finding:
     resume = f"kubectl patch job {job.name} -n {job.namespace} --type merge -p "
     resume += shlex.quote('{"spec":{"suspend":false}}')
-    return workload_finding(
+    return _finding(
         view,
         job,
-        id=ID_SUSPENDED,
-        analyzer="jobs",
+        Category.JOB_SUSPENDED,
         severity=Severity.INFO,
-        category=Category.JOB_SUSPENDED,
         summary=f"Job {job.name} is suspended",
         root_cause=f"Job {job.namespace}/{job.name} has spec.suspend: true, so it runs no pod "
         "until it is resumed (on purpose, or by a queueing controller such as Kueue).",
         evidence=[spec_evidence(job, "spec.suspend", "spec.suspend: true")],
-        related=(job.ref,),
         remediation=Remediation(
             summary="Resume the Job when it should run.",
             risk=RiskTier.LOW,
@@ -235,6 +226,37 @@ def _suspended(view: ClusterView, job: Workload) -> Finding:
             expected_outcome="The Job creates its pods.",
             commands=(resume,),
         ),
+    )
+
+
+def _finding(
+    view: ClusterView,
+    job: Workload,
+    category: Category,
+    *,
+    severity: Severity,
+    summary: str,
+    root_cause: str,
+    evidence: Sequence[Evidence],
+    remediation: Remediation,
+    pods: Sequence[Pod] = (),
+    since: datetime | None = None,
+) -> Finding:
+    """A finding about a Job, reported on its CronJob when it has one."""
+    return workload_finding(
+        view,
+        job,
+        id=IDS[category],
+        analyzer=NAME,
+        severity=severity,
+        category=category,
+        summary=summary,
+        root_cause=root_cause,
+        evidence=evidence,
+        remediation=remediation,
+        pods=pods,
+        since=since,
+        related=(job.ref,),
     )
 
 
@@ -345,14 +367,9 @@ def _cronjob_patch(cronjob: ObjectRef, fields: dict[str, int]) -> str:
 
 
 ANALYZER = Analyzer(
-    name="jobs",
+    name=NAME,
     description="Jobs that hit their backoff limit or active deadline, Jobs still retrying, "
     "and suspended Jobs.",
-    categories=(
-        Category.JOB_BACKOFF_LIMIT,
-        Category.JOB_DEADLINE_EXCEEDED,
-        Category.JOB_RETRYING,
-        Category.JOB_SUSPENDED,
-    ),
+    categories=tuple(IDS),
     analyze=analyze,
 )

@@ -14,13 +14,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kubemedic.analyzers._build import event_evidence, log_evidence, pod_finding
+from kubemedic.analyzers._build import Fix, event_evidence, log_evidence, pod_finding
 from kubemedic.analyzers._crash import run_phrase
 from kubemedic.analyzers._crash_evidence import restart_evidence, termination_evidence
 from kubemedic.analyzers._crashing import long_running, restarted_long_ago
 from kubemedic.analyzers._exit_codes import ran_for
 from kubemedic.analyzers._probe_fix import (
-    ProbeFix,
     config_fix,
     longer_startup,
     named,
@@ -42,9 +41,9 @@ from kubemedic.analyzers._probes import (
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.findings import Evidence, Finding, ObjectRef, Remediation
+from kubemedic.models.findings import Evidence, Finding, ObjectRef
 from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod, Probe
-from kubemedic.models.severity import RiskTier, Severity
+from kubemedic.models.severity import Severity
 
 ID = "KM-POD-PROBE-LIVENESS"
 _STARTED_IN = re.compile(r"(?i)\bstarted\b.*?\bin (\d+(?:\.\d+)?) ?(s|sec|seconds|ms)\b")
@@ -122,7 +121,7 @@ def _finding(
     cause += f" Restarts so far: {status.restart_count}."
     fixed: tuple[Probe, ...] = ()
     if probe is None:
-        fix = ProbeFix(f"Check the {kill.kind} probe of {spec.name} in the workload.", (), ())
+        fix = Fix(f"Check the {kill.kind} probe of {spec.name} in the workload.", (), ())
     else:
         needed = max(ran or 0, started_in or 0)
         fix, fixed = _fix(view.workload_of(pod), spec, probe, slow, message, needed, alongside)
@@ -139,14 +138,7 @@ def _finding(
         root_cause=cause,
         evidence=_evidence(view, pod, status, spec, probe, kill, mismatch, alongside),
         events=kill.kills + kill.failures + (alongside.failures if alongside else ()),
-        remediation=Remediation(
-            summary=fix.summary,
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome=_outcome(spec, kill.kind, fixed),
-            steps=fix.steps,
-            commands=fix.commands,
-        ),
+        remediation=fix.remediation(_outcome(spec, kill.kind, fixed)),
     )
 
 
@@ -224,7 +216,7 @@ def _fix(
     message: str,
     needed: float,
     alongside: _Alongside | None,
-) -> tuple[ProbeFix, tuple[Probe, ...]]:
+) -> tuple[Fix, tuple[Probe, ...]]:
     """The probe change that addresses what the failures show, and the probes it fixes."""
     same_way = alongside is not None and alongside.same_way
     if port_mismatch(spec, probe) is None and probe.kind == "startup" and _not_listening(message):
@@ -233,7 +225,7 @@ def _fix(
         fix = startup_probe(workload, spec, probe, needed)
         if same_way:
             waits = "The readiness probe fails the same way only until start-up ends: leave it."
-            fix = ProbeFix(fix.summary, (*fix.steps, waits), fix.commands)
+            fix = Fix(fix.summary, (*fix.steps, waits), fix.commands)
         return fix, (probe,)
     hint = failure_hint(message, probe, spec)
     if alongside is None or same_way:
@@ -247,7 +239,7 @@ def _fix(
         failure_hint(alongside.message, alongside.probe, spec),
     )
     fix = config_fix(workload, spec, (probe,), message, hint)
-    merged = ProbeFix(
+    merged = Fix(
         f"{fix.summary} The readiness probe fails for another reason. {also.summary}",
         fix.steps + also.steps,
         fix.commands + also.commands,

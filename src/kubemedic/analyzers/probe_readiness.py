@@ -33,9 +33,9 @@ from kubemedic.analyzers._probes import (
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.findings import Evidence, Finding, ObjectRef, Remediation
+from kubemedic.models.findings import Evidence, Finding, ObjectRef
 from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod, Probe
-from kubemedic.models.severity import RiskTier, Severity
+from kubemedic.models.severity import Severity
 
 ID = "KM-POD-PROBE-READINESS"
 SETTLE = timedelta(seconds=30)
@@ -134,14 +134,9 @@ def _finding(
             related_evidence(str(workload), _serving(workload, ready, total)),
         ],
         events=failures,
-        remediation=Remediation(
-            summary=fix.summary,
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome=f"The readiness probe of {spec.name} passes, the pod turns Ready "
-            "and its address moves to the Service's ready endpoints.",
-            steps=fix.steps,
-            commands=fix.commands,
+        remediation=fix.remediation(
+            f"The readiness probe of {spec.name} passes, the pod turns Ready and its address "
+            "moves to the Service's ready endpoints."
         ),
     )
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from kubemedic._internal.timeutils import human_duration
 from kubemedic.analyzers._build import event_evidence
 from kubemedic.analyzers._registry import Analyzer
+from kubemedic.analyzers._volumes import CLASS_NOT_FOUND, DEFAULT_CLASS_ANNOTATION, default_class
 from kubemedic.analyzers._workload import SETTLE, location, workload_finding
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
@@ -25,9 +26,7 @@ from kubemedic.models.k8s import Event, KObject, Pod, dig
 from kubemedic.models.severity import RiskTier, Severity
 
 ID = "KM-PVC-PENDING"
-DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
-_MISSING_CLASS = re.compile(r'storageclass\.storage\.k8s\.io "([^"]+)" not found')
 _PROVISIONER = re.compile(r"external provisioner ['\"]([^'\"]+)['\"]")
 _RPC_DESC = re.compile(r"desc = (.+)$", re.DOTALL)
 _ACCESS_MODE = re.compile(r"MULTI_NODE|[Aa]ccess ?[Mm]ode")
@@ -78,9 +77,9 @@ def _verdict(view: ClusterView, claim: KObject) -> Verdict | None:
     failed = [e for e in events if e.reason == "ProvisioningFailed"]
     class_name = claim.spec.get("storageClassName")
     storage_class = view.get("StorageClass", "", class_name) if class_name else None
-    missing = _MISSING_CLASS.search(failed[-1].message) if failed else None
+    missing = CLASS_NOT_FOUND.search(failed[-1].message) if failed else None
     if missing or (class_name and storage_class is None and view.knows("StorageClass")):
-        name = missing.group(1) if missing else str(class_name)
+        name = missing["name"] if missing else str(class_name)
         return _missing_class(view, claim, name, tuple(failed))
     if failed:
         return _provisioner_error(claim, tuple(failed))
@@ -102,15 +101,8 @@ def _verdict(view: ClusterView, claim: KObject) -> Verdict | None:
 
 def _class_list(view: ClusterView) -> tuple[list[str], str | None]:
     names = sorted(o.name for o in view.objects("StorageClass"))
-    default = next(
-        (
-            o.name
-            for o in view.objects("StorageClass")
-            if o.annotations.get(DEFAULT_CLASS) == "true"
-        ),
-        None,
-    )
-    return names, default
+    default = default_class(view)
+    return names, default.name if default is not None else None
 
 
 def _recreate(claim: KObject) -> tuple[str, ...]:
@@ -158,7 +150,7 @@ def _no_class(view: ClusterView, claim: KObject, events: tuple[Event, ...]) -> V
     names, default = _class_list(view)
     commands = ["kubectl get storageclass", "kubectl get pv"]
     if names and not default:
-        patch = '{"metadata":{"annotations":{"' + DEFAULT_CLASS + '":"true"}}}'
+        patch = '{"metadata":{"annotations":{"' + DEFAULT_CLASS_ANNOTATION + '":"true"}}}'
         commands.append(f"kubectl patch storageclass {names[0]} -p '{patch}'")
     cause = (
         f"The claim names no StorageClass and no PersistentVolume matches it: {events[-1].message}."

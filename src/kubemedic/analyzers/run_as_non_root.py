@@ -21,7 +21,7 @@ from kubemedic.analyzers._build import (
     status_evidence,
 )
 from kubemedic.analyzers._registry import Analyzer
-from kubemedic.analyzers._template_patch import container_patch, recreate_step, stuck_pod_step
+from kubemedic.analyzers._template_patch import container_patch, follow_up_steps
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, Finding, ObjectRef, Remediation
@@ -213,7 +213,7 @@ def _restricted_namespace(view: ClusterView, pod: Pod, evidence: list[Evidence])
 
 def _finding(view: ClusterView, pod: Pod, refusals: list[_Refusal]) -> Finding:
     workload = view.workload_of(pod)
-    extra = tuple(s for s in (recreate_step(workload), stuck_pod_step(workload, pod.name)) if s)
+    extra = follow_up_steps(workload, pod.name)
     containers = [r.container for r in refusals]
     return pod_finding(
         view,

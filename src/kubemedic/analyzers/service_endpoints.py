@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from kubemedic.analyzers._build import Fix
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._workload import (
     describe_states,
@@ -28,10 +29,11 @@ from kubemedic.analyzers._workload import (
 )
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef, Remediation
+from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef
 from kubemedic.models.k8s import KObject, Pod, Workload, dig
-from kubemedic.models.severity import RiskTier, Severity
+from kubemedic.models.severity import Severity
 
+NAME = "service-endpoints"
 ID = "KM-SVC-NO-ENDPOINTS"
 _TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -184,34 +186,24 @@ def _mismatch(
             f" Pods with these labels exist in {', '.join(elsewhere)}, but a Service only "
             "selects pods of its own namespace."
         )
-    fix = (
+    advice = (
         f"Make the selector match the pods: patch {ref} to the labels of the {closest.description}"
         " (or relabel the workload's template if the Service is right)."
         if closest
         else "Fix the selector or deploy the workload that should carry these labels."
     )
-    return workload_finding(
+    return _finding(
         view,
         service,
-        id=ID,
-        analyzer="service-endpoints",
         severity=Severity.HIGH if closest else Severity.MEDIUM,
-        category=Category.SERVICE_NO_ENDPOINTS,
         summary=f"Service {service.name} selects no pod: selector {_selector_text(selector)} "
         "matches nothing",
         root_cause=cause,
         evidence=evidence,
-        since=service.created_at,
         related=(closest.ref,) if closest else (),
-        own=True,
-        remediation=Remediation(
-            summary=fix,
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome=f"kubectl get endpoints {service.name} -n {ns} lists the pods' "
-            "addresses and connections succeed.",
-            commands=tuple(commands),
-        ),
+        fix=Fix(advice, commands=tuple(commands)),
+        outcome=f"kubectl get endpoints {service.name} -n {ns} lists the pods' addresses and "
+        "connections succeed.",
     )
 
 
@@ -231,33 +223,27 @@ def _unready(
 ) -> Finding:
     workloads = tuple(dict.fromkeys(view.workload_of(p) for p in pods))
     states = describe_states(pods)
-    return workload_finding(
+    return _finding(
         view,
         service,
-        id=ID,
-        analyzer="service-endpoints",
         severity=Severity.HIGH,
-        category=Category.SERVICE_NO_ENDPOINTS,
-        summary=f"Service {service.name} has no ready endpoint: its {len(pods)} pods are not Ready",
+        summary=f"Service {service.name} has no ready endpoint: "
+        + (f"its {len(pods)} pods are not Ready" if len(pods) > 1 else "its pod is not Ready"),
         root_cause=f"{len(pods)} pods match selector {_selector_text(selector)} but none is "
         f"Ready ({states}), so the Service has no endpoints and connections to it fail. The "
         "pod-level findings give why they are not Ready.",
         evidence=[*_base_evidence(view, service, selector), *pod_state_evidence(pods)],
         pods=pods,
         related=workloads,
-        own=True,
-        since=service.created_at,
-        remediation=Remediation(
-            summary="Fix the cause reported for the pods; the Service gets endpoints as soon "
-            "as one of them is Ready.",
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome="The pods become Ready and appear in the Service's endpoints.",
+        fix=Fix(
+            "Fix the cause reported for the pods; the Service gets endpoints as soon as one of "
+            "them is Ready.",
             commands=(
                 f"kubectl get endpoints {service.name} -n {service.namespace}",
                 f"kubectl get pods -n {service.namespace} -l {_selector_text(selector)}",
             ),
         ),
+        outcome="The pods become Ready and appear in the Service's endpoints.",
     )
 
 
@@ -275,33 +261,26 @@ def _no_pods(
         if scaled_down
         else "has no running pod (see its own findings for why)"
     )
-    return workload_finding(
+    return _finding(
         view,
         service,
-        id=ID,
-        analyzer="service-endpoints",
         severity=Severity.LOW if scaled_down else Severity.HIGH,
-        category=Category.SERVICE_NO_ENDPOINTS,
         summary=f"Service {service.name} has no endpoints: {provider.ref} {reason}",
         root_cause=f"Selector {_selector_text(selector)} matches the {provider.description}, "
         f"but {provider.ref} {reason}, so the Service has no endpoints.",
         evidence=evidence,
         related=(provider.ref,),
-        own=True,
-        since=service.created_at,
-        remediation=Remediation(
-            summary=f"Scale {provider.ref} up if the Service should serve."
+        fix=Fix(
+            f"Scale {provider.ref} up if the Service should serve."
             if scaled_down
             else f"Fix why {provider.ref} has no pods.",
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome="Pods of the workload run and appear in the Service's endpoints.",
             commands=(
                 f"kubectl scale {provider.ref.kubectl_ref} --replicas=1"
                 if scaled_down
                 else f"kubectl describe {provider.ref.kubectl_ref}",
             ),
         ),
+        outcome="Pods of the workload run and appear in the Service's endpoints.",
     )
 
 
@@ -310,13 +289,10 @@ def _manual_endpoints(view: ClusterView, service: KObject) -> Finding | None:
     endpoints = view.get("Endpoints", service.namespace, service.name)
     if endpoints is None or _addresses(endpoints):
         return None
-    return workload_finding(
+    return _finding(
         view,
         service,
-        id=ID,
-        analyzer="service-endpoints",
         severity=Severity.MEDIUM,
-        category=Category.SERVICE_NO_ENDPOINTS,
         summary=f"Service {service.name} has no selector and its Endpoints list no address",
         root_cause=f"Service {service.ref} has no selector, so Kubernetes does not manage its "
         f"endpoints; the Endpoints object {service.name} that feeds it lists no ready address, "
@@ -329,21 +305,49 @@ def _manual_endpoints(view: ClusterView, service: KObject) -> Finding | None:
             ),
             Evidence("no ready addresses", EvidenceSource.RELATED, location(endpoints, "subsets")),
         ],
-        own=True,
-        since=service.created_at,
-        remediation=Remediation(
-            summary="Fill the Endpoints with the backend's addresses (or give the Service a "
-            "selector), or point clients elsewhere.",
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome="The Endpoints list the backend addresses and connections succeed.",
+        fix=Fix(
+            "Fill the Endpoints with the backend's addresses (or give the Service a selector), "
+            "or point clients elsewhere.",
             commands=(f"kubectl get endpoints {service.name} -n {service.namespace} -o yaml",),
         ),
+        outcome="The Endpoints list the backend addresses and connections succeed.",
+    )
+
+
+def _finding(
+    view: ClusterView,
+    service: KObject,
+    *,
+    severity: Severity,
+    summary: str,
+    root_cause: str,
+    evidence: Sequence[Evidence],
+    fix: Fix,
+    outcome: str,
+    related: Sequence[ObjectRef] = (),
+    pods: Sequence[Pod] = (),
+) -> Finding:
+    """A finding on the Service itself, dated from its creation."""
+    return workload_finding(
+        view,
+        service,
+        id=ID,
+        analyzer=NAME,
+        severity=severity,
+        category=Category.SERVICE_NO_ENDPOINTS,
+        summary=summary,
+        root_cause=root_cause,
+        evidence=evidence,
+        pods=pods,
+        since=service.created_at,
+        related=related,
+        own=True,
+        remediation=fix.remediation(outcome),
     )
 
 
 ANALYZER = Analyzer(
-    name="service-endpoints",
+    name=NAME,
     description="Services whose selector reaches no ready pod: selector mismatch, unready "
     "pods, no pods, or empty manual Endpoints.",
     categories=(Category.SERVICE_NO_ENDPOINTS,),

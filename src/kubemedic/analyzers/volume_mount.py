@@ -13,7 +13,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from kubemedic.analyzers._build import event_evidence, matching_events, pod_finding, status_evidence
+from kubemedic.analyzers._build import (
+    Fix,
+    event_evidence,
+    matching_events,
+    merged_fix,
+    pod_finding,
+    status_evidence,
+)
 from kubemedic.analyzers._mount_events import (
     MOUNT_EVENT_REASONS,
     MountFailure,
@@ -26,9 +33,9 @@ from kubemedic.analyzers._mount_fixes import Advice, VolumeInfo, advise, volume_
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.findings import Evidence, Finding, Remediation
+from kubemedic.models.findings import Evidence, Finding
 from kubemedic.models.k8s import Pod
-from kubemedic.models.severity import RiskTier, Severity
+from kubemedic.models.severity import Severity
 
 NAME = "volume-mount"
 ID = "KM-POD-VOLUME-MOUNT-FAILURE"
@@ -109,6 +116,7 @@ def _finding(
         if any(m.get("name") in volumes for m in c.volume_mounts)
     ]
     containers = list(dict.fromkeys(readers)) or [s.name for s in pod.all_container_statuses]
+    fixes = [Fix(a.fix, a.steps, a.commands, a.risk) for a in advice]
     return pod_finding(
         view,
         pod,
@@ -121,14 +129,9 @@ def _finding(
         root_cause=" ".join(_capitalized(a.cause) for a in advice),
         evidence=list(dict.fromkeys(evidence)),
         events=[f.event for f in failures if f.event is not None],
-        remediation=Remediation(
-            summary=" ".join(a.fix for a in advice),
-            risk=max((a.risk for a in advice), key=list(RiskTier).index),
-            reversible=True,
-            expected_outcome="Every volume attaches and mounts, and the pod's containers start "
-            "(the pod leaves ContainerCreating or CreateContainerError).",
-            steps=tuple(dict.fromkeys(s for a in advice for s in a.steps)),
-            commands=tuple(dict.fromkeys(c for a in advice for c in a.commands)),
+        remediation=merged_fix(fixes).remediation(
+            "Every volume attaches and mounts, and the pod's containers start (the pod leaves "
+            "ContainerCreating or CreateContainerError)."
         ),
     )
 
