@@ -56,14 +56,23 @@ class PodIndex:
     """Live pods by namespace and label, to match selectors without scanning every pod."""
 
     def __init__(self, pods: Sequence[Pod]) -> None:
-        self._by_label: dict[tuple[str, str, str], set[int]] = defaultdict(set)
-        self._namespaces: dict[tuple[str, str], set[str]] = defaultdict(set)
+        by_label: dict[tuple[str, str, str], set[int]] = defaultdict(set)
         self._pods = [p for p in pods if is_live(p)]
         for number, pod in enumerate(self._pods):
             namespace = pod.namespace
             for key, value in pod.labels.items():
-                self._by_label[(namespace, key, value)].add(number)
-                self._namespaces[(key, value)].add(namespace)
+                by_label[(namespace, key, value)].add(number)
+        self._by_label = by_label
+        self._label_namespaces: dict[tuple[str, str], set[str]] | None = None
+
+    @property
+    def _namespaces(self) -> dict[tuple[str, str], set[str]]:
+        """Namespaces by label, derived from the index only when a selector matches nothing."""
+        if self._label_namespaces is None:
+            self._label_namespaces = defaultdict(set)
+            for namespace, key, value in self._by_label:
+                self._label_namespaces[(key, value)].add(namespace)
+        return self._label_namespaces
 
     def matching(self, namespace: str, selector: Mapping[str, str]) -> list[Pod]:
         sets = sorted(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kubemedic._internal.gcpause import paused_gc
 from kubemedic.cli.session import session_of
 from kubemedic.cli.targets import parse_target, resolve_target
 from kubemedic.errors import EXIT_FINDINGS, EXIT_OK, InputError
@@ -118,10 +119,11 @@ def diagnose_command(
     ] = None,
 ) -> None:
     """Diagnose failing pods and workloads: root cause, evidence and fix for each problem."""
-    from kubemedic import __version__
-    from kubemedic.config import load_settings
-    from kubemedic.services.diagnose import diagnose
-    from kubemedic.services.sources import SourceRequest, load_view
+    with paused_gc():  # importing allocates only objects that live as long as the process
+        from kubemedic import __version__
+        from kubemedic.config import load_settings
+        from kubemedic.services.diagnose import diagnose
+        from kubemedic.services.sources import SourceRequest, load_view
 
     if namespace and all_namespaces:
         raise InputError("--namespace and --all-namespaces cannot be used together")

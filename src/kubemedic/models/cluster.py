@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from kubemedic.models.findings import AffectedPod, ObjectRef
-from kubemedic.models.k8s import Event, KObject, Node, Pod, Raw, Workload, wrap
+from kubemedic.models.k8s import Event, KObject, Node, OwnerReference, Pod, Raw, Workload, wrap
 
 T = TypeVar("T", bound=KObject)
 
@@ -68,15 +68,16 @@ class ClusterView:
         by_kind: dict[str, list[KObject]] = defaultdict(list)
         by_key: dict[tuple[str, str, str], KObject] = {}
         by_uid: dict[str, KObject] = {}
-        for raw in objects:
-            obj = wrap(raw)
+        for raw in objects:  # every object of the cluster: raw reads, no wrapper properties
             meta = raw.get("metadata") or _NO_META
             kind = raw.get("kind") or ""
-            key = (kind, meta.get("namespace") or "", meta.get("name") or "")
             if kind != "Event":
+                key = (kind, meta.get("namespace") or "", meta.get("name") or "")
                 if key in by_key:
                     continue
-                by_key[key] = obj
+                obj = by_key[key] = wrap(raw)
+            else:
+                obj = Event(raw)
             by_kind[kind].append(obj)
             uid = meta.get("uid")
             if uid:
@@ -99,16 +100,17 @@ class ClusterView:
                 involved.get("namespace") or "",
                 involved.get("name") or "",
             )
-            target = by_key.get(key)
             involved_uid = involved.get("uid")
-            if (
-                target is not None
-                and involved_uid
-                and target.uid
-                and involved_uid != target.uid
-                and involved_uid != key[2]  # the kubelet reports Nodes with uid = node name
-            ):
-                continue  # about an earlier object of the same name, now deleted
+            target = by_key.get(key) if involved_uid else None
+            if target is not None:
+                target_uid = (target.raw.get("metadata") or _NO_META).get("uid")
+                if (
+                    isinstance(target_uid, str)
+                    and target_uid
+                    and involved_uid != target_uid
+                    and involved_uid != key[2]  # the kubelet reports Nodes with uid = node name
+                ):
+                    continue  # about an earlier object of the same name, now deleted
             index[key].append(event)
         return index
 
@@ -185,8 +187,9 @@ class ClusterView:
 
     def owner(self, obj: KObject) -> KObject | None:
         ctrl = obj.controller
-        if ctrl is None:
-            return None
+        return None if ctrl is None else self._controller_of(obj, ctrl)
+
+    def _controller_of(self, obj: KObject, ctrl: OwnerReference) -> KObject | None:
         found = self._by_uid.get(ctrl.uid) if ctrl.uid else None
         return found or self.get(ctrl.kind, obj.namespace, ctrl.name)
 
@@ -201,7 +204,7 @@ class ClusterView:
         owners = meta.get("ownerReferences")
         if not owners:
             return obj.ref
-        ctrl = next((o for o in owners if o.get("controller") is True), owners[0])
+        ctrl = _controller_reference(owners)
         labels = meta.get("labels") or _NO_META
         key = (
             meta.get("namespace") or "",
@@ -222,7 +225,7 @@ class ClusterView:
             ctrl = current.controller
             if ctrl is None:
                 return current.ref
-            parent = self.owner(current)
+            parent = self._controller_of(current, ctrl)
             if parent is None:
                 return _inferred_owner(current, ctrl.kind, ctrl.name)
             current = parent
@@ -281,6 +284,14 @@ def _looks_troubled(pod: Pod) -> bool:
         if cs.get("restartCount") or "waiting" in (cs.get("state") or _NO_META):
             return True
     return False
+
+
+def _controller_reference(owners: list[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The owner reference marked ``controller: true`` (else the first one), read raw."""
+    for owner in owners:
+        if owner.get("controller") is True:
+            return owner
+    return owners[0]
 
 
 def _inferred_owner(child: KObject, kind: str, name: str) -> ObjectRef:

@@ -145,9 +145,10 @@ class KObject:
 
     def condition(self, type_: str) -> Condition | None:
         """The status condition of this type, if the object reports one."""
-        for cond in self.conditions:
-            if cond.type == type_:
-                return cond
+        for raw in _list(self.status.get("conditions")):  # only the match is wrapped
+            entry = _map(raw)
+            if _str(entry.get("type")) == type_:
+                return Condition(entry)
         return None
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kubemedic._internal.gcpause import paused_gc
 from kubemedic._internal.timeutils import parse_time
 from kubemedic.adapters.kubernetes.api import is_cluster_scoped
 from kubemedic.adapters.kubernetes.logfiles import LogFile, PodIndex, read_logs
@@ -26,7 +27,6 @@ from kubemedic.adapters.kubernetes.manifests import Manifest, parse
 from kubemedic.adapters.kubernetes.objects import list_items, normalize, record_moments
 from kubemedic.errors import InputError
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.k8s import Pod
 
 MANIFEST_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 LOG_SUFFIXES = frozenset({".log"})
@@ -48,23 +48,28 @@ _DUMP_LISTS = frozenset(
 
 
 def load_files(paths: Iterable[Path]) -> ClusterView:
-    """Read every manifest and log under ``paths`` into one view."""
+    """Read every manifest and log under ``paths`` into one view.
+
+    The cyclic collector is paused meanwhile (see ``paused_gc``): a dump is millions of
+    small acyclic dicts, and collections triggered by their allocation find nothing to free.
+    """
     paths = tuple(paths)
-    snapshot = _Snapshot()
-    for path in paths:
-        snapshot.add_path(path)
-    if not snapshot.manifests_seen:
-        raise InputError(
-            "no Kubernetes manifests found (looked for .yaml, .yml and .json files)",
-            path=", ".join(str(p) for p in paths),
+    with paused_gc():
+        snapshot = _Snapshot()
+        for path in paths:
+            snapshot.add_path(path)
+        if not snapshot.manifests_seen:
+            raise InputError(
+                "no Kubernetes manifests found (looked for .yaml, .yml and .json files)",
+                path=", ".join(str(p) for p in paths),
+            )
+        return ClusterView(
+            snapshot.objects,
+            observed_at=_latest_time(snapshot.moments),
+            source="files: " + ", ".join(str(p) for p in paths),
+            listed=snapshot.listed,
+            logs=read_logs(snapshot.log_files, snapshot.pods),
         )
-    return ClusterView(
-        snapshot.objects,
-        observed_at=_latest_time(snapshot.moments),
-        source="files: " + ", ".join(str(p) for p in paths),
-        listed=snapshot.listed,
-        logs=read_logs(snapshot.log_files, snapshot.pods),
-    )
 
 
 @dataclass(slots=True)
@@ -99,9 +104,11 @@ class _Snapshot:
             return  # a YAML file of something else found in a directory: not ours to judge
         self.manifests_seen += 1
         hint = _dump_namespace(manifest.path)
+        first = len(self.objects)
         for index, document in enumerate(manifest.documents):
             if document is not None:
                 self._add_document(manifest, index, document, hint)
+        self.pods.add_all(self.objects[first:], manifest.path.parent)
 
     def _add_document(
         self, manifest: Manifest, index: int, document: Any, namespace_hint: str | None
@@ -119,11 +126,15 @@ class _Snapshot:
             api_version = ""
         # A typed list names its kind even when empty; a plain List only through its items.
         namespaces: dict[str, set[str]] = {item_kind: set()} if item_kind else {}
+        add_object = self._add_object
         for position, item in enumerate(items):
             if not isinstance(item, dict):
                 raise manifest.reject(index, position, "not a Kubernetes object")
-            kind = self._add_object(manifest, index, position, item, item_kind, api_version)
-            namespaces.setdefault(kind, set()).add(_namespace(item))
+            kind, namespace = add_object(manifest, index, position, item, item_kind, api_version)
+            seen = namespaces.get(kind)
+            if seen is None:
+                seen = namespaces[kind] = set()
+            seen.add(namespace)
         for kind, seen in namespaces.items():
             self._mark_listed(kind, seen, namespace_hint)
 
@@ -135,21 +146,24 @@ class _Snapshot:
         obj: dict[str, Any],
         list_kind: str = "",
         list_api_version: str = "",
-    ) -> str:
-        """Keep one object, with the kind and apiVersion its typed list gives it; say its kind."""
+    ) -> tuple[str, str]:
+        """Keep one object, with the kind and apiVersion its typed list gives it.
+
+        Says its kind and namespace ("" when it has none).
+        """
         record_moments(obj, self.moments)  # first: normalize drops managedFields and their times
         normalize(obj, list_kind, list_api_version)
         kind = obj.get("kind")
         if not isinstance(kind, str) or not kind:
             raise manifest.reject(index, item, "not a Kubernetes object: it has no kind")
         metadata = obj.get("metadata")
-        name = metadata.get("name") if isinstance(metadata, dict) else None
+        meta: Mapping[str, Any] = metadata if isinstance(metadata, dict) else {}
+        name = meta.get("name")
         if not isinstance(name, str) or not name:
             raise manifest.reject(index, item, f"{kind} has no metadata.name")
         self.objects.append(obj)
-        if kind == "Pod":
-            self.pods.add(Pod(obj), manifest.path.parent)
-        return kind
+        namespace = meta.get("namespace")
+        return kind, namespace if isinstance(namespace, str) else ""
 
     def _mark_listed(self, kind: str, namespaces: set[str], hint: str | None) -> None:
         if is_cluster_scoped(kind):
@@ -169,12 +183,6 @@ def _walk(root: Path) -> Iterator[Path]:
 
 def _looks_like_object(document: Any) -> bool:
     return isinstance(document, Mapping) and ("kind" in document or "apiVersion" in document)
-
-
-def _namespace(obj: Mapping[str, Any]) -> str:
-    metadata = obj.get("metadata")
-    namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
-    return namespace if isinstance(namespace, str) else ""
 
 
 def _dump_namespace(file: Path) -> str | None:

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kubemedic.adapters.kubernetes.logs import (
     DUMP_START,
@@ -42,9 +43,15 @@ class PodIndex:
     by_name: dict[str, list[Pod]] = field(default_factory=lambda: defaultdict(list))
     by_dir: dict[Path, list[Pod]] = field(default_factory=lambda: defaultdict(list))
 
-    def add(self, pod: Pod, directory: Path) -> None:
-        self.by_name[pod.name].append(pod)
-        self.by_dir[directory].append(pod)
+    def add_all(self, objects: Iterable[Mapping[str, Any]], directory: Path) -> None:
+        """Index the pods among ``objects`` (checked objects, named), all read from one file."""
+        pods = [Pod(obj) for obj in objects if obj["kind"] == "Pod"]
+        if not pods:
+            return
+        by_name = self.by_name
+        for pod in pods:
+            by_name[pod.raw["metadata"]["name"]].append(pod)
+        self.by_dir[directory].extend(pods)
 
     def named(self, name: str, file: Path) -> Pod | None:
         """The pod called ``name``; a parent directory named like its namespace settles ties."""

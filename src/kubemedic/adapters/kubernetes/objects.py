@@ -64,6 +64,8 @@ _STATUS_MOMENTS = (
     "lastScaleTime",  # HorizontalPodAutoscaler
 )
 _CONDITION_MOMENTS = ("lastTransitionTime", "lastUpdateTime", "lastHeartbeatTime", "lastProbeTime")
+_CONTAINER_STATUS_GROUPS = ("initContainerStatuses", "containerStatuses")
+_CONTAINER_STATES = ("state", "lastState")
 
 
 def record_moments(obj: Mapping[str, Any], moments: set[object]) -> None:
@@ -79,42 +81,50 @@ def record_moments(obj: Mapping[str, Any], moments: set[object]) -> None:
     so the walk is plain loops with ``dict`` checks (parsers only make dicts and lists).
     """
     add = moments.add
-    metadata = obj.get("metadata")
+    get = obj.get
+    metadata = get("metadata")
     if isinstance(metadata, dict):
         add(metadata.get("creationTimestamp"))
-        for entry in _dicts(metadata.get("managedFields")):
-            add(entry.get("time"))
+        managed = metadata.get("managedFields")
+        if isinstance(managed, list):
+            for entry in managed:
+                if isinstance(entry, dict):
+                    add(entry.get("time"))
     for key in _TOP_LEVEL_MOMENTS:  # Event, events.k8s.io Event, PodMetrics/NodeMetrics
-        add(obj.get(key))
-    series = obj.get("series")
+        add(get(key))
+    series = get("series")
     if isinstance(series, dict):
         add(series.get("lastObservedTime"))
-    spec = obj.get("spec")
+    spec = get("spec")
     if isinstance(spec, dict):
         add(spec.get("renewTime"))  # Lease
-    status = obj.get("status")
+    status = get("status")
     if isinstance(status, dict):
         _record_status_moments(status, add)
 
 
 def _record_status_moments(status: dict[str, Any], add: Callable[[object], None]) -> None:
+    get = status.get
     for key in _STATUS_MOMENTS:
-        add(status.get(key))
-    for condition in _dicts(status.get("conditions")):
-        for key in _CONDITION_MOMENTS:
-            add(condition.get(key))
-    for group in ("initContainerStatuses", "containerStatuses"):
-        for container in _dicts(status.get(group)):
-            for state_key in ("state", "lastState"):
+        add(get(key))
+    conditions = get("conditions")
+    if isinstance(conditions, list):
+        for condition in conditions:
+            if isinstance(condition, dict):
+                condition_get = condition.get
+                for key in _CONDITION_MOMENTS:
+                    add(condition_get(key))
+    for group in _CONTAINER_STATUS_GROUPS:
+        containers = get(group)
+        if not isinstance(containers, list):
+            continue
+        for container in containers:
+            if not isinstance(container, dict):
+                continue
+            for state_key in _CONTAINER_STATES:
                 state = container.get(state_key)
                 if isinstance(state, dict):
                     for detail in state.values():
                         if isinstance(detail, dict):
                             add(detail.get("startedAt"))
                             add(detail.get("finishedAt"))
-
-
-def _dicts(value: object) -> list[dict[str, Any]]:
-    if not isinstance(value, list):
-        return []
-    return [item for item in value if isinstance(item, dict)]
