@@ -133,6 +133,7 @@ class Simulation:
             controller.on_change(event_type, obj)
         self.scheduler.on_change(event_type, obj)
         self.kubelet.on_change(event_type, obj)
+        self.eviction.on_change(event_type, obj)
 
     # -- scenarios and load ------------------------------------------------------------
 
@@ -170,14 +171,7 @@ class Simulation:
         return None
 
     def _cpu_of(self, pod: Obj) -> dict[str, float]:
-        runtime = self.kubelet.runtime(pod["metadata"]["uid"])
-        if runtime is None:
-            return {}
-        return {
-            container: sample.cpu_cores
-            for p, container, sample in self.kubelet.samples(pod["metadata"]["namespace"])
-            if p["metadata"]["uid"] == pod["metadata"]["uid"]
-        }
+        return {container: usage.cpu_cores for container, usage in self.kubelet.pod_samples(pod)}
 
     # -- images ------------------------------------------------------------------------
 

@@ -1,10 +1,14 @@
 """Node-pressure eviction: when a node runs low on memory its kubelet evicts the biggest user.
 
-Every 10 seconds (the kubelet's housekeeping period) each node's available memory is its
-capacity minus the system's share minus what its containers use. Below the 100Mi hard
-threshold the node reports MemoryPressure, takes the ``memory-pressure`` taint, and evicts the
-pod using most above its request, with the kubelet's exact message. Pressure lifts five
-minutes after memory is available again.
+A node's available memory is its capacity minus the system's share minus what its
+containers use. Below the 100Mi hard threshold the node reports MemoryPressure, takes the
+``memory-pressure`` taint, and evicts the pod using most above its request, with the kubelet's
+exact message. Pressure lifts five minutes after memory is available again.
+
+Nodes are looked at every 10 seconds (the kubelet's housekeeping period) only while they are
+at risk. Containers' memory is a plan known in advance, so a node whose containers cannot
+reach the threshold is left alone until a container starts or stops or its growth could get
+there: an idle cluster of thousands of pods costs nothing here.
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ from kubemedic._internal.quantities import format_memory, parse_quantity
 from kubemedic._internal.timeutils import format_time, parse_time
 from kubemedic.sandbox.clock import SimClock
 from kubemedic.sandbox.kubelet.kubelet import Kubelet
+from kubemedic.sandbox.kubelet.state import Instance, PodRuntime
+from kubemedic.sandbox.kubelet.usage import MEMORY_NOISE, working_set, working_set_ceiling
 from kubemedic.sandbox.recorder import EventRecorder
 from kubemedic.sandbox.store import Store
 from kubemedic.sandbox.workqueue import WorkQueue
 
 Obj = dict[str, Any]
+Running = tuple[PodRuntime, str, Instance]
 HOUSEKEEPING = 10.0
 THRESHOLD = 100 * 2**20
 SYSTEM_SHARE = 0.08  # of capacity: the OS, the kubelet and the container runtime
@@ -50,29 +57,64 @@ class EvictionManager:
     def start(self) -> None:
         self._queue.add_after("eviction", "", HOUSEKEEPING)
 
+    def on_change(self, event_type: str, obj: Obj) -> None:
+        """A container started or stopped somewhere, or a node changed: look within a period."""
+        kind = obj.get("kind")
+        if kind == "Node" or (kind == "Pod" and (obj.get("spec") or {}).get("nodeName")):
+            self._queue.add_after("eviction", "", HOUSEKEEPING)
+
     def check(self, _: str = "") -> None:
-        usage: dict[str, list[tuple[Obj, str, float]]] = defaultdict(list)
-        growth: dict[str, float] = defaultdict(float)
-        for pod, container, sample in self._kubelet.samples():
-            node_name = str(pod["spec"].get("nodeName"))
-            usage[node_name].append((pod, container, sample.memory_bytes))
-            growth[node_name] += sample.memory_growth
+        """One housekeeping pass; sleeps until the next change unless some node is at risk.
+
+        A node whose containers cannot reach the threshold even at their peak (fully warm,
+        highest noise) is skipped without sampling; a node with growing containers is looked
+        at again when that peak could first cross it.
+        """
         now = self._clock.now()
-        next_check = HOUSEKEEPING
+        running: dict[str, list[Running]] = defaultdict(list)
+        for entry in self._kubelet.running():
+            running[entry[0].node].append(entry)
+        next_check: float | None = None
         for node in self._store.list("Node")[0]:
             name = node["metadata"]["name"]
             capacity = (node.get("status") or {}).get("capacity") or {}
-            total = parse_quantity(capacity.get("memory")) or 0.0
-            used = usage.get(name, [])
-            available = total * (1 - SYSTEM_SHARE) - sum(u for _, _, u in used)
-            if growth[name] > 0 and available > THRESHOLD:  # look again just after it crosses
-                next_check = min(next_check, (available - THRESHOLD) / growth[name] + 0.05)
-            if available < THRESHOLD and used:
-                self._pressure(node, True, now)
-                self._evict(used, available, now)
-            else:
-                self._pressure(node, False, now)
-        self._queue.add_after("eviction", "", max(next_check, 0.05))
+            room = (parse_quantity(capacity.get("memory")) or 0.0) * (1 - SYSTEM_SHARE) - THRESHOLD
+            entries = running.get(name, [])
+            peak = sum(working_set_ceiling(i.process, i.age(now)) for _, _, i in entries)
+            growth = sum(i.process.usage.memory_growth for _, _, i in entries) * (1 + MEMORY_NOISE)
+            if peak < room and not _under_pressure(node):
+                if growth > 0:
+                    next_check = _earliest(next_check, (room - peak) / growth)
+                continue
+            next_check = _earliest(next_check, self._check_node(node, entries, room, now))
+        if next_check is not None:
+            self._queue.add_after("eviction", "", max(next_check, 0.05))
+
+    def _check_node(self, node: Obj, entries: list[Running], room: float, now: datetime) -> float:
+        """Sample a node at risk, set its pressure and evict; seconds until it needs a look."""
+        used: list[tuple[Obj, str, float]] = []
+        pods: dict[str, Obj | None] = {}
+        growth = 0.0
+        for rt, container, instance in entries:
+            if rt.uid not in pods:
+                pod = self._store.try_get("Pod", rt.namespace, rt.name)
+                pods[rt.uid] = pod if pod and pod["metadata"]["uid"] == rt.uid else None
+            pod = pods[rt.uid]
+            if pod is None:
+                continue
+            seed = f"{rt.uid}/{container}"
+            memory = working_set(instance.process, age=instance.age(now), at=now, seed=seed)
+            used.append((pod, container, memory))
+            growth += instance.process.usage.memory_growth
+        above = room - sum(u for _, _, u in used)  # memory left above the threshold
+        if above < 0 and used:
+            self._pressure(node, True, now)
+            self._evict(used, above + THRESHOLD, now)
+        else:
+            self._pressure(node, False, now)
+        if growth > 0 and above > 0:  # look again just after it crosses
+            return min(HOUSEKEEPING, above / growth + 0.05)
+        return HOUSEKEEPING
 
     def _evict(self, used: list[tuple[Obj, str, float]], available: float, now: datetime) -> None:
         by_pod: dict[str, list[tuple[Obj, str, float]]] = defaultdict(list)
@@ -164,3 +206,12 @@ class EvictionManager:
                     condition["lastHeartbeatTime"] = stamp
 
         self._store.mutate("Node", "", node["metadata"]["name"], beat)
+
+
+def _under_pressure(node: Obj) -> bool:
+    conditions = (node.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "MemoryPressure" and c.get("status") == "True" for c in conditions)
+
+
+def _earliest(current: float | None, candidate: float) -> float:
+    return candidate if current is None else min(current, candidate)

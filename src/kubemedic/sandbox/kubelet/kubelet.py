@@ -15,17 +15,16 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from kubemedic._internal.quantities import parse_quantity
 from kubemedic._internal.timeutils import format_time
 from kubemedic.sandbox.apierrors import BadRequestError, NotFoundError
 from kubemedic.sandbox.clock import SimClock
 from kubemedic.sandbox.kubelet.config import mount_volumes
 from kubemedic.sandbox.kubelet.containers import advance
 from kubemedic.sandbox.kubelet.images import Catalog
-from kubemedic.sandbox.kubelet.state import PodRuntime
+from kubemedic.sandbox.kubelet.state import Instance, PodRuntime
 from kubemedic.sandbox.kubelet.status import TERMINAL, write_status
 from kubemedic.sandbox.kubelet.sync import COMPONENT, Sync
-from kubemedic.sandbox.kubelet.usage import Sample, sample
+from kubemedic.sandbox.kubelet.usage import Sample, container_samples
 from kubemedic.sandbox.recorder import EventRecorder
 from kubemedic.sandbox.resources import KINDS
 from kubemedic.sandbox.store import Store
@@ -60,6 +59,7 @@ class Kubelet:
         self._next_ip: dict[str, int] = {}
         self._lock = threading.RLock()
         queue.register("kubelet", self.sync)
+        queue.register("kubelet-config", self._config_changed)
 
     def reset(self) -> None:
         with self._lock:
@@ -74,14 +74,20 @@ class Kubelet:
         if kind == "Pod" and ((obj.get("spec") or {}).get("nodeName") or event_type == "DELETED"):
             self._queue.add("kubelet", f"{meta.get('namespace')}/{meta.get('name')}")
         elif kind in ("ConfigMap", "Secret", "Service", "Endpoints"):
-            with self._lock:
-                waiting = [
-                    k
-                    for k, uid in self._keys.items()
-                    if k[0] == meta.get("namespace") and self._needs_config(uid)
-                ]
-            for namespace, name in waiting:
-                self._queue.add("kubelet", f"{namespace}/{name}")
+            # Store callbacks run under the store lock, and a sync holds the kubelet's lock
+            # while it writes to the store: taking the kubelet's lock here could deadlock.
+            self._queue.add("kubelet-config", str(meta.get("namespace") or ""))
+
+    def _config_changed(self, namespace: str) -> None:
+        """Sync again the pods of ``namespace`` still waiting for a volume or their config."""
+        with self._lock:
+            waiting = [
+                name
+                for (ns, name), uid in self._keys.items()
+                if ns == namespace and self._needs_config(uid)
+            ]
+        for name in waiting:
+            self._queue.add("kubelet", f"{namespace}/{name}")
 
     def _needs_config(self, uid: str) -> bool:
         rt = self._pods.get(uid)
@@ -368,38 +374,28 @@ class Kubelet:
     def samples(self, namespace: str | None = None) -> Iterator[tuple[Obj, str, Sample]]:
         """(pod, container, usage now) for every running container."""
         now = self._clock.now()
+        for pod in self._store.list("Pod", namespace)[0]:
+            for container, usage in self.pod_samples(pod, now):
+                yield pod, container, usage
+
+    def pod_samples(self, pod: Obj, now: datetime | None = None) -> list[tuple[str, Sample]]:
+        """(container, usage at ``now``) for each running app container of ``pod``."""
+        rt = self.runtime(pod["metadata"]["uid"])
+        if rt is None:
+            return []
+        return container_samples(rt, pod, now or self._clock.now(), self._load(pod))
+
+    def running(self) -> list[tuple[PodRuntime, str, Instance]]:
+        """(pod runtime, container, instance) of every running app container, read from the
+        kubelet's own state: no store reads, so node-wide checks stay cheap."""
         with self._lock:
-            runtimes = [
-                rt for rt in self._pods.values() if namespace is None or rt.namespace == namespace
+            return [
+                (rt, cr.name, cr.instance)
+                for rt in self._pods.values()
+                for cr in rt.containers.values()
+                if cr.instance is not None and not cr.init
             ]
-        for rt in runtimes:
-            pod = self._store.try_get("Pod", rt.namespace, rt.name)
-            if pod is None:
-                continue
-            load = self._load(pod)
-            for spec in (pod.get("spec") or {}).get("containers") or []:
-                cr = rt.containers.get(spec["name"])
-                if cr is None or cr.instance is None:
-                    continue
-                resources = spec.get("resources") or {}
-                yield (
-                    pod,
-                    spec["name"],
-                    sample(
-                        cr.instance.process,
-                        age=cr.instance.age(now),
-                        at=now,
-                        seed=f"{rt.uid}/{spec['name']}",
-                        cpu_request=_quantity((resources.get("requests") or {}).get("cpu")),
-                        cpu_limit=_quantity((resources.get("limits") or {}).get("cpu")),
-                        load_percent=load,
-                    ),
-                )
 
     def runtime(self, uid: str) -> PodRuntime | None:
         with self._lock:
             return self._pods.get(uid)
-
-
-def _quantity(value: object) -> float | None:
-    return parse_quantity(value if isinstance(value, str | int | float) else None)
