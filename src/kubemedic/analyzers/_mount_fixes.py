@@ -65,10 +65,6 @@ class VolumeInfo:
             return f"volume {self.name} ({backing}{', ' + extras if extras else ''})"
         return f"volume {self.name}" + (f" ({self.source})" if self.source else "")
 
-    @property
-    def read_write_once(self) -> bool:
-        return "ReadWriteOnce" in self.access_modes or "ReadWriteOncePod" in self.access_modes
-
 
 @dataclass(frozen=True, slots=True)
 class Advice:

@@ -630,12 +630,6 @@ class Event(KObject):
         return _str(self.involved.get("fieldPath"))
 
     @property
-    def source_component(self) -> str:
-        return _str(dig(self.raw, "source", "component")) or _str(
-            self.raw.get("reportingComponent") or self.raw.get("reportingController")
-        )
-
-    @property
     def first_seen(self) -> datetime | None:
         return (
             parse_time(self.raw.get("firstTimestamp"))

@@ -196,11 +196,6 @@ def resource_for(group: str, version: str, plural: str) -> ResourceType | None:
     return _BY_PATH.get((group, version, plural))
 
 
-def kind_info(kind: str) -> ResourceType:
-    """The registered resource of ``kind``; KeyError names an unknown kind."""
-    return KINDS[kind]
-
-
 def group_versions() -> list[tuple[str, str]]:
     """Every (group, version) served, core first, in registration order."""
     seen: dict[tuple[str, str], None] = {}

@@ -223,13 +223,6 @@ class FieldSelector:
     def matches(self, obj: Mapping[str, Any]) -> bool:
         return all(r.matches(obj) for r in self.requirements)
 
-    def exact_name(self) -> str | None:
-        """The name a ``metadata.name=X`` clause pins, which lets a list skip the others."""
-        for requirement in self.requirements:
-            if requirement.path == "metadata.name" and requirement.equal:
-                return requirement.value
-        return None
-
 
 def parse_field_selector(text: str | None, kind: str) -> FieldSelector:
     """Parse ``spec.nodeName=n1,status.phase!=Failed`` for ``kind`` (SelectorError if not)."""
