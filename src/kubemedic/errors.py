@@ -13,7 +13,11 @@ ever sees a raw ``urllib3`` or ``yaml`` error.
     │   ├── Forbidden                      403: names the verb and resource refused
     │   ├── NotFound                       404 for a named object
     │   └── Conflict                       409: stale resourceVersion or already exists
-    └── SandboxError               exit 4  the built-in sandbox cluster failed to start or stop
+    ├── SandboxError               exit 4  the built-in sandbox cluster failed to start or stop
+    ├── RecordsError               exit 5  the records repository cannot be read or written
+    │   └── LockBusy                       another kubemedic holds the record's lock
+    └── Refused                    exit 6  governance refused the step (not approved, illegal
+                                           transition, unmet condition, changed target, ...)
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_CLUSTER = 3
 EXIT_SANDBOX = 4
+EXIT_RECORDS = 5
+EXIT_REFUSED = 6
 
 
 class KubemedicError(Exception):
@@ -96,3 +102,22 @@ class SandboxError(KubemedicError):
     """The built-in sandbox cluster could not be started, reached or stopped."""
 
     exit_code = EXIT_SANDBOX
+
+
+class RecordsError(KubemedicError):
+    """The records repository (the git audit trail) cannot be read or written."""
+
+    exit_code = EXIT_RECORDS
+
+
+class LockBusy(RecordsError):
+    """Another kubemedic process holds the lock this step needs; nothing was changed."""
+
+
+class Refused(KubemedicError):
+    """Governance refused the step: it would break the lifecycle, the tier rules or a condition.
+
+    Nothing was changed; the message says why and the hint what would make the step allowed.
+    """
+
+    exit_code = EXIT_REFUSED
