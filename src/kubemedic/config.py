@@ -14,15 +14,84 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from kubemedic._internal.timeutils import parse_duration
 from kubemedic.errors import ConfigError
 from kubemedic.formatters import OutputFormat
-from kubemedic.models.severity import Severity
+from kubemedic.models.notification import Webhook, WebhookFormat
+from kubemedic.models.policy import Person, Policy, TierOverride
+from kubemedic.models.severity import RiskTier, Severity
 
 ENV_PREFIX = "KUBEMEDIC_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PersonSetting(_Section):
+    """Someone who may approve: ``{name, email, roles: [architect, security, ...]}``."""
+
+    name: str = Field(min_length=1)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    roles: tuple[str, ...] = ()
+
+
+class TierSetting(_Section):
+    """A policy line: operations matching ``action`` in ``namespace`` (globs) get ``tier``."""
+
+    tier: RiskTier
+    action: str = "*"
+    namespace: str = "*"
+
+
+def _seconds(value: object) -> float:
+    seconds = parse_duration(value)
+    if seconds is None:
+        raise ValueError(f"not a duration like 30s, 5m, 1h: {value!r}")
+    return seconds
+
+
+class PolicySetting(_Section):
+    """Tier overrides and what happens around execution (docs/operations.md)."""
+
+    tiers: tuple[TierSetting, ...] = ()
+    expire_after: float = Field(default=24 * 3600.0, description="pending operations expire")
+    validation_delays: tuple[float, ...] = (60.0, 300.0, 3600.0)
+    validation_timeout: float = Field(
+        default=60.0, description="how long one validation stage waits for its checks to pass"
+    )
+    auto_rollback: bool = False
+
+    @field_validator("expire_after", "validation_timeout", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> float:
+        return _seconds(value)
+
+    @field_validator("validation_delays", mode="before")
+    @classmethod
+    def _durations(cls, value: object) -> tuple[float, ...]:
+        if not isinstance(value, list | tuple):
+            raise ValueError("expected a list of durations such as [1m, 5m, 1h]")
+        return tuple(sorted(_seconds(item) for item in value))
+
+
+class WebhookSetting(_Section):
+    """A notification receiver: generic JSON or a Slack incoming webhook."""
+
+    url: str = Field(pattern=r"^https?://")
+    format: WebhookFormat = WebhookFormat.JSON
+    timeout: float = Field(default=5.0, gt=0)
+    retries: int = Field(default=3, ge=0, le=10)
+    headers: dict[str, str] = Field(default_factory=dict)
+    events: tuple[str, ...] = ()
+
+
+class NotificationSetting(_Section):
+    webhooks: tuple[WebhookSetting, ...] = ()
 
 
 class Settings(BaseSettings):
@@ -38,16 +107,61 @@ class Settings(BaseSettings):
     context: str | None = Field(default=None, description="kubeconfig context to use")
     kubeconfig: Path | None = Field(default=None, description="kubeconfig file to use")
     request_timeout: float = Field(default=10.0, gt=0, description="seconds per API request")
+    records: Path | None = Field(
+        default=None,
+        description="records repository (git); default $XDG_DATA_HOME/kubemedic/records",
+    )
+    records_remote: str | None = Field(default=None, description="git remote to push records to")
+    user: str | None = Field(
+        default=None, description="who runs kubemedic: the name or email of a configured person"
+    )
+    people: tuple[PersonSetting, ...] = Field(default=(), description="people who may approve")
+    policy: PolicySetting = Field(default_factory=PolicySetting)
+    notifications: NotificationSetting = Field(default_factory=NotificationSetting)
+    allowed_signers: Path | None = Field(
+        default=None, description="ssh allowed_signers file for verifying signed approvals"
+    )
 
     @field_validator("fail_on", mode="before")
     @classmethod
     def _none_means_never(cls, value: object) -> object:
         return None if isinstance(value, str) and value.lower() == "none" else value
 
-    @field_validator("config_file", "kubeconfig")
+    @field_validator("config_file", "kubeconfig", "records", "allowed_signers")
     @classmethod
     def _expand_home(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
+
+    def records_dir(self) -> Path:
+        """The records repository: ``records``, else under the user's data directory."""
+        if self.records is not None:
+            return self.records
+        base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+        return Path(base) / "kubemedic" / "records"
+
+    def governance_policy(self) -> Policy:
+        """The typed policy the governance code reads."""
+        return Policy(
+            people=tuple(Person(p.name, p.email, frozenset(p.roles)) for p in self.people),
+            overrides=tuple(TierOverride(t.tier, t.action, t.namespace) for t in self.policy.tiers),
+            expire_after=self.policy.expire_after,
+            validation_delays=self.policy.validation_delays,
+            validation_timeout=self.policy.validation_timeout,
+            auto_rollback=self.policy.auto_rollback,
+        )
+
+    def webhooks(self) -> tuple[Webhook, ...]:
+        return tuple(
+            Webhook(
+                url=w.url,
+                format=w.format,
+                timeout=w.timeout,
+                retries=w.retries,
+                headers=tuple(w.headers.items()),
+                events=frozenset(w.events),
+            )
+            for w in self.notifications.webhooks
+        )
 
     @classmethod
     def settings_customise_sources(

@@ -36,3 +36,28 @@ def human_duration(seconds: float) -> str:
     if hours < 48:
         return f"{hours}h{minutes}m" if minutes and hours < 8 else f"{hours}h"
     return f"{hours // 24}d"
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: object) -> float | None:
+    """Seconds in "90s", "5m", "1h30m", "7d" or a plain number of seconds; None if malformed."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if value >= 0 else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text, total, number = value.strip().lower(), 0.0, ""
+    for char in text:
+        if char.isdigit() or char == ".":
+            number += char
+        elif char in _UNITS and number:
+            total += float(number) * _UNITS[char]
+            number = ""
+        else:
+            return None
+    if number:
+        if total:
+            return None
+        total = float(number)
+    return total

@@ -23,6 +23,7 @@ _KINDS: dict[str, tuple[str, ...]] = {
     "PersistentVolumeClaim": ("pvc", "persistentvolumeclaim", "persistentvolumeclaims"),
     "HorizontalPodAutoscaler": ("hpa", "horizontalpodautoscaler", "horizontalpodautoscalers"),
     "Node": ("no", "node", "nodes"),
+    "ConfigMap": ("cm", "configmap", "configmaps"),
 }
 KIND_ALIASES: dict[str, str] = {alias: kind for kind, names in _KINDS.items() for alias in names}
 CLUSTER_SCOPED = frozenset({"Node"})

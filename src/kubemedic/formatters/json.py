@@ -34,7 +34,7 @@ def document(report: Report) -> dict[str, Any]:
         "kubemedic_version": report.kubemedic_version,
         "scanned": _scope(report.scope),
         "summary": {severity.value: count for severity, count in report.counts().items()},
-        "findings": [_finding(f) for f in report.findings],
+        "findings": [finding_document(f) for f in report.findings],
         "analyzer_errors": [
             {"analyzer": e.analyzer, "error": e.error} for e in report.analyzer_errors
         ],
@@ -52,7 +52,8 @@ def _scope(scope: Scope) -> dict[str, Any]:
     }
 
 
-def _finding(finding: Finding) -> dict[str, Any]:
+def finding_document(finding: Finding) -> dict[str, Any]:
+    """One finding as the JSON output shows it (also embedded in incident records)."""
     fix = finding.remediation
     return {
         "id": finding.id,

@@ -1,0 +1,106 @@
+"""What waits for a decision, how long it has left, and escalation when an SLA is missed.
+
+``kubemedic approvals`` lists pending operations with tier, age and time left;
+``kubemedic approvals --escalate`` (for cron) records each SLA breach once, notifies, and
+expires operations nobody decided in time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kubemedic._internal.timeutils import format_time
+from kubemedic.governance.approvals import still_needed
+from kubemedic.models.identity import SYSTEM
+from kubemedic.models.operation_record import OperationRecord
+from kubemedic.models.operations import OperationState
+from kubemedic.models.records import RecordKind
+from kubemedic.services.notifications import notify
+from kubemedic.services.operations import expire_if_due
+from kubemedic.services.records import Step
+from kubemedic.services.workspace import Workspace
+
+SLA_BREACHED = "sla-breached"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingApproval:
+    id: str
+    tier: str
+    summary: str
+    requester: str
+    age_seconds: float
+    left_seconds: float
+    """Time left before the SLA is missed; negative once it has been."""
+    needs: str
+    emergency: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    breached: tuple[str, ...]
+    expired: tuple[str, ...]
+
+
+def pending(ws: Workspace) -> tuple[PendingApproval, ...]:
+    """Operations waiting for approval, the most urgent (least time left) first."""
+    now = ws.now()
+    waiting = []
+    for record in ws.store.all(RecordKind.OPERATION):
+        op = OperationRecord(record)
+        if op.state is not OperationState.PENDING_APPROVAL:
+            continue
+        due = op.due_at or now
+        waiting.append(
+            PendingApproval(
+                id=op.id,
+                tier=op.tier.value,
+                summary=str(op.plan["summary"]),
+                requester=op.requester,
+                age_seconds=(now - op.created_at).total_seconds(),
+                left_seconds=(due - now).total_seconds(),
+                needs=still_needed(op.rule, op.approvals),
+                emergency=bool(op.header.get("emergency")),
+            )
+        )
+    return tuple(sorted(waiting, key=lambda p: p.left_seconds))
+
+
+def escalate(ws: Workspace) -> Escalation:
+    """Record and notify each SLA breach once; expire what waited past its expiry."""
+    breached, expired = [], []
+    for record in list(ws.store.all(RecordKind.OPERATION)):
+        op = OperationRecord(record)
+        if expire_if_due(ws, op):
+            expired.append(op.id)
+            continue
+        due = op.due_at
+        if (
+            op.state is not OperationState.PENDING_APPROVAL
+            or due is None
+            or ws.now() < due
+            or op.record.events(SLA_BREACHED)
+        ):
+            continue
+        late = (ws.now() - due).total_seconds()
+        text = (
+            f"The {op.tier.value} approval SLA ({op.rule.sla_minutes} min) ended at "
+            f"{format_time(due)}; still needs {still_needed(op.rule, op.approvals)}."
+        )
+        ws.store.append(
+            op.id,
+            Step(SLA_BREACHED, None, {"due_at": format_time(due), "late_seconds": late}, text),
+            actor=SYSTEM,
+            at=ws.now(),
+            message=f"{op.id}: approval SLA breached",
+        )
+        notify(
+            ws,
+            op.id,
+            "operation.sla-breached",
+            title=f"Approval overdue ({op.tier.value}): {op.plan['summary']}",
+            text=text + f" Decide: kubemedic approve {op.id} / kubemedic reject {op.id}",
+            severity=op.tier.value,
+        )
+        breached.append(op.id)
+    return Escalation(tuple(breached), tuple(expired))

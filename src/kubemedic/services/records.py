@@ -1,0 +1,147 @@
+"""The record store: create records and append sections, one git commit each, never rewriting.
+
+Every write goes through ``RecordsRepo.update`` under the repository lock: the current file is
+read, the step is checked against it (a callback that may refuse), the section is rendered
+chained to the last one, and the commit names the actor. Two approvers acting at once are
+serialised here, so the second one sees the first one's approval.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kubemedic.adapters.records import CommitResult, RecordsRepo
+from kubemedic.errors import InputError, RecordsError
+from kubemedic.models.identity import Actor
+from kubemedic.models.records import (
+    Record,
+    RecordKind,
+    parse,
+    render_header,
+    render_section,
+)
+
+Guard = Callable[[Record], None]
+"""Checks the record as it is right before the append; raises to refuse (nothing is written)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One section to append: the event, the state it leads to (None for a note) and its data."""
+
+    event: str
+    state: str | None
+    data: Mapping[str, Any]
+    text: str
+
+
+class RecordStore:
+    """Records of one repository, read and appended through git."""
+
+    def __init__(self, repo: RecordsRepo) -> None:
+        self.repo = repo
+
+    @classmethod
+    def open(cls, root: Path, *, remote: str | None = None) -> RecordStore:
+        return cls(RecordsRepo.open(root, remote=remote))
+
+    def new_id(self, kind: RecordKind, now: datetime) -> str:
+        while True:
+            record_id = f"{kind.prefix}-{now:%Y%m%d}-{secrets.token_hex(3)}"
+            if self.repo.read_text(path_of(record_id)) is None:
+                return record_id
+
+    def create(
+        self,
+        kind: RecordKind,
+        record_id: str,
+        header: Mapping[str, Any],
+        *,
+        title: str,
+        intro: str,
+        first: Step,
+        actor: Actor,
+        at: datetime,
+        message: str,
+    ) -> CommitResult:
+        """Write a new record with its first section in one commit."""
+        path = path_of(record_id)
+
+        def write(current: str | None) -> str:
+            if current is not None:
+                raise RecordsError(f"record {record_id} already exists")
+            text = render_header({"id": record_id, "kind": kind.value, **header}, title, intro)
+            return text + _section(text, first, actor, at)
+
+        return self.repo.update(path, write, author=actor.author, message=message)
+
+    def append(
+        self,
+        record_id: str,
+        step: Step | Callable[[Record], Step],
+        *,
+        actor: Actor,
+        at: datetime,
+        message: str,
+        guard: Guard | None = None,
+        sign: bool = False,
+    ) -> CommitResult:
+        """Append one section; ``step`` may be computed from the record as it is then."""
+        path = path_of(record_id)
+
+        def write(current: str | None) -> str:
+            if current is None:
+                raise InputError(f"no record {record_id} in {self.repo.root}")
+            record = parse(current, path)
+            if guard is not None:
+                guard(record)
+            chosen = step(record) if callable(step) else step
+            return current + _section(current, chosen, actor, at)
+
+        return self.repo.update(path, write, author=actor.author, message=message, sign=sign)
+
+    def load(self, record_id: str) -> Record:
+        path = path_of(record_id)
+        text = self.repo.read_text(path)
+        if text is None:
+            raise InputError(
+                f"no record {record_id} in {self.repo.root}",
+                hint="kubemedic records list shows the records",
+            )
+        return parse(text, path)
+
+    def all(self, kind: RecordKind | None = None) -> Iterator[Record]:
+        kinds = (kind,) if kind else tuple(RecordKind)
+        for each in kinds:
+            for path in self.repo.files(each.directory):
+                text = self.repo.read_text(path)
+                if text is not None:
+                    yield parse(text, path)
+
+
+def path_of(record_id: str) -> str:
+    """``operations/OP-20261206-a1b2c3.md`` for an id (refusing ids that are not record ids)."""
+    prefix, _, rest = record_id.partition("-")
+    for kind in RecordKind:
+        if kind.prefix == prefix.upper() and rest and all(c.isalnum() or c == "-" for c in rest):
+            return f"{kind.directory}/{prefix.upper()}-{rest}.md"
+    raise InputError(
+        f"{record_id!r} is not a record id (like OP-20261206-a1b2c3, INC-..., RPT-...)"
+    )
+
+
+def _section(text: str, step: Step, actor: Actor, at: datetime) -> str:
+    return render_section(
+        text,
+        event=step.event,
+        at=at,
+        actor=actor.author,
+        state=step.state,
+        data=step.data,
+        text=step.text,
+    )

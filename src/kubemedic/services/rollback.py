@@ -1,0 +1,142 @@
+"""Roll an executed operation back: its recorded inverse, as its own pre-approved operation.
+
+The inverse was computed from the prior state when the change was planned, so the rollback
+restores exactly what was approved before. It runs as a new operation linked both ways
+(``rollback_of`` in its header, ``rollback-started`` / ``rolled-back`` in the original), is
+executed and validated at once, and the original records how long the rollback took from the
+decision to the validated restore.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kubemedic._internal.timeutils import format_time
+from kubemedic.errors import Refused
+from kubemedic.governance.lifecycle import Event, next_state
+from kubemedic.governance.tiers import TierDecision
+from kubemedic.models.identity import Actor
+from kubemedic.models.operation_record import OperationRecord
+from kubemedic.models.operations import ActionRequest, ActionType, OperationState, Plan
+from kubemedic.models.records import Record
+from kubemedic.services.execution import execute
+from kubemedic.services.notifications import notify
+from kubemedic.services.operations import propose
+from kubemedic.services.records import Step
+from kubemedic.services.validation import validate
+from kubemedic.services.workspace import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackOutcome:
+    id: str
+    revert_id: str
+    state: OperationState
+    seconds: float
+
+
+def rollback(ws: Workspace, record_id: str, actor: Actor, *, reason: str = "") -> RollbackOutcome:
+    """Apply the inverse of ``record_id`` as a linked operation, then validate it."""
+    op = OperationRecord(ws.store.load(record_id))
+    inverse = op.inverse
+    if inverse is None:
+        raise Refused(
+            f"operation {record_id} ({op.request.type.value}) has no inverse to apply",
+            hint="a restarted pod cannot be un-restarted; its controller already replaced it",
+        )
+    started = op.record.last(Event.ROLLBACK_START.value)
+    if op.state is OperationState.ROLLING_BACK and started is not None:
+        revert_id, decided = str(started.data["operation"]), started.at
+    else:
+        next_state(record_id, op.state, Event.ROLLBACK_START)
+        decided = ws.now()
+        plan = Plan(
+            request=ActionRequest(ActionType.REVERT, inverse.target, {"of": record_id}),
+            summary=f"Roll back {record_id}: {op.plan['summary']}",
+            change=inverse,
+            inverse=op.change,
+            facts=op.facts,
+            prior=op.plan.get("after") or {},
+            after=op.plan.get("prior") or {},
+            checks=tuple(c for c in op.checks if c != "usage-within-limits"),
+        )
+        proposal = propose(
+            ws,
+            plan.request,
+            actor,
+            rollback_of=record_id,
+            plan=plan,
+            tier=TierDecision(op.tier, f"rolls back {record_id} ({op.tier.value})"),
+            validation_delays=(0.0,),
+            reason=reason or f"rollback of {record_id}",
+        )
+        revert_id = proposal.id
+        _append(
+            ws,
+            op,
+            actor,
+            Event.ROLLBACK_START,
+            {"operation": revert_id, "reason": reason},
+            f"Rollback started as {revert_id}" + (f": {reason}" if reason else "."),
+        )
+    revert = OperationRecord(ws.store.load(revert_id))
+    if revert.state in (OperationState.APPROVED, OperationState.EXECUTING):
+        execute(ws, revert_id, actor)
+        revert = OperationRecord(ws.store.load(revert_id))
+    if revert.state is OperationState.EXECUTED:
+        validate(ws, revert_id, wait=True, actor=actor)
+        revert = OperationRecord(ws.store.load(revert_id))
+    seconds = (ws.now() - decided).total_seconds()
+    if revert.state is OperationState.VALIDATED:
+        _append(
+            ws,
+            op,
+            actor,
+            Event.ROLLBACK_DONE,
+            {
+                "operation": revert_id,
+                "decided_at": format_time(decided),
+                "seconds": round(seconds, 1),
+            },
+            f"Rolled back by {revert_id} in {seconds:.0f} s (decision to validated restore).",
+        )
+        notify(
+            ws,
+            record_id,
+            "operation.rolled-back",
+            title=f"Rolled back: {op.plan['summary']}",
+            text=f"Restored by {revert_id} in {seconds:.0f} s.",
+            severity=op.tier.value,
+        )
+    else:
+        _append(
+            ws,
+            op,
+            actor,
+            Event.ROLLBACK_FAIL,
+            {"operation": revert_id, "revert_state": revert.state.value},
+            f"The rollback operation {revert_id} ended {revert.state.value}; "
+            f"see kubemedic records show {revert_id}.",
+        )
+    state = OperationRecord(ws.store.load(record_id)).state
+    return RollbackOutcome(record_id, revert_id, state, seconds)
+
+
+def rollback_for_validation(ws: Workspace, record_id: str, actor: Actor) -> str:
+    """The rollback a failed validation triggers; returns the revert operation's id."""
+    return rollback(ws, record_id, actor, reason="validation failed").revert_id
+
+
+def _append(
+    ws: Workspace,
+    op: OperationRecord,
+    actor: Actor,
+    event: Event,
+    data: dict[str, object],
+    text: str,
+) -> None:
+    def step(record: Record) -> Step:
+        state = next_state(op.id, OperationRecord(record).state, event)
+        return Step(event.value, state.value, data, text)
+
+    ws.store.append(op.id, step, actor=actor, at=ws.now(), message=f"{op.id}: {event.value}")
