@@ -11,6 +11,16 @@ import yaml
 from .fake_api import FakeApiServer
 
 
+class Sleeps:
+    """Records the pauses between retries instead of waiting them out."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+
+
 @pytest.fixture
 def api() -> Iterator[FakeApiServer]:
     server = FakeApiServer()

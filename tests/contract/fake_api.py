@@ -3,8 +3,10 @@
 It serves LIST (namespaced and cluster-wide), GET of named objects and pod logs from a set of
 objects, the way the API server does: ``*List`` bodies whose items carry no kind, ``Status``
 bodies for errors, bearer-token authentication, ``fieldSelector`` on events, ``previous`` and
-``tailLines`` on logs. Tests script failures per path (403, 429 with Retry-After, 500, a
-request that never gets an answer) and read back every request it received.
+``tailLines`` on logs. A watch (``?watch=1``) ends at once unless scripted. Tests script
+answers per path, for watches apart (403, 429 with Retry-After, 500, watch events as JSON
+lines, a request that never gets an answer), script every write (POST, PUT, PATCH, DELETE)
+and read back every request it received, bodies included.
 """
 
 from __future__ import annotations
@@ -70,7 +72,10 @@ def status(code: int, reason: str, message: str, **details: Any) -> dict[str, An
 
 @dataclass(frozen=True)
 class Reply:
-    """A scripted answer: a status, a JSON body and headers; ``hang`` never answers."""
+    """A scripted answer: a status, a JSON body and headers; ``hang`` never answers.
+
+    A body ``{"__lines__": [event, ...]}`` is sent as a watch stream, one JSON event a line.
+    """
 
     code: int = 200
     body: dict[str, Any] | None = None
@@ -83,6 +88,9 @@ class Received:
     path: str
     query: dict[str, str]
     authorization: str
+    method: str = "GET"
+    body: bytes = b""
+    content_type: str = ""
 
 
 class FakeApiServer:
@@ -94,7 +102,7 @@ class FakeApiServer:
         self.logs: dict[tuple[str, str, str, bool], str] = {}
         self.metrics = False
         self.received: list[Received] = []
-        self._scripts: dict[str, list[Reply]] = {}
+        self._scripts: dict[tuple[str, bool], list[Reply]] = {}
         self._lock = threading.Lock()
         self._released = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -111,9 +119,10 @@ class FakeApiServer:
     ) -> None:
         self.logs[(namespace, pod, container, previous)] = text
 
-    def script(self, path: str, *replies: Reply) -> None:
-        """Answer the next requests for ``path`` with these replies, then normally again."""
-        self._scripts[path] = list(replies)
+    def script(self, path: str, *replies: Reply, watch: bool = False) -> None:
+        """Answer the next requests for ``path`` (its watches, with ``watch``) with these
+        replies, then normally again."""
+        self._scripts[(path, watch)] = list(replies)
 
     @property
     def url(self) -> str:
@@ -144,18 +153,24 @@ class FakeApiServer:
 
     # -- answering -------------------------------------------------------------------------
 
-    def answer(self, path: str, query: dict[str, str], authorization: str) -> Reply:
+    def answer(self, request: Received) -> Reply:
+        watch = request.query.get("watch") in ("1", "true")
         with self._lock:
-            self.received.append(Received(path, query, authorization))
-            scripted = self._scripts.get(path)
+            self.received.append(request)
+            scripted = self._scripts.get((request.path, watch))
             reply = scripted.pop(0) if scripted else None
         if reply is not None:
             if reply.hang:
                 self._released.wait(timeout=30)
             return reply
-        if authorization != f"Bearer {self.token}":
+        if request.authorization != f"Bearer {self.token}":
             return Reply(401, status(401, "Unauthorized", "Unauthorized"))
-        return self._resource(path, query)
+        if request.method != "GET":
+            message = f"the fake API server answers {request.method} only when scripted"
+            return Reply(405, status(405, "MethodNotAllowed", message))
+        if watch:
+            return Reply(200, {"__lines__": []})  # the stream ends at once
+        return self._resource(request.path, request.query)
 
     def _resource(self, path: str, query: dict[str, str]) -> Reply:
         match = _PATH.match(path)
@@ -222,12 +237,39 @@ def _handler(api: FakeApiServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def do_PUT(self) -> None:
+            self._serve("PUT")
+
+        def do_PATCH(self) -> None:
+            self._serve("PATCH")
+
+        def do_DELETE(self) -> None:
+            self._serve("DELETE")
+
+        def _serve(self, method: str) -> None:
             parts = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            reply = api.answer(parts.path, query, self.headers.get("Authorization", ""))
+            length = int(self.headers.get("Content-Length") or 0)
+            received = Received(
+                parts.path,
+                query,
+                self.headers.get("Authorization", ""),
+                method,
+                self.rfile.read(length) if length else b"",
+                self.headers.get("Content-Type", ""),
+            )
+            reply = api.answer(received)
             body = reply.body or {}
             if "__text__" in body:
                 data, content_type = body["__text__"].encode(), "text/plain"
+            elif "__lines__" in body:
+                data = b"".join(json.dumps(line).encode() + b"\n" for line in body["__lines__"])
+                content_type = "application/json"
             else:
                 data, content_type = json.dumps(body).encode(), "application/json"
             self.send_response(reply.code)

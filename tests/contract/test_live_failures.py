@@ -12,20 +12,10 @@ from kubemedic.errors import ClusterError, NotFound, Unauthorized, Unreachable
 from kubemedic.models.findings import ObjectRef
 
 from . import cluster
-from .conftest import write_kubeconfig
+from .conftest import Sleeps, write_kubeconfig
 from .fake_api import FakeApiServer, Reply, status
 
 PODS = "/api/v1/namespaces/shop/pods"
-
-
-class _Sleeps:
-    """Records the pauses between retries instead of waiting them out."""
-
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
 
 
 def test_a_named_pod_that_does_not_exist(api: FakeApiServer, kubeconfig: Path) -> None:
@@ -45,7 +35,7 @@ def test_too_many_requests_then_success_honours_retry_after(
     api.add(*cluster.shop())
     busy = status(429, "TooManyRequests", "Too many requests, please try again later.")
     api.script(PODS, Reply(429, busy, {"Retry-After": retry_after}))
-    sleeps = _Sleeps()
+    sleeps = Sleeps()
     client = connect(context=None, kubeconfig=kubeconfig, timeout=5, sleep=sleeps)
 
     view = scan(client, namespace="shop").view
@@ -60,7 +50,7 @@ def test_server_errors_are_retried_with_backoff_then_reported(
 ) -> None:
     failing = Reply(500, status(500, "InternalError", "etcdserver: request timed out"))
     api.script(PODS, failing, failing, failing)
-    sleeps = _Sleeps()
+    sleeps = Sleeps()
     client = connect(context=None, kubeconfig=kubeconfig, timeout=5, sleep=sleeps)
 
     with pytest.raises(ClusterError) as caught:

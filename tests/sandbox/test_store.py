@@ -541,3 +541,12 @@ def test_reset_forgets_everything_and_ends_watches(store: Store) -> None:
     assert store.counts() == {}
     assert watch.poll(1) is None
     assert watch.closed
+
+
+def test_after_a_reset_even_the_latest_version_is_gone(store: Store) -> None:
+    store.create(configmap("a"))
+    latest = store.resource_version()
+    store.reset()
+    with pytest.raises(GoneError):
+        store.watch("ConfigMap", "todo", resource_version=latest)
+    store.watch("ConfigMap", "todo", resource_version=store.resource_version()).close()

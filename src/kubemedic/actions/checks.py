@@ -16,6 +16,7 @@ from typing import Any
 from kubemedic._internal.quantities import format_memory, parse_quantity
 from kubemedic._internal.timeutils import parse_time
 from kubemedic.models.k8s import dig
+from kubemedic.models.outcomes import CheckResult
 
 BAD_WAITING = frozenset(
     {
@@ -44,17 +45,6 @@ class ValidationInput:
     pod_metrics: Sequence[Mapping[str, Any]] | None = None
     target: Mapping[str, Any] | None = None
     """The changed object itself, read now (the ConfigMap, the Deployment)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    name: str
-    ok: bool | None
-    """True passed, False failed, None not decidable (data missing): never counted as a pass."""
-    detail: str
-
-    def to_data(self) -> dict[str, Any]:
-        return {"check": self.name, "ok": self.ok, "detail": self.detail}
 
 
 def run_checks(names: Sequence[str], given: ValidationInput) -> tuple[CheckResult, ...]:

@@ -19,25 +19,44 @@ from typing import Annotated
 import typer
 
 from kubemedic import __version__
+from kubemedic.cli import decide
 from kubemedic.cli.diagnose import EPILOG as DIAGNOSE_EPILOG
 from kubemedic.cli.diagnose import diagnose_command
+from kubemedic.cli.governed import EXIT_CODES as GOVERNED_EPILOG
+from kubemedic.cli.propose import app as propose_app
+from kubemedic.cli.records import app as records_app
+from kubemedic.cli.records import stats_command
 from kubemedic.cli.sandbox import app as sandbox_app
 from kubemedic.cli.session import Session, session_of
+from kubemedic.cli.watch import watch_command
 from kubemedic.errors import EXIT_OK, KubemedicError
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h: kubemedic itself failed
 
 app = typer.Typer(
     name="kubemedic",
-    help="Diagnose failing Kubernetes pods and workloads: root cause, evidence and fix.",
-    epilog="Exit codes: 0 ok; 1 findings at or above --fail-on; 2 bad usage or input; "
-    "3 cluster unreachable or forbidden; 4 sandbox error; 70 internal error.",
+    help="Diagnose failing Kubernetes workloads and govern their fixes: proposal, approval, "
+    "execution, validation, rollback, with an audit trail in git.",
+    epilog="Exit codes: 0 ok; 1 findings at or above --fail-on, or a failed check; 2 bad usage "
+    "or input; 3 cluster unreachable or forbidden; 4 sandbox error; 5 records repository error; "
+    "6 refused by governance; 70 internal error.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("diagnose", epilog=DIAGNOSE_EPILOG)(diagnose_command)
+app.command("watch", epilog=GOVERNED_EPILOG)(watch_command)
+app.add_typer(propose_app, name="propose")
+app.command("approve", epilog=GOVERNED_EPILOG)(decide.approve_command)
+app.command("reject", epilog=GOVERNED_EPILOG)(decide.reject_command)
+app.command("cancel", epilog=GOVERNED_EPILOG)(decide.cancel_command)
+app.command("execute", epilog=GOVERNED_EPILOG)(decide.execute_command)
+app.command("validate", epilog=GOVERNED_EPILOG)(decide.validate_command)
+app.command("rollback", epilog=GOVERNED_EPILOG)(decide.rollback_command)
+app.command("approvals", epilog=GOVERNED_EPILOG)(decide.approvals_command)
+app.add_typer(records_app, name="records")
+app.command("stats", epilog=GOVERNED_EPILOG)(stats_command)
 app.add_typer(sandbox_app, name="sandbox")
 
 

@@ -279,6 +279,7 @@ class Store:
             self._uids.clear()
             self._dependents.clear()
             self._history.clear()
+            self._rv += 1  # every earlier version is gone, even the latest: watches from it get 410
             self._history_floor = self._rv
             self._cluster_ips.reset()
 

@@ -7,13 +7,12 @@ expires operations nobody decided in time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kubemedic._internal.timeutils import format_time
 from kubemedic.governance.approvals import still_needed
 from kubemedic.models.identity import SYSTEM
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import OperationState
+from kubemedic.models.outcomes import Escalation, PendingApproval
 from kubemedic.models.records import RecordKind
 from kubemedic.services.notifications import notify
 from kubemedic.services.operations import expire_if_due
@@ -21,25 +20,6 @@ from kubemedic.services.records import Step
 from kubemedic.services.workspace import Workspace
 
 SLA_BREACHED = "sla-breached"
-
-
-@dataclass(frozen=True, slots=True)
-class PendingApproval:
-    id: str
-    tier: str
-    summary: str
-    requester: str
-    age_seconds: float
-    left_seconds: float
-    """Time left before the SLA is missed; negative once it has been."""
-    needs: str
-    emergency: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Escalation:
-    breached: tuple[str, ...]
-    expired: tuple[str, ...]
 
 
 def pending(ws: Workspace) -> tuple[PendingApproval, ...]:

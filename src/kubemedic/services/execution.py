@@ -11,7 +11,6 @@ if so, applies once if not, and refuses if someone else changed the object meanw
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from kubemedic.actions._common import fingerprint
@@ -24,6 +23,7 @@ from kubemedic.models.identity import Actor
 from kubemedic.models.k8s import dig
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import ChangeVerb, OperationState
+from kubemedic.models.outcomes import Execution
 from kubemedic.models.records import Record
 from kubemedic.services.apply import apply_change
 from kubemedic.services.notifications import notify
@@ -34,14 +34,6 @@ from kubemedic.services.targets import read_or_none
 from kubemedic.services.workspace import Workspace
 
 LOCK_TIMEOUT = 60.0
-
-
-@dataclass(frozen=True, slots=True)
-class Execution:
-    id: str
-    state: OperationState
-    resumed: bool
-    detail: str
 
 
 def execute(ws: Workspace, record_id: str, actor: Actor) -> Execution:

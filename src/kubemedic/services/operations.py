@@ -9,7 +9,7 @@ record can never hold a step the rules forbid.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from kubemedic.models.operations import (
     Plan,
     ref_to_data,
 )
+from kubemedic.models.outcomes import Proposal
 from kubemedic.models.records import Record, RecordKind
 from kubemedic.models.severity import RiskTier
 from kubemedic.services.apply import apply_change
@@ -37,15 +38,6 @@ from kubemedic.services.notifications import notify
 from kubemedic.services.records import Step
 from kubemedic.services.targets import plan_context, read_or_none, workload_of
 from kubemedic.services.workspace import Workspace
-
-
-@dataclass(frozen=True, slots=True)
-class Proposal:
-    id: str
-    tier: RiskTier
-    state: OperationState
-    summary: str
-    needs: str
 
 
 def propose(
@@ -162,7 +154,8 @@ def propose(
             f"kubemedic approve {record_id} / kubemedic reject {record_id} --reason ...",
             severity=decision.tier.value,
         )
-    return Proposal(record_id, decision.tier, state, plan.summary, rules.still_needed(rule, ()))
+    needs = "nothing" if pre_approved else rules.still_needed(rule, ())
+    return Proposal(record_id, decision.tier, state, plan.summary, needs, decision.reason)
 
 
 def _intro(plan: Plan, tier_reason: str, tier: RiskTier, reason: str) -> str:

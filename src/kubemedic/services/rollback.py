@@ -9,8 +9,6 @@ decision to the validated restore.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kubemedic._internal.timeutils import format_time
 from kubemedic.errors import Refused
 from kubemedic.governance.lifecycle import Event, next_state
@@ -18,6 +16,7 @@ from kubemedic.governance.tiers import TierDecision
 from kubemedic.models.identity import Actor
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import ActionRequest, ActionType, OperationState, Plan
+from kubemedic.models.outcomes import RollbackOutcome
 from kubemedic.models.records import Record
 from kubemedic.services.execution import execute
 from kubemedic.services.notifications import notify
@@ -25,14 +24,6 @@ from kubemedic.services.operations import propose
 from kubemedic.services.records import Step
 from kubemedic.services.validation import validate
 from kubemedic.services.workspace import Workspace
-
-
-@dataclass(frozen=True, slots=True)
-class RollbackOutcome:
-    id: str
-    revert_id: str
-    state: OperationState
-    seconds: float
 
 
 def rollback(ws: Workspace, record_id: str, actor: Actor, *, reason: str = "") -> RollbackOutcome:

@@ -9,17 +9,17 @@ rolls the change back at once. ``validate --due`` runs the stages that are due, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from kubemedic._internal.timeutils import human_duration
-from kubemedic.actions.checks import CheckResult, ValidationInput, run_checks
+from kubemedic.actions.checks import ValidationInput, run_checks
 from kubemedic.adapters.kubernetes.writer import ClusterWriter
 from kubemedic.errors import NotFound, Refused
 from kubemedic.governance.lifecycle import Event, next_state
 from kubemedic.models.identity import SYSTEM, Actor
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import OperationState
+from kubemedic.models.outcomes import StageOutcome, Validation
 from kubemedic.models.records import Record, RecordKind
 from kubemedic.services.notifications import notify
 from kubemedic.services.records import Step
@@ -31,23 +31,6 @@ POLL_SECONDS = 1.0
 NO_DATA_IS_FINE = frozenset({"usage-within-limits"})
 """Checks whose data may be missing (no metrics-server) without failing the stage."""
 VALIDATING = (OperationState.EXECUTED, OperationState.VALIDATED)
-
-
-@dataclass(frozen=True, slots=True)
-class StageOutcome:
-    stage: int
-    delay: float
-    ok: bool
-    results: tuple[CheckResult, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Validation:
-    id: str
-    state: OperationState
-    stages: tuple[StageOutcome, ...]
-    next_due: datetime | None
-    rolled_back_by: str | None = None
 
 
 Rollback = Callable[[Workspace, str, Actor], str]

@@ -1,9 +1,9 @@
-"""The Kubernetes resources kubemedic reads, and the requests it makes for them.
+"""The Kubernetes resources kubemedic reads and changes, and the requests it makes for them.
 
-One table says where each kind is served and whether it is namespaced; the live source builds
-its URLs from it, error messages name resources the way RBAC does (``deployments.apps``) and
-the files source uses it to tell cluster-scoped kinds from namespaced ones. Nothing here does
-I/O.
+One table says where each kind is served and whether it is namespaced; the live source and the
+writer build their URLs from it, error messages name resources the way RBAC does
+(``deployments.apps``) and the files source uses it to tell cluster-scoped kinds from namespaced
+ones. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -76,6 +76,19 @@ SCANNED: tuple[Resource, ...] = (
 BY_KIND: Mapping[str, Resource] = {r.kind: r for r in SCANNED} | {
     "Namespace": Resource("Namespace", "v1", "namespaces", namespaced=False),
     "ReplicationController": Resource("ReplicationController", "v1", "replicationcontrollers"),
+    "ControllerRevision": Resource("ControllerRevision", "apps/v1", "controllerrevisions"),
+    "PodDisruptionBudget": Resource("PodDisruptionBudget", "policy/v1", "poddisruptionbudgets"),
+}
+"""Every kind kubemedic can name: the scanned ones, and those only changes or their checks need."""
+
+_METHODS: Mapping[str, str] = {
+    "get": "GET",
+    "list": "GET",
+    "watch": "GET",
+    "create": "POST",
+    "update": "PUT",
+    "patch": "PATCH",
+    "delete": "DELETE",
 }
 
 
@@ -87,7 +100,11 @@ def is_cluster_scoped(kind: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class ApiRequest:
-    """One GET against the API, described well enough to explain a refusal to a person."""
+    """One request to the API, described well enough to explain a refusal to a person.
+
+    ``verb`` is the RBAC verb (``get``, ``list``, ``watch``, ``create``, ``update``, ``patch``,
+    ``delete``); the HTTP method follows from it.
+    """
 
     verb: str
     resource: Resource
@@ -109,6 +126,32 @@ class ApiRequest:
     @classmethod
     def pod_log(cls, namespace: str, pod: str, **query: str) -> ApiRequest:
         return cls("get", POD, namespace, pod, "log", query)
+
+    @classmethod
+    def watch(cls, resource: Resource, namespace: str | None, **query: str) -> ApiRequest:
+        scope = namespace if resource.namespaced else None
+        return cls("watch", resource, scope, query={"watch": "1", **query})
+
+    @classmethod
+    def create(cls, resource: Resource, namespace: str | None, **query: str) -> ApiRequest:
+        scope = namespace if resource.namespaced else None
+        return cls("create", resource, scope, query=query)
+
+    @classmethod
+    def change(
+        cls, verb: str, resource: Resource, namespace: str | None, name: str, **query: str
+    ) -> ApiRequest:
+        """``verb`` (``get``, ``update``, ``patch``, ``delete``) on one named object."""
+        scope = namespace if resource.namespaced else None
+        return cls(verb, resource, scope, name, query=query)
+
+    @property
+    def method(self) -> str:
+        return _METHODS[self.verb]
+
+    @property
+    def is_write(self) -> bool:
+        return self.method != "GET"
 
     @property
     def path(self) -> str:

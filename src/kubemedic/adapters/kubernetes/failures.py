@@ -2,23 +2,31 @@
 
 Each message says what was asked, of which server, as whom, and what came back: the RBAC
 refusal as the API server words it (user, verb, resource, namespace) with the ``kubectl auth
-can-i`` line that checks it, or the reason a server could not be reached (refused, DNS, TLS
-verification, timeout). Credentials never appear in a message.
+can-i`` line that checks it, the object a write was refused for (changed since it was read,
+already there, or invalid with the API's own reason), or the reason a server could not be
+reached (refused, DNS, TLS verification, timeout). Credentials and request bodies never appear
+in a message.
 """
 
 from __future__ import annotations
 
-import errno
-import ssl
 from http import HTTPStatus
 from typing import Any
 
 import orjson
 import urllib3.exceptions as http_errors
 
+from kubemedic.adapters.connection import connection_failure
 from kubemedic.adapters.kubernetes.api import ApiRequest
 from kubemedic.adapters.kubernetes.kubeconfig import ClusterConfig
-from kubemedic.errors import ClusterError, Forbidden, NotFound, Unauthorized, Unreachable
+from kubemedic.errors import (
+    ClusterError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    Unreachable,
+)
 
 
 class ApiStatusError(ClusterError):
@@ -37,6 +45,17 @@ def status_message(body: bytes) -> str:
         return body[:300].decode("utf-8", errors="replace").strip()
     message = status.get("message") if isinstance(status, dict) else None
     return message if isinstance(message, str) else ""
+
+
+def _status_name(body: bytes) -> str:
+    """The object name a Status reports (``details.name``): what a refused create was called."""
+    try:
+        status: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ""
+    details = status.get("details") if isinstance(status, dict) else None
+    name = details.get("name") if isinstance(details, dict) else None
+    return name if isinstance(name, str) else ""
 
 
 def from_status(
@@ -65,12 +84,45 @@ def from_status(
             f"the API server does not serve {request.resource.rbac_name} "
             f"({request.resource.group_version})"
         )
+    if status == 409 and request.is_write:
+        return _conflict(request, message, request.name or _status_name(body))
+    if status in (400, 422) and request.is_write:
+        target = _object(request, request.name or _status_name(body))
+        return ApiStatusError(
+            f"the API server refused to {request.verb} {target}: {message or _phrase(status)}",
+            status=status,
+        )
     reason = _phrase(status)
     after = f" after {tries} tries" if tries > 1 else ""
     return ApiStatusError(
-        f"the API server at {config.host} answered HTTP {status} {reason} to GET "
+        f"the API server at {config.host} answered HTTP {status} {reason} to {request.method} "
         f"{request.path}{after}{f': {message}' if message else ''}",
         status=status,
+        hint=(
+            "the change may have been applied all the same: read the object before trying again"
+            if request.is_write and status >= 500
+            else None
+        ),
+    )
+
+
+def _object(request: ApiRequest, name: str) -> str:
+    """``Deployment "web" in namespace "shop"``: the object a request is about."""
+    named = f'{request.resource.kind} "{name}"' if name else f"a {request.resource.kind}"
+    return f'{named} in namespace "{request.namespace}"' if request.namespace else named
+
+
+def _conflict(request: ApiRequest, message: str, name: str) -> Conflict:
+    target = _object(request, name)
+    said = f" ({message})" if message else ""
+    if request.verb == "create":
+        return Conflict(
+            f"{target} already exists{said}",
+            hint="read the existing object and decide whether to change it instead",
+        )
+    return Conflict(
+        f"{target} changed since it was read, so the {request.verb} was not applied{said}",
+        hint="read the object again and re-plan the change against what it is now",
     )
 
 
@@ -94,42 +146,10 @@ def unreachable(config: ClusterConfig, exc: Exception, timeout: float) -> Unreac
     """Name the server and what stopped the connection: refused, DNS, TLS, timeout."""
     context = f" --context {config.context}" if config.context else ""
     hint = f"check that the cluster is running and reachable: kubectl cluster-info{context}"
-    cause = _cause(exc, timeout)
+    cause = connection_failure(exc, timeout)
     if isinstance(exc, http_errors.SSLError):
         hint = (
             "the server's certificate is not signed by the certificate authority in the "
             f"kubeconfig of {config.identity}; check certificate-authority(-data)"
         )
     return Unreachable(f"cannot reach the API server at {config.host}: {cause}", hint=hint)
-
-
-def _cause(exc: Exception, timeout: float) -> str:
-    if isinstance(exc, http_errors.NameResolutionError):
-        host = getattr(exc.conn, "host", "") or "the host name"
-        return f"DNS lookup of {host} failed ({_os_reason(exc)})"
-    if isinstance(exc, http_errors.NewConnectionError):
-        refused = isinstance(exc.__cause__ or exc.__context__, ConnectionRefusedError)
-        return "connection refused" if refused else f"cannot connect ({_os_reason(exc)})"
-    if isinstance(exc, http_errors.ConnectTimeoutError):
-        return f"no connection within {timeout:g}s (connect timeout)"
-    if isinstance(exc, http_errors.ReadTimeoutError):
-        return f"no answer within {timeout:g}s (read timeout)"
-    if isinstance(exc, http_errors.SSLError):
-        inner = exc.__cause__ or exc.__context__ or exc
-        if isinstance(inner, ssl.SSLCertVerificationError):
-            return f"TLS certificate verification failed ({inner.verify_message})"
-        return f"TLS handshake failed ({inner})"
-    if isinstance(exc, http_errors.ProxyError):
-        return f"the proxy failed ({exc})"
-    if isinstance(exc, http_errors.ProtocolError):
-        return f"the connection broke ({_os_reason(exc)})"
-    return str(exc)
-
-
-def _os_reason(exc: BaseException) -> str:
-    inner = exc.__cause__ or exc.__context__
-    if isinstance(inner, OSError) and inner.errno is not None:
-        return inner.strerror or errno.errorcode.get(inner.errno, str(inner.errno))
-    if isinstance(exc, http_errors.ProtocolError) and len(exc.args) > 1:
-        return str(exc.args[1])
-    return str(inner or exc)
