@@ -152,7 +152,7 @@ def _suggested_limit(limit: float | None, peak: float | None) -> str:
     base = max(x for x in (limit, peak, 64 * 2**20) if x is not None)
     if peak is not None and peak >= (limit or 0):
         return round_up_memory(peak * HEADROOM)
-    return round_up_memory(base * 1.5)
+    return round_up_memory(base * 2)
 
 
 def _root_cause(

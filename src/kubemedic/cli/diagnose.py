@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kubemedic._internal.gcpause import paused_gc
+from kubemedic.cli.governed import AsOption, RecordsOption, workspace
 from kubemedic.cli.session import session_of
 from kubemedic.cli.targets import parse_target, resolve_target
 from kubemedic.errors import EXIT_FINDINGS, EXIT_OK, InputError
@@ -117,6 +118,16 @@ def diagnose_command(
             show_default=False,
         ),
     ] = None,
+    propose: Annotated[
+        bool,
+        typer.Option(
+            "--propose",
+            help="Open an incident record per problem (medium severity and worse) and propose "
+            "each machine-applicable fix as an operation for approval (live clusters only).",
+        ),
+    ] = False,
+    records: RecordsOption = None,
+    as_: AsOption = None,
 ) -> None:
     """Diagnose failing pods and workloads: root cause, evidence and fix for each problem."""
     with paused_gc():  # importing allocates only objects that live as long as the process
@@ -128,6 +139,11 @@ def diagnose_command(
     if namespace and all_namespaces:
         raise InputError("--namespace and --all-namespaces cannot be used together")
     ref = parse_target(target, namespace) if target else None
+    if propose and from_file:
+        raise InputError(
+            "--propose needs a live cluster: fixes are dry-run and applied there",
+            hint="drop --from-file, or drop --propose to only diagnose the files",
+        )
     if ref and all_namespaces:
         raise InputError(
             "a named object cannot be diagnosed across all namespaces",
@@ -167,7 +183,47 @@ def diagnose_command(
         typer.echo(f"warning: {warning}", err=True)
     for error in report.analyzer_errors:
         typer.echo(f"warning: analyzer {error.analyzer} failed: {error.error}", err=True)
+    if propose:
+        _propose_fixes(
+            ctx,
+            result,
+            records=records,
+            as_=as_,
+            to_stderr=settings.output.value == "json",
+            context=settings.context,
+            kubeconfig=settings.kubeconfig,
+        )
     raise typer.Exit(exit_code(report.findings, settings.fail_on))
+
+
+def _propose_fixes(
+    ctx: typer.Context,
+    result: Diagnosis,
+    *,
+    records: Path | None,
+    as_: str | None,
+    to_stderr: bool,
+    context: str | None,
+    kubeconfig: Path | None,
+) -> None:
+    """An incident per problem, and an operation per machine-applicable fix."""
+    from kubemedic.services.remediate import remedy_all
+
+    with workspace(ctx, records=records, as_=as_, context=context, kubeconfig=kubeconfig) as (
+        ws,
+        actor,
+    ):
+        remedies = remedy_all(ws, result, actor)
+    lines = ["", "Proposals:"] if remedies else []
+    for done in remedies:
+        if done.operation:
+            lines.append(
+                f"  {done.incident} → {done.operation} ({done.tier}, {done.state}): {done.note}"
+            )
+        else:
+            lines.append(f"  {done.incident}: {done.note}")
+    for line in lines:
+        typer.echo(line, err=to_stderr)
 
 
 def build_report(

@@ -99,6 +99,11 @@ class TierFacts:
     cpu_after: int | None = None
     """Largest CPU request/limit (millicores) the change sets, for ``max-cpu`` conditions."""
 
+    def to_data(self) -> dict[str, Any]:
+        data = {key: getattr(self, key) for key in self.__dataclass_fields__}
+        data["action"] = self.action.value
+        return {key: value for key, value in data.items() if value is not None}
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:

@@ -9,7 +9,6 @@ record can never hold a step the rules forbid.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -108,7 +107,7 @@ def propose(
             "checks": list(plan.checks),
             "dry_run": "passed",
         },
-        "facts": {k: v for k, v in asdict(plan.facts).items() if v is not None},
+        "facts": plan.facts.to_data(),
         "target_fingerprint": fingerprint(changed),
         "validation": {
             "delays": list(validation_delays or ws.policy.validation_delays),

@@ -14,6 +14,8 @@ from kubemedic.errors import KubemedicError
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Finding
 from kubemedic.models.identity import Actor
+from kubemedic.models.severity import Severity
+from kubemedic.services.diagnose import Diagnosis
 from kubemedic.services.incidents import open_incident, open_incidents
 from kubemedic.services.operations import propose
 from kubemedic.services.records import Step
@@ -65,6 +67,16 @@ def remedy(
         proposal.tier.value,
         proposal.state.value,
         proposal.summary,
+    )
+
+
+def remedy_all(ws: Workspace, diagnosis: Diagnosis, actor: Actor) -> tuple[Remedy, ...]:
+    """``diagnose --propose``: a remedy for every finding of medium severity or worse."""
+    known = open_incidents(ws)
+    return tuple(
+        remedy(ws, finding, actor, view=diagnosis.view, known=known)
+        for finding in diagnosis.findings
+        if finding.severity.at_least(Severity.MEDIUM)
     )
 
 
