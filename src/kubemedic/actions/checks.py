@@ -15,7 +15,9 @@ from typing import Any
 
 from kubemedic._internal.quantities import format_memory, parse_quantity
 from kubemedic._internal.timeutils import parse_time
+from kubemedic.actions.holds import differences
 from kubemedic.models.k8s import dig
+from kubemedic.models.operations import Change
 from kubemedic.models.outcomes import CheckResult
 
 BAD_WAITING = frozenset(
@@ -45,6 +47,8 @@ class ValidationInput:
     pod_metrics: Sequence[Mapping[str, Any]] | None = None
     target: Mapping[str, Any] | None = None
     """The changed object itself, read now (the ConfigMap, the Deployment)."""
+    change: Change | None = None
+    """The change that was applied (for ``change-holds``)."""
 
 
 def run_checks(names: Sequence[str], given: ValidationInput) -> tuple[CheckResult, ...]:
@@ -224,7 +228,17 @@ def _configmap_data(given: ValidationInput) -> CheckResult:
     )
 
 
+def _change_holds(given: ValidationInput) -> CheckResult:
+    if given.change is None:
+        return CheckResult("change-holds", None, "no change to compare with")
+    found = differences(given.target, given.change)
+    if found:
+        return CheckResult("change-holds", False, "; ".join(found[:5]))
+    return CheckResult("change-holds", True, "the object says what the change wrote")
+
+
 CHECKS: Mapping[str, Callable[[ValidationInput], CheckResult]] = {
+    "change-holds": _change_holds,
     "rollout-complete": _rollout_complete,
     "pods-ready": _pods_ready,
     "no-new-restarts": _no_new_restarts,

@@ -2,12 +2,14 @@
 
 Analyzers print their fixes as kubectl commands a person can paste. The commands that map onto
 a typed action (``set resources``, ``set image``, ``scale``, ``rollout undo``, ``autoscale``,
-deleting a controller's pod) become an ``ActionRequest`` with the exact values; anything else
-(a template patch, an edited Secret, a fix in the application) needs a human and says so.
+deleting a controller's pod) become an ``ActionRequest`` with the exact values; a command with a
+``<placeholder>`` is skipped (only a person knows the value), and when no command maps — a
+template patch, an edited Secret, a fix in the application — the finding needs a human.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from kubemedic.models.findings import Finding, ObjectRef
 from kubemedic.models.operations import ActionRequest, ActionType
 
+_PLACEHOLDER = re.compile(r"<[A-Za-z][^<>]*>")
 _KINDS = {
     "deployment": "Deployment",
     "deploy": "Deployment",
@@ -41,6 +44,8 @@ def action_for(finding: Finding) -> Translation:
     """The governed action for the first of the fix's commands that maps onto one."""
     commands = finding.remediation.commands
     for command in commands:
+        if _PLACEHOLDER.search(command):
+            continue  # a value only a person can fill in
         request = parse_command(command)
         if request is not None:
             return Translation(request, command)
@@ -67,7 +72,7 @@ def parse_command(command: str) -> ActionRequest | None:
     if verb == ["set", "image"]:
         return _image(rest[2:], namespace)
     if verb == ["rollout", "undo"]:
-        return _simple(ActionType.UNDO, rest[2:], namespace, forbid=("--to-revision",))
+        return _undo(rest[2:], namespace)
     if rest[:1] == ["scale"]:
         return _scale(rest[1:], namespace)
     if rest[:1] == ["autoscale"]:
@@ -165,11 +170,10 @@ def _autoscale(words: Sequence[str], namespace: str) -> ActionRequest | None:
     return ActionRequest(ActionType.HPA, target, {"min": low, "max": high, "cpu_target": pct})
 
 
-def _simple(
-    action: ActionType, words: Sequence[str], namespace: str, *, forbid: Sequence[str]
-) -> ActionRequest | None:
+def _undo(words: Sequence[str], namespace: str) -> ActionRequest | None:
     positional, options = _options(words)
-    if any(key.lstrip("-") in options for key in forbid):
-        return None
     target = _target(positional[0], namespace) if positional else None
-    return ActionRequest(action, target) if target else None
+    revision = options.get("to-revision", "")
+    if target is None or (revision and not revision.isdigit()):
+        return None
+    return ActionRequest(ActionType.UNDO, target, {"revision": int(revision)} if revision else {})

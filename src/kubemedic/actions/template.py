@@ -131,6 +131,14 @@ def plan_undo(request: ActionRequest, current: Mapping[str, Any], context: PlanC
             f"{target} has no earlier revision to roll back to (it is at revision {revision})",
             hint=f"kubectl rollout history {target.kubectl_ref}",
         )
+    wanted = request.params.get("revision")
+    if wanted is not None:
+        earlier = [r for r in earlier if int(dig(r, "metadata", "annotations", REVISION)) == wanted]
+        if not earlier:
+            raise InputError(
+                f"{target} has no revision {wanted} to roll back to",
+                hint=f"kubectl rollout history {target.kubectl_ref}",
+            )
     previous = max(earlier, key=lambda rs: int(dig(rs, "metadata", "annotations", REVISION)))
     template = _without_hash(dig(previous, "spec", "template") or {})
     now = dig(current, "spec", "template") or {}

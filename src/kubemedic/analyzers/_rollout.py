@@ -223,8 +223,8 @@ def _probe_change(old: ContainerSpec, new: ContainerSpec, kind: str) -> str:
 
 def rollout_change(
     view: ClusterView, finding: Finding, replica_sets: ReplicaSets | None = None
-) -> tuple[Evidence, str] | None:
-    """Evidence and one root-cause sentence naming the rollout that preceded this failure.
+) -> tuple[Evidence, str, str] | None:
+    """Evidence, a root-cause sentence and the undo command for the rollout before this failure.
 
     Only for a Deployment's finding whose failing pods all belong to the newest ReplicaSet and
     which began within ``ROLLOUT_WINDOW`` of its creation; None when there is no earlier
@@ -263,10 +263,10 @@ def rollout_change(
         "with" if delay < timedelta(minutes=1) else f"{human_duration(delay.total_seconds())} after"
     )
     shown = "; ".join(changes[:3]) + ("; ..." if len(changes) > 3 else "")
+    undo = f"kubectl rollout undo {ref.kubectl_ref} --to-revision={previous.revision}"
     sentence = (
         f"It began {when} the rollout to revision {newest.revision} "
         f"(ReplicaSet {newest.name}), which changed the pod template ({shown}); "
-        f"`kubectl rollout undo {ref.kubectl_ref} --to-revision={previous.revision}` "
-        "returns to the previous template."
+        f"`{undo}` returns to the previous template."
     )
-    return evidence, sentence
+    return evidence, sentence, undo

@@ -75,11 +75,15 @@ def with_rollout_change(
     change = rollout_change(view, finding, replica_sets)
     if change is None:
         return finding
-    evidence, sentence = change
+    evidence, sentence, undo = change
+    fix = finding.remediation
+    if undo not in fix.commands:
+        fix = replace(fix, commands=(*fix.commands, undo))
     return replace(
         finding,
         evidence=(*finding.evidence, evidence),
         root_cause=f"{finding.root_cause} {sentence}",
+        remediation=fix,
     )
 
 

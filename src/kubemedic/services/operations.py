@@ -104,7 +104,7 @@ def propose(
             "inverse": plan.inverse.to_data() if plan.inverse else None,
             "prior": dict(plan.prior),
             "after": dict(plan.after),
-            "checks": list(plan.checks),
+            "checks": ["change-holds", *(c for c in plan.checks if c != "change-holds")],
             "dry_run": "passed",
         },
         "facts": plan.facts.to_data(),

@@ -49,7 +49,7 @@ def rollback(ws: Workspace, record_id: str, actor: Actor, *, reason: str = "") -
             facts=op.facts,
             prior=op.plan.get("after") or {},
             after=op.plan.get("prior") or {},
-            checks=tuple(c for c in op.checks if c != "usage-within-limits"),
+            checks=("change-holds",),
         )
         proposal = propose(
             ws,

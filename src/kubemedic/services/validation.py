@@ -142,6 +142,7 @@ def _input(writer: ClusterWriter, op: OperationRecord) -> ValidationInput:
         hpa=autoscaler_of(writer, op.workload) if op.workload else None,
         pod_metrics=writer.pod_metrics(op.target.namespace) if op.target.namespace else None,
         target=target,
+        change=op.change,
     )
 
 

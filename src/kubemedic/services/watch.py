@@ -106,7 +106,7 @@ def run_watch(
     dirty.set()
     try:
         while not stop.is_set():
-            if not dirty.wait(options.rescan_every) and stop.is_set():
+            if not dirty.wait(_next_wait(ws, options, state)) and stop.is_set():
                 break
             if stop.wait(options.settle):
                 break
@@ -120,6 +120,15 @@ def run_watch(
     if failure and isinstance(failure[0], KubemedicError):
         raise failure[0]
     return state.status
+
+
+def _next_wait(ws: Workspace, options: WatchOptions, state: _State) -> float:
+    """Until the next periodic scan, or sooner when an incident is due to be closed."""
+    if not state.absent_since:
+        return options.rescan_every
+    earliest = min(state.absent_since.values())
+    left = options.close_after - (ws.now() - earliest).total_seconds()
+    return max(min(left, options.rescan_every), 0.2)
 
 
 def _open_in_scope(ws: Workspace, scope: str | None) -> dict[str, str]:

@@ -166,11 +166,12 @@ def _finding(first_seen: str, *pods: str) -> Finding:
 def test_failure_of_the_new_revision_is_compared_with_the_one_that_served() -> None:
     change = rollout_change(_view(), _finding("2024-08-08T15:32:00+00:00", "web-c-1"))
     assert change is not None
-    evidence, sentence = change
+    evidence, sentence, undo = change
     # revision 7 still has ready pods, so it is the baseline rather than revision 6
     assert "image of web: acme/web:1.1 → acme/web:1.2" in evidence.fact
     assert sentence.startswith("It began 2m after the rollout to revision 8 (ReplicaSet web-c)")
-    assert "--to-revision=7" in sentence
+    assert undo == "kubectl rollout undo deployment/web -n shop --to-revision=7"
+    assert undo in sentence
 
 
 @pytest.mark.parametrize(
