@@ -14,10 +14,11 @@ from datetime import timedelta
 from kubemedic._internal.quantities import format_memory, parse_quantity, round_up_memory
 from kubemedic.analyzers._build import matching_events, pod_finding, spec_evidence, status_evidence
 from kubemedic.analyzers._registry import Analyzer
+from kubemedic.analyzers._rollout import rollout_of
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, Remediation
-from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Pod, dig
+from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Pod, Workload, dig
 from kubemedic.models.severity import RiskTier, Severity
 
 ID = "KM-POD-OOMKILLED"
@@ -81,7 +82,17 @@ def _check(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding | No
             spec_evidence(pod, f"spec.containers[{spec.name}].env", f"heap set by {heap}")
         )
     events = matching_events(view, pod, ("BackOff", "Killing"), container=status.name)
-    new_limit = _suggested_limit(limit, peak)
+    earlier = _earlier_limit(view, pod, spec.name, limit)
+    if earlier is not None:
+        evidence.append(
+            Evidence(
+                f"the previous revision ran with a memory limit of {format_memory(earlier[1])}",
+                EvidenceSource.RELATED,
+                f"ReplicaSet {pod.namespace}/{earlier[0]} spec.template "
+                f"containers[{spec.name}].resources.limits.memory",
+            )
+        )
+    new_limit = _suggested_limit(limit, peak, earlier[1] if earlier else None)
     workload = view.workload_of(pod)
     flag = heap[1] if heap else None
     cause = _root_cause(spec.name, limit, request, peak, flag, term.run_seconds)
@@ -148,11 +159,40 @@ def _heap_flag(spec: ContainerSpec) -> tuple[str, str] | None:
     return None
 
 
-def _suggested_limit(limit: float | None, peak: float | None) -> str:
-    base = max(x for x in (limit, peak, 64 * 2**20) if x is not None)
+def _suggested_limit(limit: float | None, peak: float | None, earlier: float | None) -> str:
+    """1.3 x a peak that reached the limit; else the limit the previous revision ran with, when
+    the latest rollout lowered it; else twice the current limit (the real need is unknown)."""
     if peak is not None and peak >= (limit or 0):
         return round_up_memory(peak * HEADROOM)
+    if earlier is not None:
+        return format_memory(earlier)
+    base = max(x for x in (limit, peak, 64 * 2**20) if x is not None)
     return round_up_memory(base * 2)
+
+
+def _earlier_limit(
+    view: ClusterView, pod: Pod, container: str, limit: float | None
+) -> tuple[str, float] | None:
+    """The previous revision's higher memory limit, when this pod's rollout lowered it."""
+    ref = view.workload_of(pod)
+    deployment = (
+        view.get("Deployment", ref.namespace, ref.name) if ref.kind == "Deployment" else None
+    )
+    if not isinstance(deployment, Workload) or limit is None:
+        return None
+    rollout = rollout_of(view, deployment)
+    newest, previous = rollout.newest, rollout.previous
+    if newest is None or previous is None or newest is previous:
+        return None
+    owner = pod.controller
+    if owner is None or owner.name != newest.name:
+        return None
+    for item in dig(previous.pod_template, "spec", "containers") or ():
+        if isinstance(item, dict) and item.get("name") == container:
+            before = parse_quantity(dig(item, "resources", "limits", "memory"))
+            if before is not None and before > limit:
+                return previous.name, before
+    return None
 
 
 def _root_cause(

@@ -66,18 +66,22 @@ def missing_roles(rule: ApprovalRule, given: Sequence[Approval]) -> tuple[str, .
 
 def is_complete(rule: ApprovalRule, given: Sequence[Approval]) -> bool:
     """True when the approvals satisfy the rule (count of distinct people and roles)."""
-    distinct = {a.email.lower() for a in given}
-    return len(distinct) >= rule.approvers and not missing_roles(rule, given)
+    return len(_counted(rule, given)) >= rule.approvers and not missing_roles(rule, given)
 
 
 def still_needed(rule: ApprovalRule, given: Sequence[Approval]) -> str:
     """``1 more approval (role security)``: what the operation waits for, in words."""
-    count = max(rule.approvers - len(given), 0)
+    count = max(rule.approvers - len(_counted(rule, given)), len(missing_roles(rule, given)))
     roles = missing_roles(rule, given) or (rule.any_role if count else ())
     if not count:
         return "nothing"
     plural = "s" if count > 1 else ""
     return f"{count} more approval{plural}" + (f" (role {' or '.join(roles)})" if roles else "")
+
+
+def _counted(rule: ApprovalRule, given: Sequence[Approval]) -> set[str]:
+    """The distinct people whose approval counts: each once, and only with a role it asks for."""
+    return {a.email.lower() for a in given if not rule.any_role or a.roles & set(rule.any_role)}
 
 
 def _candidates(
