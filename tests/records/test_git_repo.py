@@ -187,11 +187,13 @@ def test_changes_made_by_hand_are_reported_not_discarded(repo: RecordsRepo) -> N
     assert (repo.root / "README.md").read_text() == "edited by hand\n"
 
 
-def test_a_repository_on_another_branch_is_refused(repo: RecordsRepo) -> None:
+def test_a_repository_on_another_branch_is_read_but_never_written(repo: RecordsRepo) -> None:
     git(repo.root, "switch", "--quiet", "--create", "experiment")
 
+    reopened = RecordsRepo.open(repo.root)  # reading and verifying still work
+    assert reopened.read_text("README.md") is not None
     with pytest.raises(RecordsError, match="not on branch main"):
-        RecordsRepo.open(repo.root)
+        reopened.update("a.md", append("x"), author=ALICE, message="a")
 
 
 def test_a_rebase_left_by_someone_else_is_refused_not_aborted(repo: RecordsRepo) -> None:

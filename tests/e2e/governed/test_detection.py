@@ -55,7 +55,7 @@ def test_crash_loop_detected_fixed_validated_and_closed(governed: Governed) -> N
         assert "healthy again" in closed
     finally:
         watch.send_signal(signal.SIGTERM)
-        out, err = watch.communicate(timeout=20)
+        _out, err = watch.communicate(timeout=20)
     assert watch.returncode == 0, err
 
     assert governed.record(incident)["state"] == "closed"

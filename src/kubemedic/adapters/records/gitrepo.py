@@ -217,12 +217,16 @@ class RecordsRepo:
         )
 
     def _settle(self, remote: str | None, *, create: bool) -> None:
-        """Recover, check the branch and tree, set up origin, and start an empty repository."""
+        """Recover, set up origin, and start an empty repository.
+
+        A tree edited by hand or off main is refused by the next write, not here, so that
+        reading and verifying it still work.
+        """
         with self._lock(shared=False):
             unborn = self._git.commit_of("HEAD") is None
             if unborn:
                 self._git.out("symbolic-ref", "HEAD", "refs/heads/main")
-            self._prepare()
+            self._recover()
             self._remote = self._configure_remote(remote)
             if unborn and create:
                 env = identity_env(SYSTEM.author)
@@ -244,12 +248,16 @@ class RecordsRepo:
             )
         return None if current is None else Remote(self._git, self._git_dir, self._state, current)
 
-    def _prepare(self) -> None:
-        """Undo what a killed kubemedic left; refuse a tree that is not on main or not clean."""
+    def _recover(self) -> None:
+        """Undo what a killed kubemedic left (a rebase it started, a write it never committed)."""
         recover(self._git, self._git_dir, self._state)
         journal = self._state / "pending-write"
         if journal.exists():
             self._restore(checked_path(journal.read_text(encoding="utf-8")))
+
+    def _prepare(self) -> None:
+        """Recover, then refuse to write on a tree that is not on main or not clean."""
+        self._recover()
         branch, changed = self._status()
         if branch != "main":
             raise RecordsError(
