@@ -1,4 +1,5 @@
-"""`make demo` runs end to end: sandbox up, three breakages diagnosed, sandbox down."""
+"""`make demo` runs end to end: sandbox up, three breakages diagnosed, one fix governed from
+proposal to validation, sandbox down."""
 
 from __future__ import annotations
 
@@ -15,4 +16,9 @@ def test_the_demo_breaks_diagnoses_and_stops(capsys: pytest.CaptureFixture[str])
     for breakage in demo.BREAKAGES:
         assert f"sandbox break {breakage.scenario}" in out
         assert breakage.category in out, f"the demo's diagnosis lacks {breakage.category}"
+    assert "(medium, pending-approval)" in out  # fixes proposed for approval
+    assert "approved by Ada" in out
+    assert "is validated" in out
+    assert "Records intact" in out
+    assert "MTTR" in out
     assert "sandbox stopped" in out

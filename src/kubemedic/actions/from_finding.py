@@ -50,11 +50,8 @@ def action_for(finding: Finding) -> Translation:
         if request is not None:
             return Translation(request, command)
     first = commands[0] if commands else ""
-    return Translation(
-        None,
-        first,
-        "the fix needs a human edit (" + (first or finding.remediation.summary) + ")",
-    )
+    summary = finding.remediation.summary.rstrip(".")
+    return Translation(None, first, f"the fix needs a person: {summary}")
 
 
 def parse_command(command: str) -> ActionRequest | None:

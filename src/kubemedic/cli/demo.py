@@ -1,13 +1,15 @@
-"""The demo behind ``make demo``: start the sandbox, break the Todo app, diagnose it, stop.
+"""The demo behind ``make demo``: break the Todo app, diagnose it, govern one fix, stop.
 
 It drives the same commands a user would type — ``kubemedic sandbox up``, ``sandbox break``,
-``kubemedic diagnose -n todo`` — against a throwaway sandbox cluster in a temporary state
+``kubemedic diagnose -n todo --propose``, ``approve``, ``execute --wait``, ``records`` and
+``stats`` — against a throwaway sandbox cluster and records repository in a temporary
 directory, shows progress while the failures emerge, and always stops the sandbox at the end.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -59,19 +61,35 @@ BREAKAGES = (
 )
 
 
+SETTINGS = """\
+people:
+  - {name: Ada, email: ada@example.com, roles: [architect]}
+  - {name: Sam, email: sam@example.com, roles: [security]}
+  - {name: You, email: you@example.com, roles: [operator]}
+user: You
+policy:
+  validation_delays: [2s, 5s]
+  validation_timeout: 30s
+"""
+
+
 def main() -> int:
     console = Console()
     with tempfile.TemporaryDirectory(prefix="kubemedic-demo-") as tmp:
         state = Path(tmp) / "sandbox"
         kubeconfig = state / "kubeconfig"
-        console.print(Rule(Text("1/4  Start the sandbox cluster (the Todo app on three nodes)")))
+        settings = Path(tmp) / "kubemedic.yaml"
+        settings.write_text(SETTINGS, encoding="utf-8")
+        os.environ["KUBEMEDIC_CONFIG_FILE"] = str(settings)
+        os.environ["KUBEMEDIC_RECORDS"] = str(Path(tmp) / "records")
+        console.print(Rule(Text("1/5  Start the sandbox cluster (the Todo app on three nodes)")))
         _show("kubemedic sandbox up --time-scale " + TIME_SCALE)
         if run(["sandbox", "up", "--state-dir", str(state), "--time-scale", TIME_SCALE]):
             return 4
         try:
             return _demo(console, state, kubeconfig)
         finally:
-            console.print(Rule(Text("4/4  Stop the sandbox")))
+            console.print(Rule(Text("5/5  Stop the sandbox")))
             run(["sandbox", "down", "--state-dir", str(state)])
 
 
@@ -80,7 +98,7 @@ def _demo(console: Console, state: Path, kubeconfig: Path) -> int:
     console.print("Waiting for the Todo app to run ...")
     if not _wait(lambda: not _categories(diagnose), "a healthy app", console):
         console.print("[yellow]the app is not healthy yet; continuing anyway[/yellow]")
-    console.print(Rule(Text("2/4  Break it the way a person would (edit the specs)")))
+    console.print(Rule(Text("2/5  Break it the way a person would (edit the specs)")))
     for breakage in BREAKAGES:
         console.print(Text(f"- {breakage.what}"))
         _show(f"kubemedic sandbox break {breakage.scenario} --target {breakage.target}")
@@ -90,18 +108,50 @@ def _demo(console: Console, state: Path, kubeconfig: Path) -> int:
     expected = {b.category for b in BREAKAGES}
     console.print(f"Waiting for the failures to show (cluster time runs {TIME_SCALE}x) ...")
     _wait(lambda: expected <= _categories(diagnose), "the failures", console)
-    console.print(Rule(Text("3/4  Diagnose the namespace")))
-    _show("kubemedic diagnose -n todo")
-    code = run(diagnose)
+    console.print(Rule(Text("3/5  Diagnose the namespace, and propose the fixes for approval")))
+    _show("kubemedic diagnose -n todo --propose")
+    code = run([*diagnose, "--propose"])
+    if code not in (0, 1):
+        return code
     console.print(
         Text(
-            "\nEach finding names the root cause with the evidence it rests on (status fields, "
-            "events, the previous instance's log, the rollout that changed the template) and a "
-            "fix with its risk. Try -o markdown or -o json, and kubectl against the sandbox:\n"
-            "  kubemedic sandbox up && export KUBECONFIG=~/.kubemedic/sandbox/kubeconfig\n"
+            "\nEach finding names the root cause with the evidence it rests on and a fix. "
+            "Each problem is now an incident record; each fix kubemedic can apply is an "
+            "operation waiting for approval, its risk tier derived from the change.\n"
         )
     )
+    return _govern(console, kubeconfig)
+
+
+def _govern(console: Console, kubeconfig: Path) -> int:
+    """Approve, execute and validate the backend's fix; show the trail and the figures."""
+    console.print(Rule(Text("4/5  Approve, execute and validate one fix; read the trail")))
+    _show("kubemedic approvals")
+    run(["approvals"])
+    backend = _pending_fix_of("deployment/backend")
+    if backend is None:
+        console.print("[yellow]no fix for the backend was proposed[/yellow]")
+        return 1
+    console.print(Text("\nYou proposed it, so you cannot approve it; Ada (architect) can:"))
+    _show(f"kubemedic approve {backend} --as Ada --reason 'the rollout removed DATABASE_URL'")
+    if run(["approve", backend, "--as", "Ada", "--reason", "the rollout removed DATABASE_URL"]):
+        return 6
+    _show(f"kubemedic execute {backend} --wait")
+    code = run(["execute", backend, "--wait", "--kubeconfig", str(kubeconfig)])
+    for command in (["records", "list"], ["records", "verify"], ["stats", "--since", "1h"]):
+        _show("kubemedic " + " ".join(command))
+        run(command)
     return code
+
+
+def _pending_fix_of(target: str) -> str | None:
+    buffer = StringIO()
+    with redirect_stdout(buffer):
+        run(["approvals", "--json"])
+    for pending in json.loads(buffer.getvalue() or "[]"):
+        if target in pending["summary"]:
+            return str(pending["id"])
+    return None
 
 
 def _categories(diagnose: list[str]) -> set[str]:
