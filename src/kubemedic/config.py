@@ -65,6 +65,20 @@ class PolicySetting(_Section):
         default=60.0, description="how long one validation stage waits for its checks to pass"
     )
     auto_rollback: bool = False
+    sla: dict[str, float] = Field(
+        default_factory=dict,
+        description="approval SLA per tier (low, medium, critical, emergency) as durations",
+    )
+
+    @field_validator("sla", mode="before")
+    @classmethod
+    def _sla(cls, value: object) -> dict[str, float]:
+        if not isinstance(value, dict):
+            raise ValueError("expected a mapping like {low: 5m, medium: 30m}")
+        unknown = sorted(set(value) - {"low", "medium", "critical", "emergency"})
+        if unknown:
+            raise ValueError(f"unknown tier {', '.join(map(str, unknown))}")
+        return {str(k): _seconds(v) / 60 for k, v in value.items()}
 
     @field_validator("expire_after", "validation_timeout", mode="before")
     @classmethod
@@ -148,6 +162,7 @@ class Settings(BaseSettings):
             validation_delays=self.policy.validation_delays,
             validation_timeout=self.policy.validation_timeout,
             auto_rollback=self.policy.auto_rollback,
+            sla=dict(self.policy.sla),
         )
 
     def webhooks(self) -> tuple[Webhook, ...]:

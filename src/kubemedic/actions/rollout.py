@@ -23,9 +23,9 @@ def plan_restart(request: ActionRequest, current: Mapping[str, Any], context: Pl
     owner = f"{controller['kind']} {controller['name']}" if controller else "no controller"
     return Plan(
         request=request,
-        summary=f"Restart pod {target.kubectl_ref} (deleted; {owner} recreates it)"
+        summary=f"Restart {target.kubectl_ref} (deleted; {owner} recreates it)"
         if owned
-        else f"Delete pod {target.kubectl_ref}: no controller recreates it",
+        else f"Delete {target.kubectl_ref}: no controller recreates it",
         change=Change(
             ChangeVerb.DELETE,
             target,

@@ -68,7 +68,7 @@ def plan_resources(
             target.kind,
             target.namespace,
             memory_after=int(max(memory)) if memory else None,
-            cpu_after=int(max(cpu) * 1000) if cpu else None,
+            cpu_after=round(max(cpu) * 1000) if cpu else None,
         ),
         prior=prior,
         after=dict(wanted),

@@ -55,12 +55,15 @@ def failures_since(events: Sequence[Event], moment: datetime, period_seconds: in
 
     An aggregated event only says how many failures happened between its first and last time;
     the probe runs every ``period_seconds``, so the part of its span after ``moment`` holds at
-    most one failure per period.
+    most one failure per period. An undated event is taken as current: one failure at least.
     """
     total = 0
     for event in events:
         last = event.last_seen
-        if last is None or last < moment:
+        if last is None:
+            total += 1
+            continue
+        if last < moment:
             continue
         start = max(event.first_seen or last, moment)
         periods = int((last - start).total_seconds() // max(period_seconds, 1))

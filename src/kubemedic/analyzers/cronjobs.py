@@ -32,9 +32,10 @@ _MISSED = re.compile(r"too many missed start times:? \(?>?\s*(\d+)", re.IGNORECA
 def analyze(view: ClusterView) -> Iterator[Finding]:
     for cronjob in view.workloads("CronJob"):
         events = [e for e in view.events_for(cronjob) if e.reason == "TooManyMissedTimes"]
-        if not events or events[-1].last_seen is None:
+        if not events:
             continue
-        if view.observed_at - events[-1].last_seen > RECENT:
+        last = events[-1].last_seen  # an undated event is taken as current
+        if last is not None and view.observed_at - last > RECENT:
             continue  # an old warning; the controller has been scheduling since
         yield _finding(view, cronjob, events)
 

@@ -104,12 +104,14 @@ def _misconfigured(message: str) -> bool:
 
 def _failing_for_a_while(view: ClusterView, events: list[Event]) -> bool:
     """Without conditions to read: metric errors that are still recent and either span
-    ``SETTLE`` or name a configuration error."""
-    if not events or events[0].first_seen is None or events[-1].last_seen is None:
+    ``SETTLE`` or name a configuration error. Undated errors count as current and lasting,
+    as an unknown transition time does in :func:`_lasting`."""
+    if not events:
         return False
-    if view.observed_at - events[-1].last_seen >= SETTLE:
+    first, last = events[0].first_seen, events[-1].last_seen
+    if last is not None and view.observed_at - last >= SETTLE:
         return False
-    lasted = events[-1].last_seen - events[0].first_seen
+    lasted = last - first if first is not None and last is not None else SETTLE
     return lasted >= SETTLE or _misconfigured(events[-1].message)
 
 

@@ -93,8 +93,8 @@ def _verdict(view: ClusterView, claim: KObject) -> Verdict | None:
         return None  # normal: binding waits for the first pod to be scheduled
     asked = [e for e in events if e.reason == "ExternalProvisioning"]
     if asked and not any(e.reason == "Provisioning" for e in events):
-        started = asked[0].first_seen
-        if started is not None and view.observed_at - started >= SETTLE:
+        started = asked[0].first_seen  # undated: asked for as long as it can have been
+        if started is None or view.observed_at - started >= SETTLE:
             return _silent_provisioner(view, claim, tuple(asked))
     return None
 
@@ -205,7 +205,8 @@ def _provisioner_error(claim: KObject, events: tuple[Event, ...]) -> Verdict:
 def _silent_provisioner(view: ClusterView, claim: KObject, events: tuple[Event, ...]) -> Verdict:
     match = _PROVISIONER.search(events[-1].message)
     provisioner = match.group(1) if match else "the external provisioner"
-    waited = view.observed_at - (events[0].first_seen or view.observed_at)
+    began = events[0].first_seen
+    waited = f" {human_duration((view.observed_at - began).total_seconds())}" if began else ""
     evidence = []
     if match and view.knows("CSIDriver") and view.get("CSIDriver", "", provisioner) is None:
         evidence.append(
@@ -218,7 +219,7 @@ def _silent_provisioner(view: ClusterView, claim: KObject, events: tuple[Event, 
     short = provisioner.split(".")[0].split("/")[-1]
     return Verdict(
         summary=f"provisioner {provisioner} does not answer",
-        cause=f"Kubernetes has been waiting {human_duration(waited.total_seconds())} for "
+        cause=f"Kubernetes has been waiting{waited} for "
         f"{provisioner} to create the volume and it never started: the provisioner (CSI "
         "controller) is not installed, not running, or not registered under that name.",
         fix=f"Install or repair {provisioner}'s controller (its pods, logs and cloud "

@@ -42,6 +42,13 @@ def proposal_text(p: Proposal) -> str:
     lines = [p.id, f"  {p.summary}", f"  tier: {p.tier.value} ({p.tier_reason})"]
     if p.state is OperationState.PENDING_APPROVAL:
         lines.append(f"  pending approval: needs {p.needs}")
+        if p.approvers:
+            lines.append(f"  who can approve: {', '.join(p.approvers)}")
+        else:
+            lines.append(
+                "  nobody is configured to approve it: list people and their roles under "
+                "'people' in the settings file (docs/operations.md)"
+            )
         lines.append(
             f"  next: kubemedic approve {p.id}   (or: kubemedic reject {p.id} --reason ...)"
         )

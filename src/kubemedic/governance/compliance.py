@@ -137,7 +137,9 @@ def _validated(op: OperationRecord, now: datetime) -> Iterable[tuple[str, str]]:
     timeout = float((op.header.get("validation") or {}).get("timeout") or 60.0)
     due = executed + timedelta(seconds=delays[0] + timeout)
     has = op.record.first(Event.VALIDATION_OK.value, Event.VALIDATION_BAD.value)
-    if has is None and now > due and op.state is not OperationState.ROLLING_BACK:
+    rollback = op.record.first(Event.ROLLBACK_START.value)
+    # a rollback decided before the validation was due replaces it (whether done or not yet)
+    if has is None and (rollback.at if rollback else now) > due:
         yield "validated", "executed but never validated"
 
 

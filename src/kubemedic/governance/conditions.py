@@ -42,9 +42,10 @@ class Window:
     def holds(self, now: datetime) -> bool:
         local = now.astimezone(ZoneInfo(self.zone))
         moment = local.time().replace(tzinfo=None)
-        if self.start <= self.end:
+        if self.start < self.end:
             return local.weekday() in self.days and self.start <= moment < self.end
-        # crosses midnight: the evening part on a listed day, the morning part the day after
+        # crosses midnight (or lasts 24 h, 00:00-24:00): the part from the start on a listed
+        # day, the part before the end on the day after
         if moment >= self.start:
             return local.weekday() in self.days
         return moment < self.end and (local.weekday() - 1) % 7 in self.days
@@ -116,7 +117,8 @@ def _check(key: str, value: str, facts: TierFacts, now: datetime) -> str | None:
         memory = facts.memory_after or 0
         return None if memory <= limit else f"the change sets {format_memory(memory)}"
     millis = facts.cpu_after or 0
-    return None if millis <= limit * 1000 else f"the change sets {format_cpu(millis / 1000)} CPU"
+    within = millis <= round(limit * 1000)  # whole millicores, as the change's were counted
+    return None if within else f"the change sets {format_cpu(millis / 1000)} CPU"
 
 
 def _window(value: str) -> Window:

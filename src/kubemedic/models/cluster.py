@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from kubemedic.models.findings import AffectedPod, ObjectRef
 from kubemedic.models.k8s import Event, KObject, Node, OwnerReference, Pod, Raw, Workload, wrap
+from kubemedic.models.scan_warning import ScanWarning
 
 T = TypeVar("T", bound=KObject)
 
@@ -57,10 +58,10 @@ class ClusterView:
         listed: Iterable[tuple[str, str]] = (),
         logs: Mapping[LogKey, tuple[LogTail, ...]] | None = None,
         namespaces: tuple[str, ...] = (ALL_NAMESPACES,),
-        warnings: tuple[str, ...] = (),
+        warnings: tuple[ScanWarning, ...] = (),
     ) -> None:
         self.observed_at = observed_at
-        self.warnings = warnings  # what could not be collected, e.g. a kind RBAC refused
+        self.warnings = warnings  # what could not be read as it should, e.g. a kind RBAC refused
         self.source = source
         self.namespaces = namespaces
         self._listed = frozenset(listed)
@@ -159,7 +160,8 @@ class ClusterView:
     # -- events and logs -------------------------------------------------------------------
 
     def events_for(self, obj: KObject | ObjectRef) -> tuple[Event, ...]:
-        """Events about an object, oldest first (events about a deleted namesake excluded)."""
+        """Events about an object, oldest first, undated ones last (events about a deleted
+        namesake excluded)."""
         ref = obj.ref if isinstance(obj, KObject) else obj
         key = (ref.kind, ref.namespace, ref.name)
         cached = self._sorted_events.get(key)
@@ -259,11 +261,13 @@ class ClusterView:
 _NO_META: Mapping[str, Any] = {}
 
 
-_NEVER = datetime.min.replace(tzinfo=UTC)
+_CURRENT = datetime.max.replace(tzinfo=UTC)
 
 
 def _event_order(event: Event) -> datetime:
-    return event.last_seen or _NEVER
+    """When an event was last seen; one that carries no time is taken as current (it is
+    still in the snapshot), so it sorts after every dated one."""
+    return event.last_seen or _CURRENT
 
 
 def _looks_troubled(pod: Pod) -> bool:

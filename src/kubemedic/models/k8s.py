@@ -610,7 +610,7 @@ class Event(KObject):
     @property
     def count(self) -> int:
         series = _int(dig(self.raw, "series", "count"))
-        return max(_int(self.raw.get("count")), series, 1)
+        return max(_int(self.raw.get("count")), _int(self.raw.get("deprecatedCount")), series, 1)
 
     @property
     def involved(self) -> Mapping[str, Any]:
@@ -633,6 +633,7 @@ class Event(KObject):
     def first_seen(self) -> datetime | None:
         return (
             parse_time(self.raw.get("firstTimestamp"))
+            or parse_time(self.raw.get("deprecatedFirstTimestamp"))
             or parse_time(self.raw.get("eventTime"))
             or self.created_at
         )
@@ -642,6 +643,7 @@ class Event(KObject):
         return (
             parse_time(self.raw.get("lastTimestamp"))
             or parse_time(dig(self.raw, "series", "lastObservedTime"))
+            or parse_time(self.raw.get("deprecatedLastTimestamp"))
             or parse_time(self.raw.get("eventTime"))
             or self.created_at
         )

@@ -78,7 +78,7 @@ class OperationRecord:
             approvers=int(data["approvers"]),
             required_roles=tuple(data.get("required_roles") or ()),
             any_role=tuple(data.get("any_role") or ()),
-            sla_minutes=int(data.get("sla_minutes") or 0),
+            sla_minutes=float(data.get("sla_minutes") or 0),
             dry_run_first=bool(data.get("dry_run_first")),
         )
 

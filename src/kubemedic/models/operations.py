@@ -169,7 +169,7 @@ class ApprovalRule:
     """Each role here must be held by at least one approver."""
     any_role: tuple[str, ...] = ()
     """When non-empty, every approver must hold one of these roles."""
-    sla_minutes: int = 0
+    sla_minutes: float = 0
     dry_run_first: bool = False
 
 

@@ -18,6 +18,8 @@ class Proposal:
     summary: str
     needs: str
     tier_reason: str = ""
+    approvers: tuple[str, ...] = ()
+    """Configured people who could approve it (empty: nobody is configured to)."""
 
 
 @dataclass(frozen=True, slots=True)

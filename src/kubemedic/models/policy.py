@@ -70,6 +70,8 @@ class Policy:
     """Seconds one validation stage waits for its checks to pass before it fails."""
     auto_rollback: bool = False
     """Roll back at once when a validation fails (else notify and offer the rollback)."""
+    sla: Mapping[str, float] = field(default_factory=dict)
+    """Approval SLAs in minutes by tier name (and ``emergency``), replacing the defaults."""
 
     def person(self, who: str) -> Person | None:
         """The configured person with this name or email (case-insensitive), if any."""
@@ -79,7 +81,16 @@ class Policy:
                 return person
         return None
 
-    def sla_minutes(self, tier: RiskTier, *, emergency: bool) -> int:
+    def sla_minutes(self, tier: RiskTier, *, emergency: bool) -> float:
         if emergency and tier is RiskTier.CRITICAL:
-            return EMERGENCY_SLA_MINUTES
-        return self.rules[tier].sla_minutes
+            return self.sla.get("emergency", EMERGENCY_SLA_MINUTES)
+        return self.sla.get(tier.value, self.rules[tier].sla_minutes)
+
+    def approvers_for(self, rule: ApprovalRule, requester_email: str) -> tuple[str, ...]:
+        """Configured people (other than the requester) whose roles let them approve ``rule``."""
+        return tuple(
+            p.name
+            for p in self.people
+            if p.email.lower() != requester_email.lower()
+            and (not rule.any_role or p.roles & set(rule.any_role))
+        )

@@ -143,7 +143,7 @@ def render_section(
         "prev_sha256": record.last_sha256,
         "data": dict(data),
     }
-    heading = f"## {seq}. {event} — {format_time(at)} — {actor.name}"
+    heading = _escape(f"## {seq}. {event} — {format_time(at)} — {actor.name}")
     body = _escape(text).rstrip()
     return f"{SENTINEL}{seq} -->\n{heading}\n\n```yaml\n{_dump(machine)}```\n\n{body}\n\n"
 

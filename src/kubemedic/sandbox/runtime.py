@@ -52,6 +52,8 @@ class SandboxOptions:
     time_scale: float = 1.0
     simulate: bool = True
     detach: bool = False
+    clock_start: datetime | None = None
+    """The cluster time at start (default: now); earlier lets a fast clock catch up with the wall."""
 
 
 class SandboxServer:
@@ -60,7 +62,7 @@ class SandboxServer:
     def __init__(self, options: SandboxOptions) -> None:
         self.options = options
         self.state = StateDir.at(options.state_dir)
-        self.clock = SimClock(options.time_scale)
+        self.clock = SimClock(options.time_scale, start=options.clock_start)
         self.store = Store(self.clock.now)
         self.tokens = Tokens.generate()
         self.simulation: Simulation | None = None

@@ -7,7 +7,7 @@ expires operations nobody decided in time.
 
 from __future__ import annotations
 
-from kubemedic._internal.timeutils import format_time
+from kubemedic._internal.timeutils import format_time, human_duration
 from kubemedic.governance.approvals import still_needed
 from kubemedic.models.identity import SYSTEM
 from kubemedic.models.operation_record import OperationRecord
@@ -63,9 +63,10 @@ def escalate(ws: Workspace) -> Escalation:
         ):
             continue
         late = (ws.now() - due).total_seconds()
+        sla = human_duration(op.rule.sla_minutes * 60)
         text = (
-            f"The {op.tier.value} approval SLA ({op.rule.sla_minutes} min) ended at "
-            f"{format_time(due)}; still needs {still_needed(op.rule, op.approvals)}."
+            f"The {op.tier.value} approval SLA ({sla}) ended at {format_time(due)}; "
+            f"still needs {still_needed(op.rule, op.approvals)}."
         )
         ws.store.append(
             op.id,

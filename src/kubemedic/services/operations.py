@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from kubemedic._internal.timeutils import format_time
+from kubemedic._internal.timeutils import format_time, human_duration
 from kubemedic.actions import plan_change
 from kubemedic.actions._common import fingerprint
 from kubemedic.errors import Refused
@@ -127,7 +127,8 @@ def propose(
             Event.SUBMIT.value,
             OperationState.PENDING_APPROVAL.value,
             {"needs": rules.still_needed(rule, ())},
-            f"Waiting for {rules.still_needed(rule, ())}; decide within {sla} minutes.",
+            f"Waiting for {rules.still_needed(rule, ())}; decide within "
+            f"{human_duration(sla * 60)}.",
         )
     ws.store.create(
         RecordKind.OPERATION,
@@ -149,12 +150,15 @@ def propose(
             record_id,
             "operation.proposed",
             title=f"Approval needed ({decision.tier.value}): {plan.summary}",
-            text=f"Requested by {actor.name}. Decide within {sla} minutes: "
+            text=f"Requested by {actor.name}. Decide within {human_duration(sla * 60)}: "
             f"kubemedic approve {record_id} / kubemedic reject {record_id} --reason ...",
             severity=decision.tier.value,
         )
     needs = "nothing" if pre_approved else rules.still_needed(rule, ())
-    return Proposal(record_id, decision.tier, state, plan.summary, needs, decision.reason)
+    approvers = () if pre_approved else ws.policy.approvers_for(rule, actor.email)
+    return Proposal(
+        record_id, decision.tier, state, plan.summary, needs, decision.reason, approvers
+    )
 
 
 def _intro(plan: Plan, tier_reason: str, tier: RiskTier, reason: str) -> str:

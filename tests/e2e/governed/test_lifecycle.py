@@ -139,3 +139,53 @@ def test_a_target_changed_since_the_proposal_forces_a_new_one(governed: Governed
     assert "changed since operation" in refused.err
     assert "propose" in refused.err
     assert governed.deployment("frontend")["spec"]["replicas"] == 4
+
+
+def test_an_overdue_approval_is_escalated_once_and_notified(governed: Governed) -> None:
+    governed.settings(sla={"low": "1s"})
+    op = _propose(governed, "scale", "deploy/frontend", "-n", "todo", "--replicas", "3")
+    time.sleep(1.2)
+    listed = governed.cli("approvals")
+    assert "BREACHED" in listed.out
+    first = governed.cli("approvals", "--escalate")
+    assert f"SLA breached: {op}" in first.out
+    again = governed.cli("approvals", "--escalate")
+    assert op not in again.out  # recorded once
+    assert governed.events(op) == ["submitted", "sla-breached"]
+    assert governed.cli("approve", op, "--as", "Ada").code == 0  # late, but still decidable
+    stats = governed.cli("stats")
+    assert "SLA compliance, low: 0/1 (0%)" in stats.out
+
+
+def test_without_people_the_local_user_runs_trivial_operations(governed: Governed) -> None:
+    governed.config.write_text("policy: {validation_delays: [1s], validation_timeout: 40s}\n")
+    pod = governed.sandbox.kubectl(
+        "get", "pods", "-n", "todo", "-l", "app=frontend", "-o", "name"
+    ).stdout.split()[0]
+    restart = governed.cli("propose", "restart", pod, "-n", "todo")
+    assert restart.code == 0, restart.err
+    assert "no approval needed" in restart.out
+    done = governed.cli("execute", restart.first_line, "--wait")
+    assert done.code == 0, done.out + done.err
+    names = governed.sandbox.kubectl("get", "pods", "-n", "todo", "-l", "app=frontend").stdout
+    assert pod.split("/")[1] not in names
+
+    low = governed.cli("propose", "scale", "deploy/frontend", "-n", "todo", "--replicas", "3")
+    assert "nobody is configured to approve it" in low.out
+    refused = governed.cli("approve", low.first_line)
+    assert refused.code == EXIT_REFUSED
+    assert "people" in refused.err
+
+
+def test_validate_due_runs_what_cron_finds_due(governed: Governed) -> None:
+    op = _propose(governed, "scale", "deploy/frontend", "-n", "todo", "--replicas", "3")
+    assert governed.cli("approve", op, "--as", "Ada").code == 0
+    assert governed.cli("execute", op).code == 0
+    assert "next validation stage due" in governed.cli("validate", op).out  # 1 s not yet over
+    time.sleep(2.2)
+    due = governed.cli("validate", "--due")
+    assert due.code == 0, due.out + due.err
+    assert "stage 1" in due.out
+    assert "stage 2" in due.out
+    assert governed.record(op)["state"] == "validated"
+    assert "No validation is due." in governed.cli("validate", "--due").out

@@ -29,6 +29,7 @@ from kubemedic.adapters.kubernetes.transport import ApiClient, Sleep
 from kubemedic.models.cluster import ALL_NAMESPACES, ClusterView
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.k8s import Pod
+from kubemedic.models.scan_warning import ScanWarning
 
 MAX_LOGS = 100
 """Container logs read per scan at most; crashed replicas beyond that add nothing new."""
@@ -97,7 +98,7 @@ def scan(
         listed=collected.listed,
         logs=collected.logs,
         namespaces=(scope,) if scope else (ALL_NAMESPACES,),
-        warnings=tuple(collected.warnings),
+        warnings=tuple(map(ScanWarning, collected.warnings)),
     )
     return LiveScan(view, tuple(collected.warnings), client.stats.requests)
 

@@ -9,6 +9,7 @@ nothing) to find the line where that document or list item starts.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,14 +29,36 @@ class Manifest:
     documents: tuple[Any, ...]
     data: bytes
 
-    def reject(self, document: int, item: int | None, problem: str) -> InputError:
-        """An error naming the document (and list item) that is not a Kubernetes object."""
-        where = f"items[{item}]" if item is not None else ""
+    def place(self, document: int, item: int | None) -> str:
+        """``items[2] of document 3``: where an object sits ("" for a file's one document)."""
+        where = ""
+        if item is not None:
+            where = f"[{item}]" if isinstance(self.documents[document], list) else f"items[{item}]"
         if len(self.documents) > 1:
             where = f"{where} of document {document + 1}" if where else f"document {document + 1}"
-        message = f"{where}: {problem}" if where else problem
+        return where
+
+    def lines(self, places: Sequence[tuple[int, int | None]]) -> list[int | None]:
+        """The 1-based lines where these documents (or list items) start, where it can be told.
+
+        The file is composed once for all of them: only a file with something to point at
+        pays for it.
+        """
+        import yaml
+
+        wanted: dict[int, list[int | None]] = {}
+        for document, item in places:
+            wanted.setdefault(document, []).append(item)
+        found: dict[tuple[int, int | None], int] = {}
         text = self.data.decode("utf-8", errors="replace")
-        return InputError(message, path=str(self.path), line=_line_of(text, document, item))
+        try:
+            for index, node in enumerate(yaml.compose_all(text, Loader=yaml.CSafeLoader)):
+                for item in wanted.get(index, ()):
+                    start = _items_entry(node, item) if item is not None else node
+                    found[(index, item)] = start.start_mark.line + 1
+        except yaml.YAMLError:
+            pass  # lines found before the error stand; the rest cannot be told
+        return [found.get(place) for place in places]
 
 
 def unreadable(path: Path, exc: OSError) -> InputError:
@@ -92,24 +115,13 @@ def _load_yaml(path: Path, text: str) -> tuple[Any, ...]:
         ) from exc
 
 
-def _line_of(text: str, document: int, item: int | None) -> int | None:
-    """The 1-based line where a document (or one of its ``items``) starts, if it can be told."""
-    import yaml
-
-    try:
-        for index, node in enumerate(yaml.compose_all(text, Loader=yaml.CSafeLoader)):
-            if index == document:
-                found = _items_entry(node, item) if item is not None else node
-                return found.start_mark.line + 1 if found is not None else None
-    except yaml.YAMLError:
-        return None
-    return None
-
-
 def _items_entry(node: Any, item: int) -> Any:
-    """The node of ``items[item]`` in a mapping node, if there is one."""
+    """The node of ``items[item]`` in a list object (or of entry ``item`` of a bare sequence);
+    the document's own node when there is no such entry."""
     import yaml
 
+    if isinstance(node, yaml.SequenceNode):
+        return node.value[item] if item < len(node.value) else node
     if not isinstance(node, yaml.MappingNode):
         return node
     for key, value in node.value:

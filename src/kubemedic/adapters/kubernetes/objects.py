@@ -55,7 +55,14 @@ def list_items(document: Mapping[str, Any]) -> tuple[str, list[Any]] | None:
     return kind[: -len("List")], items
 
 
-_TOP_LEVEL_MOMENTS = ("lastTimestamp", "eventTime", "deprecatedLastTimestamp", "timestamp")
+_TOP_LEVEL_MOMENTS = (
+    "lastTimestamp",
+    "firstTimestamp",  # all an event has when its last time was cut from a paste
+    "eventTime",
+    "deprecatedLastTimestamp",
+    "deprecatedFirstTimestamp",
+    "timestamp",
+)
 _STATUS_MOMENTS = (
     "startTime",  # Pod, Job
     "completionTime",  # Job
