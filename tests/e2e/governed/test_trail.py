@@ -183,3 +183,41 @@ def _webhooks(config: Path, hooks: list[dict[str, object]]) -> None:
     data = yaml.safe_load(config.read_text())
     data["notifications"] = {"webhooks": hooks}
     config.write_text(yaml.safe_dump(data))
+
+
+def test_signed_approvals_verify_and_an_unsigned_one_is_named(
+    governed: Governed, tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+
+    import yaml
+
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("ssh-keygen is not installed (apt-get install openssh-client)")
+    key = tmp_path / "ada_key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ada", "-f", str(key)], check=True
+    )
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(f'ada@example.com namespaces="git" {key.with_suffix(".pub").read_text()}')
+    data = yaml.safe_load(governed.config.read_text())
+    data["allowed_signers"] = str(signers)
+    governed.config.write_text(yaml.safe_dump(data))
+
+    assert governed.cli("records", "list").code == 0  # creates the repository
+    governed.git("config", "gpg.format", "ssh")
+    governed.git("config", "user.signingkey", str(key))
+    signed = governed.cli("propose", "scale", "deploy/frontend", "-n", "todo", "--replicas", "3")
+    assert governed.cli("approve", signed.first_line, "--as", "Ada").code == 0
+    assert governed.cli("records", "verify").code == 0, governed.cli("records", "verify").out
+
+    governed.git("config", "--unset", "gpg.format")
+    governed.git("config", "--unset", "user.signingkey")
+    unsigned = governed.cli("propose", "scale", "deploy/backend", "-n", "todo", "--replicas", "3")
+    assert governed.cli("approve", unsigned.first_line, "--as", "Ada").code == 0
+    result = governed.cli("records", "verify")
+    assert result.code == 1
+    assert f"operations/{unsigned.first_line}.md" in result.out
+    assert "signature is unsigned" in result.out
+    assert signed.first_line not in result.out
