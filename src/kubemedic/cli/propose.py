@@ -1,15 +1,18 @@
 """``kubemedic propose ACTION ...``: record a change for approval; prints the new id first.
 
-Each action is a sub-command with the options that action needs; the tier is derived, never
-chosen. The first line of stdout is the operation id, so scripts can write
-``id=$(kubemedic propose scale deploy/web -n shop --replicas 4 | head -1)``.
+Each action is a sub-command with the options that action needs, plus the options every
+proposal shares (namespace, reason, incident, emergency, records, identity, cluster, JSON);
+the tier is derived, never chosen. The first line of stdout is the operation id, so scripts can
+write ``id=$(kubemedic propose scale deploy/web -n shop --replicas 4 | head -1)``.
 """
 
 from __future__ import annotations
 
+import inspect
+import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
@@ -24,9 +27,8 @@ from kubemedic.cli.governed import (
 )
 from kubemedic.cli.targets import parse_target
 from kubemedic.errors import InputError
+from kubemedic.models.findings import ObjectRef
 from kubemedic.models.operations import ActionRequest, ActionType
-
-Command = TypeVar("Command", bound=Callable[..., None])
 
 app = typer.Typer(
     help="Propose a change to the cluster: it is planned, tiered, dry-run and recorded.",
@@ -34,37 +36,92 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-NamespaceOption = Annotated[
-    str | None,
-    typer.Option("--namespace", "-n", help="Namespace of the target.", show_default=False),
-]
-EmergencyOption = Annotated[
-    bool, typer.Option("--emergency", help="Critical tier only: a 60-minute approval SLA.")
-]
-ReasonOption = Annotated[str, typer.Option("--reason", help="Why the change is needed.")]
-IncidentOption = Annotated[
-    str | None,
-    typer.Option("--incident", help="Incident record this change fixes.", show_default=False),
-]
+Params = dict[str, Any]
+Builder = Callable[..., Params]
+
+_SHARED: tuple[tuple[str, Any, Any], ...] = (
+    (
+        "namespace",
+        Annotated[
+            str | None,
+            typer.Option("--namespace", "-n", help="Namespace of the target.", show_default=False),
+        ],
+        None,
+    ),
+    ("reason", Annotated[str, typer.Option("--reason", help="Why the change is needed.")], ""),
+    (
+        "incident",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--incident", help="Incident record this change fixes.", show_default=False
+            ),
+        ],
+        None,
+    ),
+    (
+        "emergency",
+        Annotated[bool, typer.Option("--emergency", help="Critical tier: a 60-minute SLA.")],
+        False,
+    ),
+    ("records", RecordsOption, None),
+    ("as_", AsOption, None),
+    ("context", ContextOption, None),
+    ("kubeconfig", KubeconfigOption, None),
+    ("as_json", JsonOption, False),
+)
+"""Options every proposal takes: (parameter, annotation, default)."""
+
+
+def proposal(action: ActionType, help_text: str) -> Callable[[Builder], Builder]:
+    """Register ``propose <action>``: ``build(target, **own options)`` returns its parameters."""
+
+    def register(build: Builder) -> Builder:
+        hints = typing.get_type_hints(build, include_extras=True)
+        own = [
+            p.replace(annotation=hints[p.name])
+            for p in inspect.signature(build).parameters.values()
+        ]
+        shared = [
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint
+            )
+            for name, hint, default in _SHARED
+        ]
+        context = inspect.Parameter(
+            "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
+        )
+
+        def command(ctx: typer.Context, **values: Any) -> None:
+            common = {name: values.pop(name) for name, _, _ in _SHARED}
+            _propose(ctx, action, values["target"], build(**values), **common)
+
+        command.__signature__ = inspect.Signature([context, *own, *shared])  # type: ignore[attr-defined]
+        command.__doc__ = help_text
+        app.command(action.value, help=help_text, epilog=EXIT_CODES)(command)
+        return build
+
+    return register
 
 
 def _propose(
     ctx: typer.Context,
     action: ActionType,
     target: str,
-    namespace: str | None,
-    params: dict[str, Any],
+    params: Params,
     *,
+    namespace: str | None,
+    reason: str,
+    incident: str | None,
+    emergency: bool,
     records: Path | None,
     as_: str | None,
     context: str | None,
     kubeconfig: Path | None,
-    emergency: bool,
-    reason: str,
-    incident: str | None,
     as_json: bool,
 ) -> None:
     from kubemedic.formatters.operations import proposal_text, to_json
+    from kubemedic.services.configmaps import earlier_data
     from kubemedic.services.operations import propose
 
     with workspace(ctx, records=records, as_=as_, context=context, kubeconfig=kubeconfig) as (
@@ -72,86 +129,37 @@ def _propose(
         actor,
     ):
         ref = parse_target(target, namespace)
-        if not ref.namespace and ref.kind != "Node":
-            ref = type(ref)(ref.kind, ref.name, ws.cluster().client.config.namespace)
+        if not ref.namespace:
+            ref = ObjectRef(ref.kind, ref.name, ws.cluster().client.config.namespace)
+        if action is ActionType.CONFIGMAP_RESTORE:
+            params = {"data": earlier_data(ws, ref, params["from_record"], params["from_file"])}
         request = ActionRequest(action, ref, {k: v for k, v in params.items() if v is not None})
-        proposal = propose(
-            ws, request, actor, emergency=emergency, incident=incident, reason=reason
-        )
-    typer.echo(to_json(proposal) if as_json else proposal_text(proposal))
+        done = propose(ws, request, actor, emergency=emergency, incident=incident, reason=reason)
+    typer.echo(to_json(done) if as_json else proposal_text(done))
 
 
-def _command(name: str, help_text: str) -> Callable[[Command], Command]:
-    return app.command(name, help=help_text, epilog=EXIT_CODES)
+Target = Annotated[str, typer.Argument(metavar="KIND/NAME", help="deploy/NAME, sts/NAME, ...")]
+Quantity = Annotated[str | None, typer.Option(show_default=False)]
 
 
-@_command("restart", "Restart a pod (deleted so its controller recreates it).")
-def restart(
-    ctx: typer.Context,
+@proposal(ActionType.RESTART, "Restart a pod (deleted so its controller recreates it).")
+def _restart(
     target: Annotated[str, typer.Argument(metavar="POD", help="pod/NAME or NAME")],
-    namespace: NamespaceOption = None,
-    reason: ReasonOption = "",
-    incident: IncidentOption = None,
-    emergency: EmergencyOption = False,
-    records: RecordsOption = None,
-    as_: AsOption = None,
-    context: ContextOption = None,
-    kubeconfig: KubeconfigOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    _propose(
-        ctx,
-        ActionType.RESTART,
-        target,
-        namespace,
-        {},
-        records=records,
-        as_=as_,
-        context=context,
-        kubeconfig=kubeconfig,
-        emergency=emergency,
-        reason=reason,
-        incident=incident,
-        as_json=as_json,
-    )
+) -> Params:
+    return {}
 
 
-@_command("scale", "Scale a Deployment, StatefulSet or ReplicaSet.")
-def scale(
-    ctx: typer.Context,
-    target: Annotated[str, typer.Argument(metavar="KIND/NAME")],
+@proposal(ActionType.SCALE, "Scale a Deployment, StatefulSet or ReplicaSet.")
+def _scale(
+    target: Target,
     replicas: Annotated[int, typer.Option("--replicas", min=0, help="New replica count.")],
-    namespace: NamespaceOption = None,
-    reason: ReasonOption = "",
-    incident: IncidentOption = None,
-    emergency: EmergencyOption = False,
-    records: RecordsOption = None,
-    as_: AsOption = None,
-    context: ContextOption = None,
-    kubeconfig: KubeconfigOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    _propose(
-        ctx,
-        ActionType.SCALE,
-        target,
-        namespace,
-        {"replicas": replicas},
-        records=records,
-        as_=as_,
-        context=context,
-        kubeconfig=kubeconfig,
-        emergency=emergency,
-        reason=reason,
-        incident=incident,
-        as_json=as_json,
-    )
+) -> Params:
+    return {"replicas": replicas}
 
 
-@_command("resources", "Set a container's CPU/memory requests and limits.")
-def resources(
-    ctx: typer.Context,
-    target: Annotated[str, typer.Argument(metavar="KIND/NAME")],
+@proposal(ActionType.RESOURCES, "Set a container's CPU/memory requests and limits.")
+def _resources(
+    target: Target,
     container: Annotated[
         str | None, typer.Option("--container", "-c", help="Container name.", show_default=False)
     ] = None,
@@ -161,186 +169,71 @@ def resources(
         str | None, typer.Option("--memory-request", show_default=False)
     ] = None,
     memory_limit: Annotated[str | None, typer.Option("--memory-limit", show_default=False)] = None,
-    namespace: NamespaceOption = None,
-    reason: ReasonOption = "",
-    incident: IncidentOption = None,
-    emergency: EmergencyOption = False,
-    records: RecordsOption = None,
-    as_: AsOption = None,
-    context: ContextOption = None,
-    kubeconfig: KubeconfigOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    params = {
+) -> Params:
+    return {
         "container": container,
         "cpu_request": cpu_request,
         "cpu_limit": cpu_limit,
         "memory_request": memory_request,
         "memory_limit": memory_limit,
     }
-    _propose(
-        ctx,
-        ActionType.RESOURCES,
-        target,
-        namespace,
-        params,
-        records=records,
-        as_=as_,
-        context=context,
-        kubeconfig=kubeconfig,
-        emergency=emergency,
-        reason=reason,
-        incident=incident,
-        as_json=as_json,
-    )
 
 
-@_command("hpa", "Create or change the workload's HorizontalPodAutoscaler (CPU target).")
-def hpa(
-    ctx: typer.Context,
-    target: Annotated[str, typer.Argument(metavar="KIND/NAME")],
+@proposal(ActionType.HPA, "Create or change the workload's HorizontalPodAutoscaler (CPU target).")
+def _hpa(
+    target: Target,
     min_replicas: Annotated[int, typer.Option("--min", min=1, help="Minimum replicas.")],
     max_replicas: Annotated[int, typer.Option("--max", min=1, help="Maximum replicas.")],
     cpu_target: Annotated[
         int, typer.Option("--cpu-target", min=1, help="Target average CPU utilization (%).")
     ],
-    namespace: NamespaceOption = None,
-    reason: ReasonOption = "",
-    incident: IncidentOption = None,
-    emergency: EmergencyOption = False,
-    records: RecordsOption = None,
-    as_: AsOption = None,
-    context: ContextOption = None,
-    kubeconfig: KubeconfigOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    params = {"min": min_replicas, "max": max_replicas, "cpu_target": cpu_target}
-    _propose(
-        ctx,
-        ActionType.HPA,
-        target,
-        namespace,
-        params,
-        records=records,
-        as_=as_,
-        context=context,
-        kubeconfig=kubeconfig,
-        emergency=emergency,
-        reason=reason,
-        incident=incident,
-        as_json=as_json,
-    )
+) -> Params:
+    return {"min": min_replicas, "max": max_replicas, "cpu_target": cpu_target}
 
 
-@_command("delete-hpa", "Delete a HorizontalPodAutoscaler (its spec is kept for rollback).")
-def delete_hpa(
-    ctx: typer.Context,
-    target: Annotated[str, typer.Argument(metavar="hpa/NAME")],
-    namespace: NamespaceOption = None,
-    reason: ReasonOption = "",
-    incident: IncidentOption = None,
-    emergency: EmergencyOption = False,
-    records: RecordsOption = None,
-    as_: AsOption = None,
-    context: ContextOption = None,
-    kubeconfig: KubeconfigOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    _propose(
-        ctx,
-        ActionType.HPA_DELETE,
-        target,
-        namespace,
-        {},
-        records=records,
-        as_=as_,
-        context=context,
-        kubeconfig=kubeconfig,
-        emergency=emergency,
-        reason=reason,
-        incident=incident,
-        as_json=as_json,
-    )
+@proposal(
+    ActionType.HPA_DELETE, "Delete a HorizontalPodAutoscaler (its spec is kept for rollback)."
+)
+def _delete_hpa(target: Annotated[str, typer.Argument(metavar="hpa/NAME")]) -> Params:
+    return {}
 
 
-@_command("set-image", "Set a container's image: CONTAINER=IMAGE.")
-def set_image(
-    ctx: typer.Context,
-    target: Annotated[str, typer.Argument(metavar="KIND/NAME")],
-    assignment: Annotated[str, typer.Argument(metavar="CONTAINER=IMAGE")],
-    namespace: NamespaceOption = None,
-    reason: ReasonOption = "",
-    incident: IncidentOption = None,
-    emergency: EmergencyOption = False,
-    records: RecordsOption = None,
-    as_: AsOption = None,
-    context: ContextOption = None,
-    kubeconfig: KubeconfigOption = None,
-    as_json: JsonOption = False,
-) -> None:
+@proposal(ActionType.SET_IMAGE, "Set a container's image: CONTAINER=IMAGE.")
+def _set_image(
+    target: Target, assignment: Annotated[str, typer.Argument(metavar="CONTAINER=IMAGE")]
+) -> Params:
     container, sep, image = assignment.partition("=")
     if not sep or not container or not image:
         raise InputError(f"expected CONTAINER=IMAGE, got {assignment!r}")
-    _propose(
-        ctx,
-        ActionType.SET_IMAGE,
-        target,
-        namespace,
-        {"container": container, "image": image},
-        records=records,
-        as_=as_,
-        context=context,
-        kubeconfig=kubeconfig,
-        emergency=emergency,
-        reason=reason,
-        incident=incident,
-        as_json=as_json,
-    )
+    return {"container": container, "image": image}
 
 
-def _rollout(action: ActionType, help_text: str) -> None:
-    @_command(action.value, help_text)
-    def command(
-        ctx: typer.Context,
-        target: Annotated[str, typer.Argument(metavar="deploy/NAME")],
-        namespace: NamespaceOption = None,
-        reason: ReasonOption = "",
-        incident: IncidentOption = None,
-        emergency: EmergencyOption = False,
-        records: RecordsOption = None,
-        as_: AsOption = None,
-        context: ContextOption = None,
-        kubeconfig: KubeconfigOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
-        _propose(
-            ctx,
-            action,
-            target,
-            namespace,
-            {},
-            records=records,
-            as_=as_,
-            context=context,
-            kubeconfig=kubeconfig,
-            emergency=emergency,
-            reason=reason,
-            incident=incident,
-            as_json=as_json,
-        )
+@proposal(ActionType.PAUSE, "Pause a Deployment's rollout.")
+def _pause(target: Annotated[str, typer.Argument(metavar="deploy/NAME")]) -> Params:
+    return {}
 
 
-_rollout(ActionType.PAUSE, "Pause a Deployment's rollout.")
-_rollout(ActionType.RESUME, "Resume a paused Deployment's rollout.")
-_rollout(ActionType.UNDO, "Roll a Deployment back to its previous revision.")
+@proposal(ActionType.RESUME, "Resume a paused Deployment's rollout.")
+def _resume(target: Annotated[str, typer.Argument(metavar="deploy/NAME")]) -> Params:
+    return {}
 
 
-@_command(
-    "restore-configmap",
+@proposal(ActionType.UNDO, "Roll a Deployment back to its previous (or a given) revision.")
+def _undo(
+    target: Annotated[str, typer.Argument(metavar="deploy/NAME")],
+    to_revision: Annotated[
+        int | None,
+        typer.Option("--to-revision", min=1, help="Revision to return to.", show_default=False),
+    ] = None,
+) -> Params:
+    return {"revision": to_revision}
+
+
+@proposal(
+    ActionType.CONFIGMAP_RESTORE,
     "Restore a ConfigMap's earlier data: kept in an operation record, or a saved manifest.",
 )
-def restore_configmap(
-    ctx: typer.Context,
+def _restore_configmap(
     target: Annotated[str, typer.Argument(metavar="cm/NAME")],
     from_record: Annotated[
         str | None,
@@ -358,40 +251,7 @@ def restore_configmap(
             show_default=False,
         ),
     ] = None,
-    namespace: NamespaceOption = None,
-    reason: ReasonOption = "",
-    incident: IncidentOption = None,
-    emergency: EmergencyOption = False,
-    records: RecordsOption = None,
-    as_: AsOption = None,
-    context: ContextOption = None,
-    kubeconfig: KubeconfigOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    from kubemedic.services.configmaps import configmap_data_from_file, recorded_configmap_data
-
+) -> Params:
     if (from_record is None) == (from_file is None):
         raise InputError("give exactly one of --from-record ID or --from-file PATH")
-    ref = parse_target(target, namespace)
-    if from_file is not None:
-        data = configmap_data_from_file(from_file, ref)
-        source = str(from_file)
-    else:
-        with workspace(ctx, records=records) as (ws, _):
-            data = recorded_configmap_data(ws, str(from_record), ref)
-        source = str(from_record)
-    _propose(
-        ctx,
-        ActionType.CONFIGMAP_RESTORE,
-        target,
-        namespace,
-        {"data": data},
-        records=records,
-        as_=as_,
-        context=context,
-        kubeconfig=kubeconfig,
-        emergency=emergency,
-        reason=reason or f"restore the data kept in {source}",
-        incident=incident,
-        as_json=as_json,
-    )
+    return {"from_record": from_record, "from_file": from_file}

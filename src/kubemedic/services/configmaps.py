@@ -14,6 +14,15 @@ from kubemedic.models.operation_record import OperationRecord
 from kubemedic.services.workspace import Workspace
 
 
+def earlier_data(
+    ws: Workspace, ref: ObjectRef, from_record: str | None, from_file: Path | None
+) -> dict[str, str]:
+    """The data to restore ``ref`` to, from an operation record or a saved manifest."""
+    if from_file is not None:
+        return configmap_data_from_file(from_file, ref)
+    return recorded_configmap_data(ws, str(from_record), ref)
+
+
 def recorded_configmap_data(ws: Workspace, record_id: str, ref: ObjectRef) -> dict[str, str]:
     """The data ``ref`` held before operation ``record_id`` changed it."""
     op = OperationRecord(ws.store.load(record_id))
