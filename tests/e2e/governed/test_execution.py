@@ -3,6 +3,8 @@ rolled back when validation fails, and the fix of a real failure found by diagno
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kubemedic.services import execution
@@ -132,3 +134,40 @@ def test_oomkilled_backend_is_fixed_by_a_medium_memory_raise(governed: Governed)
     assert "ok   no-new-restarts" in done.out
     record = governed.record(op)
     assert record["header"]["incident"].startswith("INC-")
+
+
+def test_a_configmap_is_restored_from_a_saved_manifest_and_from_its_record(
+    governed: Governed, tmp_path: Path
+) -> None:
+    saved = tmp_path / "backend-config.yaml"
+    saved.write_text(
+        governed.sandbox.kubectl("get", "cm", "backend-config", "-n", "todo", "-o", "yaml").stdout
+    )
+    original = _data(governed)
+    governed.sandbox.kubectl(
+        "patch",
+        "cm",
+        "backend-config",
+        "-n",
+        "todo",
+        "--type",
+        "merge",
+        "-p",
+        '{"data": {"EDITED": "by hand"}}',
+    )
+    restore = _approved(
+        governed, "configmap-restore", "cm/backend-config", "-n", "todo", "--from-file", str(saved)
+    )
+    assert governed.cli("execute", restore, "--wait").code == 0
+    assert _data(governed) == original
+
+    again = _approved(
+        governed, "configmap-restore", "cm/backend-config", "-n", "todo", "--from-record", restore
+    )  # the data the restore replaced
+    assert governed.cli("execute", again).code == 0
+    assert _data(governed) == {**original, "EDITED": "by hand"}
+
+
+def _data(governed: Governed) -> dict[str, str]:
+    cm = governed.sandbox.kubectl_json("get", "cm", "backend-config", "-n", "todo")
+    return dict(cm["data"])
