@@ -1,16 +1,29 @@
-"""The diagnose use case: run every analyzer over a view, fold replicas, rank by severity."""
+"""The diagnose use case: run every analyzer over a view, fold replicas, rank by severity.
+
+Between the analyzers and the report sit the rules that make one problem one finding: the
+replicas of a workload fold into one finding; a fallback analyzer's findings survive only for
+pods no other finding covers; a workload-level impact (a timed-out rollout, a workload with no
+replica available) folds into the pod-level causes found on the same workload; and findings
+come out in the order a person should read them — worst first, causes before symptoms.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from kubemedic._internal.gcpause import paused_gc
 from kubemedic.analyzers import BUILTIN
 from kubemedic.analyzers._registry import Registry
 from kubemedic.analyzers._rollout import ReplicaSets, rollout_change
+from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Finding, ObjectRef
+from kubemedic.models.severity import Severity
+
+IMPACTS = frozenset({Category.WORKLOAD_PROGRESS_DEADLINE, Category.WORKLOAD_UNAVAILABLE})
+"""Workload-level findings that say what a failure costs, not why: folded into their cause."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,20 +53,26 @@ def diagnose(
     registry: Registry = BUILTIN,
     target: ObjectRef | None = None,
 ) -> Diagnosis:
-    """Run all analyzers, fold replicas of one workload into one finding, worst first."""
+    """Run all analyzers, fold replicas and impacts into their causes, in reading order."""
     raw: list[Finding] = []
+    last_resort: list[Finding] = []
     failures: list[AnalyzerFailure] = []
     with paused_gc():
         for analyzer in registry:
             try:
-                raw.extend(analyzer.analyze(view))
+                (last_resort if analyzer.fallback else raw).extend(analyzer.analyze(view))
             except Exception as exc:  # one broken analyzer must not hide the rest
                 failures.append(AnalyzerFailure(analyzer.name, f"{type(exc).__name__}: {exc}"))
+    fallbacks = frozenset(a.name for a in registry if a.fallback)
+    raw += uncovered(last_resort, raw)
     replica_sets = ReplicaSets(view)
-    findings = [with_rollout_change(view, f, replica_sets) for f in fold_replicas(raw)]
+    findings = [
+        with_rollout_change(view, f, replica_sets)
+        for f in fold_impacts(fold_replicas(raw), fallbacks=fallbacks)
+    ]
     if target is not None:
         findings = [f for f in findings if _concerns(f, target)]
-    findings.sort(key=lambda f: (f.severity.rank, f.object, f.id))
+    findings.sort(key=lambda f: _reading_order(f, fallbacks))
     return Diagnosis(tuple(findings), view, tuple(a.name for a in registry), tuple(failures))
 
 
@@ -64,6 +83,95 @@ def fold_replicas(findings: Iterable[Finding]) -> list[Finding]:
         key = finding.group_key
         merged[key] = merged[key].merge(finding) if key in merged else finding
     return list(merged.values())
+
+
+def uncovered(last_resort: Iterable[Finding], findings: Sequence[Finding]) -> list[Finding]:
+    """The fallback findings about pods that no other finding covers (impacts cover nothing).
+
+    A pod counts as covered when another finding lists it among its affected pods; an impact
+    (``IMPACTS``) says how much is down, not why, so it leaves its pods to the fallback.
+    """
+    covered = {
+        (pod.namespace, pod.name)
+        for finding in findings
+        if finding.category not in IMPACTS
+        for pod in finding.affected
+    }
+    kept = []
+    for finding in last_resort:
+        pods = tuple(p for p in finding.affected if (p.namespace, p.name) not in covered)
+        if pods == finding.affected:
+            kept.append(finding)
+        elif pods:
+            kept.append(replace(finding, affected=pods))
+    return kept
+
+
+def fold_impacts(
+    findings: Sequence[Finding], *, fallbacks: frozenset[str] = frozenset()
+) -> list[Finding]:
+    """Fold each workload-level impact into the causes found on the same workload.
+
+    A cause is a finding about the same object that is not itself an impact, not ``info``
+    and not from a fallback analyzer, and that shares a pod with the impact (when both name
+    pods). The cause takes the worse severity, the impact's summary, root cause and evidence
+    (minus what it already says about its own pods), its commands and expected outcome. An
+    impact without a cause stays a finding of its own.
+    """
+    causes: dict[ObjectRef, list[int]] = defaultdict(list)
+    for index, finding in enumerate(findings):
+        if (
+            finding.category not in IMPACTS
+            and finding.severity is not Severity.INFO
+            and finding.analyzer not in fallbacks
+        ):
+            causes[finding.object].append(index)
+    folded = list(findings)
+    absorbed: set[int] = set()
+    for index, impact in enumerate(findings):
+        if impact.category not in IMPACTS:
+            continue
+        targets = [i for i in causes.get(impact.object, ()) if _share_pods(findings[i], impact)]
+        for target in targets:
+            folded[target] = with_impact(folded[target], impact)
+        if targets:
+            absorbed.add(index)
+    return [f for index, f in enumerate(folded) if index not in absorbed]
+
+
+def _share_pods(cause: Finding, impact: Finding) -> bool:
+    if not cause.affected or not impact.affected:
+        return True
+    pods = {(p.namespace, p.name) for p in impact.affected}
+    return any((p.namespace, p.name) in pods for p in cause.affected)
+
+
+def with_impact(cause: Finding, impact: Finding) -> Finding:
+    """The cause, carrying what it costs the workload (``impact``)."""
+    own_pods = tuple(f"Pod {p.namespace}/{p.name} " for p in cause.affected)
+    evidence = cause.evidence + tuple(
+        e
+        for e in impact.evidence
+        if e not in cause.evidence and not f"{e.location} ".startswith(own_pods)
+    )
+    fix = cause.remediation
+    fix = replace(
+        fix,
+        commands=tuple(dict.fromkeys((*fix.commands, *impact.remediation.commands))),
+        expected_outcome=f"{fix.expected_outcome} {impact.remediation.expected_outcome}",
+    )
+    worse = cause.severity if cause.severity.at_least(impact.severity) else impact.severity
+    return replace(
+        cause,
+        severity=worse,
+        summary=f"{cause.summary.rstrip('.')}. {impact.summary}",
+        root_cause=f"{cause.root_cause} {impact.root_cause}",
+        evidence=evidence,
+        remediation=fix,
+        related=tuple(
+            dict.fromkeys((*cause.related, *(r for r in impact.related if r != cause.object)))
+        ),
+    )
 
 
 def with_rollout_change(
@@ -85,6 +193,17 @@ def with_rollout_change(
         root_cause=f"{finding.root_cause} {sentence}",
         remediation=fix,
     )
+
+
+def _reading_order(finding: Finding, fallbacks: frozenset[str]) -> tuple[object, ...]:
+    """Worst first; within a severity, causes, then unrecognised failures, then impacts."""
+    if finding.category in IMPACTS:
+        kind = 2
+    elif finding.analyzer in fallbacks:
+        kind = 1
+    else:
+        kind = 0
+    return (finding.severity.rank, kind, finding.object, finding.id)
 
 
 def _concerns(finding: Finding, target: ObjectRef) -> bool:

@@ -20,6 +20,7 @@ from kubemedic.governance import approvals as rules
 from kubemedic.governance.conditions import check_applicable, parse_condition
 from kubemedic.governance.lifecycle import Event, next_state, what_now
 from kubemedic.governance.tiers import TierDecision, derive_tier
+from kubemedic.models.findings import ObjectRef
 from kubemedic.models.identity import SYSTEM, Actor
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import (
@@ -51,10 +52,12 @@ def propose(
     plan: Plan | None = None,
     tier: TierDecision | None = None,
     validation_delays: tuple[float, ...] | None = None,
+    workload: ObjectRef | None = None,
 ) -> Proposal:
     """Plan, tier and dry-run ``request``, then record it as a new operation.
 
-    A rollback passes its ready ``plan`` (the recorded inverse) and the original's ``tier``.
+    A rollback passes its ready ``plan`` (the recorded inverse), the original's ``tier`` and
+    the ``workload`` whose pods validated the original.
     """
     writer = ws.cluster()
     current: dict[str, Any] | None = None
@@ -72,7 +75,7 @@ def propose(
     apply_change(writer, plan.change, changed, dry_run=True)
     now = ws.now()
     sla = ws.policy.sla_minutes(decision.tier, emergency=emergency)
-    workload = workload_of(writer, request, current)
+    workload = workload or workload_of(writer, request, current)
     record_id = ws.store.new_id(RecordKind.OPERATION, now)
     pre_approved = rule.approvers == 0 or rollback_of is not None
     header = {

@@ -59,6 +59,7 @@ def rollback(ws: Workspace, record_id: str, actor: Actor, *, reason: str = "") -
             plan=plan,
             tier=TierDecision(op.tier, f"rolls back {record_id} ({op.tier.value})"),
             validation_delays=(0.0,),
+            workload=op.workload,
             reason=reason or f"rollback of {record_id}",
         )
         revert_id = proposal.id

@@ -59,7 +59,9 @@ def workload_of(
         return target
     if target.kind == "HorizontalPodAutoscaler":
         ref = dig(current, "spec", "scaleTargetRef") or {}
-        return ObjectRef(str(ref.get("kind")), str(ref.get("name")), target.namespace)
+        if not ref.get("kind") or not ref.get("name"):
+            return None
+        return ObjectRef(str(ref["kind"]), str(ref["name"]), target.namespace)
     if target.kind == "Pod":
         return _controller_chain(writer, current)
     return None

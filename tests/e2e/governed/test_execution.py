@@ -171,3 +171,33 @@ def test_a_configmap_is_restored_from_a_saved_manifest_and_from_its_record(
 def _data(governed: Governed) -> dict[str, str]:
     cm = governed.sandbox.kubectl_json("get", "cm", "backend-config", "-n", "todo")
     return dict(cm["data"])
+
+
+def test_an_autoscaler_is_changed_deleted_and_restored_by_rollback(governed: Governed) -> None:
+    change = _approved(
+        governed,
+        "hpa",
+        "deploy/backend",
+        "-n",
+        "todo",
+        "--min",
+        "2",
+        "--max",
+        "6",
+        "--cpu-target",
+        "60",
+    )
+    done = governed.cli("execute", change, "--wait")
+    assert done.code == 0, done.out + done.err
+    assert "ok   hpa-active" in done.out
+    hpa = governed.sandbox.kubectl_json("get", "hpa", "backend", "-n", "todo")
+    assert hpa["spec"]["maxReplicas"] == 6
+
+    delete = _approved(governed, "hpa-delete", "hpa/backend", "-n", "todo")
+    assert governed.cli("execute", delete).code == 0
+    assert governed.sandbox.kubectl("get", "hpa", "backend", "-n", "todo", check=False).returncode
+    back = governed.cli("rollback", delete)
+    assert back.code == 0, back.out + back.err
+    restored = governed.sandbox.kubectl_json("get", "hpa", "backend", "-n", "todo")
+    assert restored["spec"]["maxReplicas"] == 6
+    assert restored["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 60
