@@ -111,7 +111,15 @@ def _options(words: Sequence[str]) -> tuple[list[str], dict[str, str]]:
         if word.startswith("--") and "=" in word:
             key, value = word[2:].split("=", 1)
             options[key] = value
-        elif word in ("-c", "--containers", "--replicas", "--min", "--max", "--cpu-percent"):
+        elif word in (
+            "-c",
+            "--containers",
+            "--replicas",
+            "--min",
+            "--max",
+            "--cpu-percent",
+            "--to-revision",
+        ):
             options[word.lstrip("-")] = next(iterator, "")
         else:
             positional.append(word)
@@ -173,4 +181,5 @@ def _undo(words: Sequence[str], namespace: str) -> ActionRequest | None:
     revision = options.get("to-revision", "")
     if target is None or (revision and not revision.isdigit()):
         return None
-    return ActionRequest(ActionType.UNDO, target, {"revision": int(revision)} if revision else {})
+    number = int(revision or 0)  # kubectl reads --to-revision=0 as "the previous revision"
+    return ActionRequest(ActionType.UNDO, target, {"revision": number} if number else {})

@@ -2,10 +2,10 @@
 
 Three layers catch three kinds of tampering: the hash chain inside each file shows a section
 edited after later ones were written; the git history shows any commit that changed a record
-other than by appending, or deleted one; the witness (commits kubemedic made, kept outside
-history) shows a history rewritten as a whole. With an ``allowed_signers`` file, every commit
-that adds an approval or rejection must carry a good SSH signature. Pure: the caller hands in
-the history and a way to read files at commits.
+other than by appending whole sections, or deleted one; the witness (commits kubemedic made,
+kept outside history) shows a history rewritten as a whole. With an ``allowed_signers`` file,
+every commit that adds an approval or rejection must carry a good SSH signature. Pure: the
+caller hands in the history and a way to read files at commits.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Protocol
 
 from kubemedic.errors import RecordsError
 from kubemedic.models.identity import Author
-from kubemedic.models.records import Record, parse, sections_of, sha256
+from kubemedic.models.records import SENTINEL, Record, parse, sections_of, sha256
 
 DECISION_EVENTS = frozenset({"approved", "approval-added", "rejected"})
 RECORD_DIRS = ("incidents/", "operations/", "reports/")
@@ -115,7 +115,15 @@ def _history(facts: TrailFacts) -> Iterable[Problem]:
                     change.path, commit.sha, "earlier content was rewritten (not an append)"
                 )
                 continue
-            yield from _added_sections(change.path, commit, new[len(old or "") :], facts)
+            added = new[len(old or "") :]
+            if old is not None and added and not added.startswith(SENTINEL):
+                yield Problem(
+                    change.path,
+                    commit.sha,
+                    "text was appended outside a section (it edits the section before it)",
+                )
+                continue
+            yield from _added_sections(change.path, commit, added, facts)
 
 
 def _added_sections(path: str, commit: Commit, added: str, facts: TrailFacts) -> Iterable[Problem]:

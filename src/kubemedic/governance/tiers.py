@@ -48,7 +48,12 @@ class TierDecision:
 
 
 def derive_tier(facts: TierFacts, policy: Policy) -> TierDecision:
-    """The tier of a planned change: a policy override when one matches, else the defaults."""
+    """The tier of a planned change: a policy override when one matches, else the defaults.
+
+    Changes to credentials, permissions and namespaces stay critical whatever the policy says.
+    """
+    if facts.target_kind in SENSITIVE_KINDS:
+        return default_tier(facts)
     for number, line in enumerate(policy.overrides, start=1):
         if fnmatchcase(facts.action.value, line.action) and fnmatchcase(
             facts.namespace, line.namespace

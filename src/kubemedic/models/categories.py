@@ -57,6 +57,8 @@ class Category(StrEnum):
     NODE_PRESSURE = "node.pressure"
     NODE_NETWORK_UNAVAILABLE = "node.network-unavailable"
     NODE_CORDONED = "node.cordoned"
+    UNKNOWN = "unknown"
+    """A pod visibly fails but no analyzer recognises why: the safety net's raw signals."""
 
     @property
     def runbook(self) -> str:

@@ -36,7 +36,9 @@ def _check(rule: ApprovalRule, approver: Actor, *given: Actor, requester: str = 
     check_approver("OP-1", rule, requester, [_approval(a) for a in given], approver, POLICY)
 
 
-def _refusal(rule: ApprovalRule, approver: Actor, *given: Actor, requester: str = REQUESTER) -> Refused:
+def _refusal(
+    rule: ApprovalRule, approver: Actor, *given: Actor, requester: str = REQUESTER
+) -> Refused:
     with pytest.raises(Refused) as refused:
         _check(rule, approver, *given, requester=requester)
     assert refused.value.exit_code == EXIT_REFUSED
@@ -77,7 +79,10 @@ def test_a_low_change_takes_one_approval_from_anyone_configured() -> None:
 
 def test_a_medium_change_needs_an_architect() -> None:
     refused = _refusal(MEDIUM, SAM)
-    assert refused.message == "a medium operation needs an approver with role architect; Sam has security"
+    assert (
+        refused.message
+        == "a medium operation needs an approver with role architect; Sam has security"
+    )
     assert refused.hint == "who can approve it: Ada, Bo"
     _check(MEDIUM, BO)
     assert is_complete(MEDIUM, [_approval(BO)])

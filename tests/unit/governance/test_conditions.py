@@ -32,7 +32,10 @@ def _holds(condition: str, now: datetime, facts: TierFacts = IMAGE) -> bool:
     ("text", "parsed"),
     [
         ("window=Sat 02:00-04:00 UTC", ("window", "Sat 02:00-04:00 UTC")),
-        ("  Window = 'Mon-Fri 9:00-17:30 Europe/Paris' ", ("window", "Mon-Fri 9:00-17:30 Europe/Paris")),
+        (
+            "  Window = 'Mon-Fri 9:00-17:30 Europe/Paris' ",
+            ("window", "Mon-Fri 9:00-17:30 Europe/Paris"),
+        ),
         ('after="2026-12-07T02:00Z"', ("after", "2026-12-07T02:00Z")),
         ("before=2026-12-07 04:00Z", ("before", "2026-12-07 04:00Z")),
         ("max-replicas=6", ("max-replicas", "6")),
@@ -102,7 +105,9 @@ def test_the_time_zone_defaults_to_utc() -> None:
 def test_window_days_are_lists_ranges_or_daily(days: str, holds_on: set[int]) -> None:
     monday = datetime(2026, 7, 6, 12, 0, tzinfo=UTC)
     held = {
-        offset for offset in range(7) if _holds(f"window={days} 11:00-13:00 UTC", _at(monday, 12, days=offset))
+        offset
+        for offset in range(7)
+        if _holds(f"window={days} 11:00-13:00 UTC", _at(monday, 12, days=offset))
     }
     assert held == holds_on
 
@@ -198,7 +203,9 @@ def test_a_cpu_cap_is_exact_to_the_millicore() -> None:
 
 
 def test_every_unmet_condition_is_listed_and_the_met_ones_are_not() -> None:
-    problems = unmet(["max-replicas=4", "max-replicas=5", "window=Sun 02:00-04:00"], SCALE, SAT_SUMMER)
+    problems = unmet(
+        ["max-replicas=4", "max-replicas=5", "window=Sun 02:00-04:00"], SCALE, SAT_SUMMER
+    )
     assert len(problems) == 2
     assert problems[0].startswith("max-replicas=4: ")
     assert problems[1].startswith("window=Sun 02:00-04:00: ")
@@ -214,7 +221,9 @@ def test_every_unmet_condition_is_listed_and_the_met_ones_are_not() -> None:
         ("max-memory=1Gi", IMAGE),
     ],
 )
-def test_a_cap_that_does_not_apply_to_the_change_is_refused(condition: str, facts: TierFacts) -> None:
+def test_a_cap_that_does_not_apply_to_the_change_is_refused(
+    condition: str, facts: TierFacts
+) -> None:
     with pytest.raises(Refused) as refused:
         check_applicable(["window=Sat 02:00-04:00", condition], facts)
     assert refused.value.message == (

@@ -85,7 +85,7 @@ def test_a_stopped_operation_can_never_reach_executing(stopped: S) -> None:
     frontier = [stopped]
     while frontier:
         state = frontier.pop()
-        for event, (sources, targets) in TRANSITIONS.items():
+        for sources, targets in TRANSITIONS.values():
             if state in sources:
                 frontier += [t for t in targets if t not in reachable]
                 reachable |= targets

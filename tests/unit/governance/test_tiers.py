@@ -104,6 +104,13 @@ def test_secrets_permissions_and_namespaces_are_critical_whatever_the_action(kin
     assert _tier(TierFacts(A.PAUSE, kind, "shop")) is T.CRITICAL
 
 
+def test_no_policy_line_lowers_a_change_to_credentials_permissions_or_namespaces() -> None:
+    lenient = Policy(overrides=(TierOverride(T.TRIVIAL),))  # every action, every namespace
+    assert _tier(TierFacts(A.CONFIGMAP_RESTORE, "Deployment", "shop"), lenient) is T.TRIVIAL
+    assert _tier(TierFacts(A.CONFIGMAP_RESTORE, "Secret", "shop"), lenient) is T.CRITICAL
+    assert _tier(TierFacts(A.PAUSE, "ClusterRoleBinding", ""), lenient) is T.CRITICAL
+
+
 def test_an_action_without_a_lower_rule_is_critical() -> None:
     decision = derive_tier(TierFacts(A.REVERT, "Deployment", "shop"), DEFAULTS)
     assert decision.tier is T.CRITICAL
