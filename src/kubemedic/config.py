@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from kubemedic._internal.timeutils import parse_duration
 from kubemedic.errors import ConfigError
 from kubemedic.formatters import OutputFormat
-from kubemedic.models.notification import Webhook, WebhookFormat
+from kubemedic.models.notification import EVENTS, Webhook, WebhookFormat
 from kubemedic.models.policy import Person, Policy, TierOverride
 from kubemedic.models.severity import RiskTier, Severity
 
@@ -102,6 +102,16 @@ class WebhookSetting(_Section):
     retries: int = Field(default=3, ge=0, le=10)
     headers: dict[str, str] = Field(default_factory=dict)
     events: tuple[str, ...] = ()
+
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - EVENTS)
+        if unknown:
+            raise ValueError(
+                f"unknown event {', '.join(unknown)}; known: {', '.join(sorted(EVENTS))}"
+            )
+        return value
 
 
 class NotificationSetting(_Section):

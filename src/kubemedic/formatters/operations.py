@@ -27,7 +27,8 @@ from kubemedic.models.outcomes import (
 def to_json(value: Any) -> str:
     """Any outcome (a dataclass or a list of them) as indented JSON."""
     data = [asdict(v) for v in value] if isinstance(value, list | tuple) else asdict(value)
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2, default=_default).decode()
+    option = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
+    return orjson.dumps(data, option=option, default=_default).decode()
 
 
 def _default(value: object) -> object:

@@ -128,9 +128,11 @@ def _approvals(operations: Sequence[OperationRecord]) -> dict[str, TierFigures]:
     latencies: dict[str, list[float]] = {}
     within: Counter[str] = Counter()
     for op in operations:
-        decision = op.record.first(Event.APPROVE.value, Event.REJECT.value)
-        if decision is None or op.rule.approvers == 0:
+        if op.rule.approvers == 0:
             continue
+        decision = op.record.first(Event.APPROVE.value, Event.REJECT.value, Event.EXPIRE.value)
+        if decision is None:
+            continue  # still waiting (or cancelled before any decision was due)
         seconds = (decision.at - op.created_at).total_seconds()
         tier = op.tier.value
         latencies.setdefault(tier, []).append(seconds)

@@ -135,7 +135,7 @@ def _added_sections(path: str, commit: Commit, added: str, facts: TrailFacts) ->
         return
     for section in sections:
         actor = section.actor
-        if actor.email.lower() != commit.author.email.lower() and actor.name != "kubemedic":
+        if actor.email.lower() != commit.author.email.lower():
             yield Problem(
                 path,
                 commit.sha,

@@ -60,6 +60,24 @@ TRANSITIONS: Mapping[Event, tuple[frozenset[S], frozenset[S]]] = {
 TERMINAL = frozenset({S.REJECTED, S.EXPIRED, S.CANCELLED, S.FAILED, S.ROLLED_BACK})
 """Nothing more happens to an operation in these states (a new proposal is needed)."""
 
+_DOING: Mapping[Event, str] = {
+    Event.SUBMIT: "be submitted",
+    Event.AUTO_APPROVE: "be approved",
+    Event.APPROVE: "be approved",
+    Event.APPROVE_PARTLY: "be approved",
+    Event.REJECT: "be rejected",
+    Event.EXPIRE: "expire",
+    Event.CANCEL: "be cancelled",
+    Event.START: "be executed",
+    Event.COMPLETE: "complete its execution",
+    Event.FAIL: "fail its execution",
+    Event.VALIDATION_OK: "be validated",
+    Event.VALIDATION_BAD: "be validated",
+    Event.ROLLBACK_START: "be rolled back",
+    Event.ROLLBACK_DONE: "finish a rollback",
+    Event.ROLLBACK_FAIL: "fail a rollback",
+}
+
 _WHAT_NOW: Mapping[S, str] = {
     S.PENDING_APPROVAL: "it waits for approval: kubemedic approve {id}",
     S.APPROVED: "it can be executed: kubemedic execute {id}",
@@ -86,7 +104,7 @@ def next_state(record_id: str, current: S, event: Event, wanted: S | None = None
     sources, targets = TRANSITIONS[event]
     if current not in sources:
         raise Refused(
-            f"operation {record_id} is {current.value}: it cannot be {event.value}",
+            f"operation {record_id} is {current.value}: it cannot {_DOING[event]}",
             hint=what_now(record_id, current),
         )
     if wanted is None:

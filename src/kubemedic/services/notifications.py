@@ -50,7 +50,7 @@ def notify(
             for d in failed
         ],
     }
-    text_lines = "\n".join(f"- {d.webhook}: {d.error}" for d in failed)
+    text_lines = "\n".join(f"- {d.error}" for d in failed)
     ws.store.append(
         record_id,
         Step(

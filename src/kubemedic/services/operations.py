@@ -59,6 +59,8 @@ def propose(
     A rollback passes its ready ``plan`` (the recorded inverse), the original's ``tier`` and
     the ``workload`` whose pods validated the original.
     """
+    if incident:
+        ws.store.load(incident)  # refuse an unknown incident before anything is written
     writer = ws.cluster()
     current: dict[str, Any] | None = None
     changed: dict[str, Any] | None = None
@@ -274,6 +276,11 @@ def reject(ws: Workspace, record_id: str, actor: Actor, *, reason: str) -> None:
             raise Refused(
                 f"{actor.name} <{actor.email}> is not a configured approver",
                 hint="approvers are listed under 'people' in the settings file",
+            )
+        if actor.email.lower() == current.requester_email.lower():
+            raise Refused(
+                f"{actor.name} requested operation {record_id} and cannot decide on it",
+                hint=f"withdraw it instead: kubemedic cancel {record_id} --reason ...",
             )
         return Step(Event.REJECT.value, state.value, {"reason": reason}, f"Rejected: {reason}")
 

@@ -8,6 +8,7 @@ serialised here, so the second one sees the first one's approval.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from kubemedic.models.records import (
     render_header,
     render_section,
 )
+
+log = logging.getLogger(__name__)
 
 Guard = Callable[[Record], None]
 """Checks the record as it is right before the append; raises to refuse (nothing is written)."""
@@ -78,7 +81,7 @@ class RecordStore:
             text = render_header({"id": record_id, "kind": kind.value, **header}, title, intro)
             return text + _section(text, first, actor, at)
 
-        return self.repo.update(path, write, author=actor.author, message=message)
+        return _pushed(self.repo.update(path, write, author=actor.author, message=message))
 
     def append(
         self,
@@ -103,7 +106,9 @@ class RecordStore:
             chosen = step(record) if callable(step) else step
             return current + _section(current, chosen, actor, at)
 
-        return self.repo.update(path, write, author=actor.author, message=message, sign=sign)
+        return _pushed(
+            self.repo.update(path, write, author=actor.author, message=message, sign=sign)
+        )
 
     def load(self, record_id: str) -> Record:
         path = path_of(record_id)
@@ -122,6 +127,13 @@ class RecordStore:
                 text = self.repo.read_text(path)
                 if text is not None:
                     yield parse(text, path)
+
+
+def _pushed(result: CommitResult) -> CommitResult:
+    """Say when a commit stayed local: the remote is the copy others audit."""
+    if result.push_error:
+        log.warning("the record was committed but not pushed: %s", result.push_error)
+    return result
 
 
 def path_of(record_id: str) -> str:

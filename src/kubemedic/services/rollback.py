@@ -9,6 +9,8 @@ decision to the validated restore.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kubemedic._internal.timeutils import format_time
 from kubemedic.errors import Refused
 from kubemedic.governance.lifecycle import Event, next_state
@@ -36,8 +38,11 @@ def rollback(ws: Workspace, record_id: str, actor: Actor, *, reason: str = "") -
             hint="a restarted pod cannot be un-restarted; its controller already replaced it",
         )
     started = op.record.last(Event.ROLLBACK_START.value)
-    if op.state is OperationState.ROLLING_BACK and started is not None:
-        revert_id, decided = str(started.data["operation"]), started.at
+    earlier = None
+    if started is not None and op.state is OperationState.ROLLING_BACK:
+        earlier = str(started.data["operation"]), started.at
+    if earlier is not None and _can_finish(ws, earlier[0]):
+        revert_id, decided = earlier
     else:
         next_state(record_id, op.state, Event.ROLLBACK_START)
         decided = ws.now()
@@ -46,7 +51,12 @@ def rollback(ws: Workspace, record_id: str, actor: Actor, *, reason: str = "") -
             summary=f"Roll back {record_id}: {op.plan['summary']}",
             change=inverse,
             inverse=op.change,
-            facts=op.facts,
+            facts=replace(
+                op.facts,
+                action=ActionType.REVERT,
+                replicas_before=op.facts.replicas_after,
+                replicas_after=op.facts.replicas_before,
+            ),
             prior=op.plan.get("after") or {},
             after=op.plan.get("prior") or {},
             checks=("change-holds",),
@@ -112,6 +122,17 @@ def rollback(ws: Workspace, record_id: str, actor: Actor, *, reason: str = "") -
         )
     state = OperationRecord(ws.store.load(record_id)).state
     return RollbackOutcome(record_id, revert_id, state, seconds)
+
+
+def _can_finish(ws: Workspace, revert_id: str) -> bool:
+    """An earlier revert that can still be executed or validated (else a new one is needed)."""
+    state = OperationRecord(ws.store.load(revert_id)).state
+    return state in (
+        OperationState.APPROVED,
+        OperationState.EXECUTING,
+        OperationState.EXECUTED,
+        OperationState.VALIDATED,
+    )
 
 
 def rollback_for_validation(ws: Workspace, record_id: str, actor: Actor) -> str:

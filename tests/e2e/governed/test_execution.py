@@ -30,7 +30,7 @@ def test_two_concurrent_executes_apply_once(governed: Governed) -> None:
     results = [governed.finish(first), governed.finish(second)]
     assert sorted(r.code for r in results) == [0, EXIT_REFUSED], results
     refused = next(r for r in results if r.code == EXIT_REFUSED)
-    assert "is executed: it cannot be execution-started" in refused.err
+    assert "is executed: it cannot be executed" in refused.err
     events = governed.events(op)
     assert events.count("executed") == 1
     assert events.count("execution-started") == 1
