@@ -60,7 +60,7 @@ TRANSITIONS: Mapping[Event, tuple[frozenset[S], frozenset[S]]] = {
 TERMINAL = frozenset({S.REJECTED, S.EXPIRED, S.CANCELLED, S.FAILED, S.ROLLED_BACK})
 """Nothing more happens to an operation in these states (a new proposal is needed)."""
 
-_DOING: Mapping[Event, str] = {
+DOING: Mapping[Event, str] = {
     Event.SUBMIT: "be submitted",
     Event.AUTO_APPROVE: "be approved",
     Event.APPROVE: "be approved",
@@ -104,7 +104,7 @@ def next_state(record_id: str, current: S, event: Event, wanted: S | None = None
     sources, targets = TRANSITIONS[event]
     if current not in sources:
         raise Refused(
-            f"operation {record_id} is {current.value}: it cannot {_DOING[event]}",
+            f"operation {record_id} is {current.value}: it cannot {DOING[event]}",
             hint=what_now(record_id, current),
         )
     if wanted is None:

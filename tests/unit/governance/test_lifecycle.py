@@ -8,6 +8,7 @@ import pytest
 
 from kubemedic.errors import EXIT_REFUSED, Refused
 from kubemedic.governance.lifecycle import (
+    DOING,
     TERMINAL,
     TRANSITIONS,
     Event,
@@ -42,7 +43,8 @@ def test_every_other_step_is_refused_naming_the_state(event: Event, source: S) -
     with pytest.raises(Refused) as refused:
         next_state("OP-1", source, event)
     assert refused.value.exit_code == EXIT_REFUSED
-    assert refused.value.message == f"operation OP-1 is {source.value}: it cannot be {event.value}"
+    assert refused.value.message.startswith(f"operation OP-1 is {source.value}: it cannot ")
+    assert refused.value.message.endswith(DOING[event])
     assert refused.value.hint == what_now("OP-1", source)
     assert not any(is_legal(source, event, after) for after in S)
 
