@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from kubemedic._internal.quantities import format_memory, parse_quantity
-from kubemedic._internal.timeutils import parse_time
 from kubemedic.actions.holds import differences
 from kubemedic.models.k8s import dig
 from kubemedic.models.operations import Change
@@ -37,7 +35,6 @@ BAD_WAITING = frozenset(
 class ValidationInput:
     """The cluster as validation sees it, and what was true when the change was applied."""
 
-    executed_at: datetime
     workload: Mapping[str, Any] | None
     pods: Sequence[Mapping[str, Any]]
     after: Mapping[str, Any]
@@ -162,16 +159,17 @@ def _no_crashloop(given: ValidationInput) -> CheckResult:
 
 
 def _no_oomkilled(given: ValidationInput) -> CheckResult:
+    """OOM kills since the change, told without clocks: in pods created since (not in the
+    baseline), in known pods that restarted since, or in a container dead from one now."""
     killed = []
     for pod in _live(given.pods):
+        before = given.restarts_before.get(str(dig(pod, "metadata", "uid")))
+        restarted = before is None or _restarts(pod) > before
         for status in dig(pod, "status", "containerStatuses") or []:
-            for state in ("state", "lastState"):
-                terminated = dig(status, state, "terminated") or {}
-                finished = parse_time(terminated.get("finishedAt"))
-                if terminated.get("reason") == "OOMKilled" and (
-                    finished is None or finished >= given.executed_at
-                ):
-                    killed.append(f"{dig(pod, 'metadata', 'name')}/{status.get('name')}")
+            now = dig(status, "state", "terminated", "reason")
+            last = dig(status, "lastState", "terminated", "reason")
+            if now == "OOMKilled" or (restarted and last == "OOMKilled"):
+                killed.append(f"{dig(pod, 'metadata', 'name')}/{status.get('name')}")
     if killed:
         return CheckResult(
             "no-oomkilled", False, "OOMKilled since the change: " + ", ".join(killed)

@@ -134,7 +134,6 @@ def _input(writer: ClusterWriter, op: OperationRecord) -> ValidationInput:
     except NotFound:
         target = None
     return ValidationInput(
-        executed_at=op.executed_at or op.created_at,
         workload=obj,
         pods=workload_pods(writer, op, obj) if obj is not None else [],
         after=op.plan.get("after") or {},
