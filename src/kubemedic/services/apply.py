@@ -10,9 +10,40 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kubemedic.actions._common import fingerprint
 from kubemedic.adapters.kubernetes.writer import ClusterWriter, PatchType
+from kubemedic.errors import Conflict
 from kubemedic.models.k8s import dig
 from kubemedic.models.operations import Change, ChangeVerb
+
+STATUS_RACES = 5
+"""Conflicts caused only by status updates (the spec unchanged) are retried this many times."""
+
+
+def apply_unchanged(
+    writer: ClusterWriter,
+    change: Change,
+    current: Mapping[str, Any] | None,
+    *,
+    dry_run: bool,
+) -> dict[str, Any] | None:
+    """``apply_change``, retried when a conflict came from a status update alone.
+
+    Controllers update an object's status all the time, which moves its resourceVersion; a
+    write checked against the spec that was approved is still the right write. A conflict
+    after the spec (or data) itself changed is raised: that change was never approved.
+    """
+    for _ in range(STATUS_RACES):
+        try:
+            return apply_change(writer, change, current, dry_run=dry_run)
+        except Conflict:
+            if current is None:
+                raise
+            fresh = writer.get(change.target)
+            if fingerprint(fresh) != fingerprint(current):
+                raise
+            current = fresh
+    return apply_change(writer, change, current, dry_run=dry_run)
 
 
 def apply_change(

@@ -63,16 +63,16 @@ def diagnose(
                 (last_resort if analyzer.fallback else raw).extend(analyzer.analyze(view))
             except Exception as exc:  # one broken analyzer must not hide the rest
                 failures.append(AnalyzerFailure(analyzer.name, f"{type(exc).__name__}: {exc}"))
-    fallbacks = frozenset(a.name for a in registry if a.fallback)
+    unexplained = frozenset(c for a in registry if a.fallback for c in a.categories)
     raw += uncovered(last_resort, raw)
     replica_sets = ReplicaSets(view)
     findings = [
         with_rollout_change(view, f, replica_sets)
-        for f in fold_impacts(fold_replicas(raw), fallbacks=fallbacks)
+        for f in fold_impacts(fold_replicas(raw), unexplained=unexplained)
     ]
     if target is not None:
         findings = [f for f in findings if _concerns(f, target)]
-    findings.sort(key=lambda f: _reading_order(f, fallbacks))
+    findings.sort(key=lambda f: _reading_order(f, unexplained))
     return Diagnosis(tuple(findings), view, tuple(a.name for a in registry), tuple(failures))
 
 
@@ -108,22 +108,23 @@ def uncovered(last_resort: Iterable[Finding], findings: Sequence[Finding]) -> li
 
 
 def fold_impacts(
-    findings: Sequence[Finding], *, fallbacks: frozenset[str] = frozenset()
+    findings: Sequence[Finding], *, unexplained: frozenset[Category] = frozenset()
 ) -> list[Finding]:
     """Fold each workload-level impact into the causes found on the same workload.
 
     A cause is a finding about the same object that is not itself an impact, not ``info``
-    and not from a fallback analyzer, and that shares a pod with the impact (when both name
-    pods). The cause takes the worse severity, the impact's summary, root cause and evidence
-    (minus what it already says about its own pods), its commands and expected outcome. An
-    impact without a cause stays a finding of its own.
+    and not of an ``unexplained`` category (a fallback analyzer's: a failure seen, not
+    explained), and that shares a pod with the impact (when both name pods). The cause takes
+    the worse severity, the impact's summary, root cause and evidence (minus what it already
+    says about its own pods), its commands and expected outcome. An impact without a cause
+    stays a finding of its own.
     """
     causes: dict[ObjectRef, list[int]] = defaultdict(list)
     for index, finding in enumerate(findings):
         if (
             finding.category not in IMPACTS
             and finding.severity is not Severity.INFO
-            and finding.analyzer not in fallbacks
+            and finding.category not in unexplained
         ):
             causes[finding.object].append(index)
     folded = list(findings)
@@ -195,11 +196,11 @@ def with_rollout_change(
     )
 
 
-def _reading_order(finding: Finding, fallbacks: frozenset[str]) -> tuple[object, ...]:
+def _reading_order(finding: Finding, unexplained: frozenset[Category]) -> tuple[object, ...]:
     """Worst first; within a severity, causes, then unrecognised failures, then impacts."""
     if finding.category in IMPACTS:
         kind = 2
-    elif finding.analyzer in fallbacks:
+    elif finding.category in unexplained:
         kind = 1
     else:
         kind = 0

@@ -25,7 +25,7 @@ from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import ChangeVerb, OperationState
 from kubemedic.models.outcomes import Execution
 from kubemedic.models.records import Record
-from kubemedic.services.apply import apply_change
+from kubemedic.services.apply import apply_unchanged
 from kubemedic.services.notifications import notify
 from kubemedic.services.operations import expire_if_due
 from kubemedic.services.records import Step
@@ -75,7 +75,7 @@ def _start_and_apply(
     current: dict[str, Any] | None,
 ) -> Execution:
     try:
-        preview = apply_change(writer, op.change, current, dry_run=True)
+        preview = apply_unchanged(writer, op.change, current, dry_run=True)
         dry_run_error = None
     except ClusterError as exc:
         preview, dry_run_error = None, str(exc)
@@ -104,7 +104,7 @@ def _apply(
     resumed: bool,
 ) -> Execution:
     try:
-        apply_change(writer, op.change, current, dry_run=False)
+        apply_unchanged(writer, op.change, current, dry_run=False)
     except ClusterError as exc:
         return _fail(ws, op, actor, str(exc))
     return _complete(ws, op, actor, writer, resumed=resumed)

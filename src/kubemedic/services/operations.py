@@ -33,7 +33,7 @@ from kubemedic.models.operations import (
 from kubemedic.models.outcomes import Proposal
 from kubemedic.models.records import Record, RecordKind
 from kubemedic.models.severity import RiskTier
-from kubemedic.services.apply import apply_change
+from kubemedic.services.apply import apply_unchanged
 from kubemedic.services.notifications import notify
 from kubemedic.services.records import Step
 from kubemedic.services.targets import plan_context, read_or_none, workload_of
@@ -74,7 +74,7 @@ def propose(
         current = changed or {}
     decision = tier or derive_tier(plan.facts, ws.policy)
     rule = ws.policy.rules[decision.tier]
-    apply_change(writer, plan.change, changed, dry_run=True)
+    apply_unchanged(writer, plan.change, changed, dry_run=True)
     now = ws.now()
     sla = ws.policy.sla_minutes(decision.tier, emergency=emergency)
     workload = workload or workload_of(writer, request, current)

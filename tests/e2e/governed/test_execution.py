@@ -43,18 +43,18 @@ def test_an_execution_killed_before_its_write_resumes_and_applies_once(
     governed: Governed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     op = _approved(governed, "scale", "deploy/frontend", "-n", "todo", "--replicas", "3")
-    real = execution.apply_change
+    real = execution.apply_unchanged
 
     def die_before_the_write(*args: object, dry_run: bool, **kwargs: object) -> object:
         if not dry_run:
             raise SystemExit(137)  # the process is killed here
         return real(*args, dry_run=dry_run, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(execution, "apply_change", die_before_the_write)
+    monkeypatch.setattr(execution, "apply_unchanged", die_before_the_write)
     assert governed.cli("execute", op).code == 137
     assert governed.events(op)[-1] == "execution-started"
     assert governed.deployment("frontend")["spec"]["replicas"] == 2
-    monkeypatch.setattr(execution, "apply_change", real)
+    monkeypatch.setattr(execution, "apply_unchanged", real)
 
     resumed = governed.cli("execute", op)
     assert resumed.code == 0, resumed.err

@@ -178,11 +178,14 @@ def test_without_people_the_local_user_runs_trivial_operations(governed: Governe
 
 
 def test_validate_due_runs_what_cron_finds_due(governed: Governed) -> None:
+    governed.settings(validation_delays=["5s", "6s"])
     op = _propose(governed, "scale", "deploy/frontend", "-n", "todo", "--replicas", "3")
     assert governed.cli("approve", op, "--as", "Ada").code == 0
     assert governed.cli("execute", op).code == 0
-    assert "next validation stage due" in governed.cli("validate", op).out  # 1 s not yet over
-    time.sleep(2.2)
+    early = governed.cli("validate", op)
+    assert "next validation stage due" in early.out  # 5 s are not over yet
+    assert "stage 1" not in early.out
+    time.sleep(6.2)
     due = governed.cli("validate", "--due")
     assert due.code == 0, due.out + due.err
     assert "stage 1" in due.out
