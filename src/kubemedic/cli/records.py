@@ -114,10 +114,9 @@ def verify_command(ctx: typer.Context, records: RecordsOption = None) -> None:
     from kubemedic.services.trail import verify_trail
 
     with workspace(ctx, records=records) as (ws, _):
-        problems = verify_trail(ws)
-        count = sum(1 for _ in ws.store.all()) if not problems else 0
-    typer.echo(problems_text(problems, count))
-    if problems:
+        check = verify_trail(ws)
+    typer.echo(problems_text(check.problems, check.records))
+    if check.problems:
         raise typer.Exit(EXIT_FINDINGS)
 
 

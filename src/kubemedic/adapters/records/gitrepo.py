@@ -11,7 +11,7 @@ record, a rebase) is undone on the next write; anything else in the way is repor
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -173,6 +173,30 @@ class RecordsRepo:
                     raise RecordsError(f"no commit {sha} in {self.root}")
                 return None
         return decoded(blob.stdout, f"{path} at {sha}")
+
+    def show_many(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+        """``show`` for many (commit, path) pairs with one git process (for a whole history)."""
+        pairs = list(dict.fromkeys((checked_rev(sha), checked_path(path)) for sha, path in wanted))
+        if not pairs:
+            return {}
+        request = "".join(f"{sha}:{path}\n" for sha, path in pairs).encode("utf-8")
+        with self._lock(shared=True):
+            output = self._git.run("cat-file", "--batch", stdin=request)
+        if not output.ok:
+            raise RecordsError(f"git cat-file failed in {self.root}: {output.message}")
+        found: dict[tuple[str, str], str | None] = {}
+        data, at = output.stdout, 0
+        for sha, path in pairs:
+            end = data.index(b"\n", at)
+            header = data[at:end].split()
+            at = end + 1
+            if len(header) < 3 or header[1] != b"blob":
+                found[(sha, path)] = None  # "missing", or not a file at that commit
+                continue
+            size = int(header[2])
+            found[(sha, path)] = decoded(data[at : at + size], f"{path} at {sha}")
+            at += size + 1
+        return found
 
     def head(self) -> str | None:
         """The sha of HEAD, None before the first commit."""
