@@ -125,6 +125,14 @@ def open_incident(
     return Opened(record_id, key, True)
 
 
+def resolve_incident(ws: Workspace, record_id: str, *, reason: str) -> bool:
+    """Close the incident unless it is closed already (a fix validated, the watch saw it go)."""
+    if ws.store.load(record_id).state != IncidentState.OPEN.value:
+        return False
+    close_incident(ws, record_id, reason=reason)
+    return True
+
+
 def close_incident(ws: Workspace, record_id: str, *, reason: str, actor: Actor = SYSTEM) -> None:
     """Close an open incident: the problem is gone (reason says how we know)."""
     now = ws.now()

@@ -21,6 +21,7 @@ from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import OperationState
 from kubemedic.models.outcomes import StageOutcome, Validation
 from kubemedic.models.records import Record, RecordKind
+from kubemedic.services.incidents import resolve_incident
 from kubemedic.services.notifications import notify
 from kubemedic.services.records import Step
 from kubemedic.services.snapshot import usage_snapshot, workload, workload_pods
@@ -123,6 +124,8 @@ def _run_stage(
         return Step(event.value, state.value, data, title + "\n\n" + "\n".join(lines))
 
     ws.store.append(op.id, step, actor=actor, at=ws.now(), message=f"{op.id}: {event.value}")
+    if ok and op.incident and op.rollback_of is None:
+        resolve_incident(ws, op.incident, reason=f"fixed by {op.id}, validated")
     return StageOutcome(stage + 1, delay, ok, results)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -27,12 +28,14 @@ from kubemedic.models.identity import SYSTEM, Actor
 from kubemedic.models.records import RecordKind
 from kubemedic.models.severity import Severity
 from kubemedic.services.diagnose import diagnose
-from kubemedic.services.incidents import close_incident, incident_key, open_incident
+from kubemedic.services.incidents import incident_key, open_incident, resolve_incident
 from kubemedic.services.remediate import remedy
 from kubemedic.services.workspace import Workspace
 
 log = logging.getLogger(__name__)
 WATCHED = (POD, EVENT, BY_KIND["Deployment"])
+STOP_CHECK = 0.25
+"""Seconds between looks at the stop flag while waiting (a signal handler only sets it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +109,8 @@ def run_watch(
     dirty.set()
     try:
         while not stop.is_set():
-            if not dirty.wait(_next_wait(ws, options, state)) and stop.is_set():
-                break
-            if stop.wait(options.settle):
+            _wait_for_change(dirty, stop, _next_wait(ws, options, state))
+            if stop.is_set() or stop.wait(options.settle):
                 break
             dirty.clear()
             _scan(ws, options, scope, state, actor, on_change)
@@ -120,6 +122,16 @@ def run_watch(
     if failure and isinstance(failure[0], KubemedicError):
         raise failure[0]
     return state.status
+
+
+def _wait_for_change(dirty: threading.Event, stop: threading.Event, seconds: float) -> None:
+    """Until a change, ``stop`` or ``seconds``; in short slices so a stop is seen at once."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and not dirty.wait(
+        min(STOP_CHECK, max(deadline - time.monotonic(), 0))
+    ):
+        if time.monotonic() >= deadline:
+            return
 
 
 def _next_wait(ws: Workspace, options: WatchOptions, state: _State) -> float:
@@ -174,11 +186,11 @@ def _scan(
             continue
         since = state.absent_since.setdefault(key, now)
         if (now - since).total_seconds() >= options.close_after:
-            close_incident(ws, record_id, reason="the problem is no longer detected")
             del state.known[key]
             del state.absent_since[key]
-            closed += 1
-            on_change(f"closed {record_id}: {key.split('|', 1)[1]} is healthy again")
+            if resolve_incident(ws, record_id, reason="the problem is no longer detected"):
+                closed += 1
+                on_change(f"closed {record_id}: {key.split('|', 1)[1]} is healthy again")
     state.status = replace(
         state.status,
         scans=state.status.scans + 1,
