@@ -1,10 +1,16 @@
-"""Generate a synthetic cluster dump in `kubectl cluster-info dump --output-directory` layout.
+"""Generate the synthetic cluster dumps the benchmarks read, deterministic for a given seed.
 
-The default size is the benchmark's: 10,000 pods in 20 namespaces (50 Deployments of 10
-replicas each per namespace), 5% of them failing in varied ways, 20,000 events, 30 nodes.
-The generator is deterministic for a given seed, so figures are comparable between runs.
+``mixed``: ``kubectl cluster-info dump --output-directory`` layout, 10,000 pods in 20
+namespaces (50 Deployments of 10 replicas each per namespace), 5% of them failing in varied
+ways, 20,000 events, 30 nodes. ``one-workload``: the same layout holding a single failing
+Deployment of 100,000 crash-looping replicas (logs saved for a few of them). ``yaml``: the
+mixed cluster grown namespace by namespace into one ``kubectl get ... -A -o yaml`` List file
+of about 150 MB. Each writes the dump (``OUT/dump/`` or ``OUT/cluster.yaml``) and, beside it,
+``OUT/expected.json``: the findings a diagnosis must report.
 
-    python bench/generate_dump.py OUT_DIR [--pods 10000] [--events 20000] [--seed 7]
+    python bench/generate_dump.py mixed OUT_DIR [--pods 10000] [--events 20000] [--seed 7]
+    python bench/generate_dump.py one-workload OUT_DIR [--replicas 100000] [--seed 7]
+    python bench/generate_dump.py yaml OUT_DIR [--megabytes 150] [--seed 7]
 """
 
 from __future__ import annotations
@@ -12,507 +18,163 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cluster_objects import EXPECTED_CATEGORY, FAILURES, Workload, nodes, routine_event, workload
+from yaml_text import document, item
+
 NAMESPACES = 20
 REPLICAS = 10
-NODES = 30
-BASE = "2024-05-01T10:00:00Z"
-LATER = "2024-05-01T10:40:00Z"
-FAILURES = ("crash", "oom", "image", "config", "pending", "readiness")
+DUMP_DIR = "dump"
+YAML_FILE = "cluster.yaml"
+_LISTS = (
+    ("pods", "PodList", "v1"),
+    ("events", "EventList", "v1"),
+    ("replicasets", "ReplicaSetList", "apps/v1"),
+    ("deployments", "DeploymentList", "apps/v1"),
+    ("services", "ServiceList", "v1"),
+)
 
 
-def _uid(rng: random.Random) -> str:
-    h = f"{rng.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _meta(name: str, ns: str, rng: random.Random, **extra: Any) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "name": name,
-        "namespace": ns,
-        "uid": _uid(rng),
-        "resourceVersion": str(rng.randint(10_000, 9_999_999)),
-        "creationTimestamp": BASE,
-    }
-    meta.update(extra)
-    return meta
-
-
-def _node(i: int, rng: random.Random) -> dict[str, Any]:
-    name = f"node-{i:02d}"
-    return {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {
-            "name": name,
-            "uid": _uid(rng),
-            "creationTimestamp": BASE,
-            "labels": {
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/arch": "amd64",
-                "kubernetes.io/os": "linux",
-                "topology.kubernetes.io/zone": f"zone-{'abc'[i % 3]}",
-            },
-        },
-        "spec": {"podCIDR": f"10.244.{i}.0/24"},
-        "status": {
-            "capacity": {"cpu": "16", "memory": "64Gi", "pods": "110"},
-            "allocatable": {"cpu": "15800m", "memory": "62Gi", "pods": "110"},
-            "conditions": [
-                {
-                    "type": t,
-                    "status": "False",
-                    "reason": f"KubeletHas{r}",
-                    "lastTransitionTime": BASE,
-                }
-                for t, r in (
-                    ("MemoryPressure", "SufficientMemory"),
-                    ("DiskPressure", "NoDiskPressure"),
-                    ("PIDPressure", "SufficientPID"),
-                )
-            ]
-            + [
-                {
-                    "type": "Ready",
-                    "status": "True",
-                    "reason": "KubeletReady",
-                    "message": "kubelet is posting ready status",
-                    "lastTransitionTime": BASE,
-                }
-            ],
-            "nodeInfo": {"architecture": "amd64", "kubeletVersion": "v1.30.2"},
-        },
-    }
-
-
-def _container(app: str, failure: str | None) -> dict[str, Any]:
-    container: dict[str, Any] = {
-        "name": app,
-        "image": f"registry.example.com/team/{app}:1.4.2",
-        "imagePullPolicy": "IfNotPresent",
-        "ports": [{"containerPort": 8080, "name": "http", "protocol": "TCP"}],
-        "resources": {
-            "requests": {"cpu": "250m", "memory": "256Mi"},
-            "limits": {"cpu": "1", "memory": "512Mi"},
-        },
-        "readinessProbe": {
-            "httpGet": {"path": "/ready", "port": 8080, "scheme": "HTTP"},
-            "periodSeconds": 10,
-            "timeoutSeconds": 1,
-            "failureThreshold": 3,
-            "successThreshold": 1,
-        },
-        "env": [{"name": "LOG_LEVEL", "value": "info"}],
-        "terminationMessagePath": "/dev/termination-log",
-        "terminationMessagePolicy": "File",
-    }
-    if failure == "config":
-        container["env"].append(
-            {
-                "name": "DB_PASSWORD",
-                "valueFrom": {"secretKeyRef": {"name": f"{app}-db", "key": "password"}},
-            }
-        )
-    if failure == "pending":
-        container["resources"]["requests"]["cpu"] = "32"
-    return container
-
-
-def _status(
-    app: str, pod: str, ns: str, uid: str, node: str, failure: str | None
-) -> dict[str, Any]:
-    running = {"running": {"startedAt": BASE}}
-    cs: dict[str, Any] = {
-        "name": app,
-        "ready": True,
-        "started": True,
-        "restartCount": 0,
-        "image": f"registry.example.com/team/{app}:1.4.2",
-        "imageID": f"registry.example.com/team/{app}@sha256:{'ab' * 32}",
-        "containerID": f"containerd://{'cd' * 32}",
-        "state": running,
-        "lastState": {},
-    }
-    phase = "Running"
-    conditions = [{"type": "PodScheduled", "status": "True", "lastTransitionTime": BASE}]
-    backoff = f"back-off 5m0s restarting failed container={app} pod={pod}_{ns}({uid})"
-    if failure in ("crash", "oom"):
-        cs.update(ready=False, started=False, restartCount=9)
-        cs["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message": backoff}}
-        reason, code = ("OOMKilled", 137) if failure == "oom" else ("Error", 1)
-        cs["lastState"] = {
-            "terminated": {
-                "exitCode": code,
-                "reason": reason,
-                "startedAt": "2024-05-01T10:35:00Z",
-                "finishedAt": "2024-05-01T10:35:04Z",
-            }
-        }
-    elif failure == "image":
-        cs.update(ready=False, started=False)
-        cs["state"] = {
-            "waiting": {
-                "reason": "ImagePullBackOff",
-                "message": f'Back-off pulling image "registry.example.com/team/{app}:1.4.2"',
-            }
-        }
-    elif failure == "config":
-        cs.update(ready=False, started=False)
-        cs["state"] = {
-            "waiting": {
-                "reason": "CreateContainerConfigError",
-                "message": f'secret "{app}-db" not found',
-            }
-        }
-    elif failure == "readiness":
-        cs.update(ready=False)
-    if failure == "pending":
-        phase = "Pending"
-        message = (
-            f"0/{NODES} nodes are available: {NODES} Insufficient cpu. preemption: 0/{NODES} "
-            f"nodes are available: {NODES} No preemption victims found for incoming pod."
-        )
-        conditions = [
-            {
-                "type": "PodScheduled",
-                "status": "False",
-                "reason": "Unschedulable",
-                "message": message,
-                "lastTransitionTime": BASE,
-            }
-        ]
-        return {"phase": phase, "conditions": conditions, "qosClass": "Burstable"}
-    ready = "True" if cs["ready"] else "False"
-    conditions += [
-        {"type": "Initialized", "status": "True", "lastTransitionTime": BASE},
-        {"type": "ContainersReady", "status": ready, "lastTransitionTime": BASE},
-        {"type": "Ready", "status": ready, "lastTransitionTime": BASE},
-    ]
-    return {
-        "phase": phase,
-        "conditions": conditions,
-        "hostIP": "10.0.0.10",
-        "podIP": "10.244.1.17",
-        "startTime": BASE,
-        "qosClass": "Burstable",
-        "containerStatuses": [cs],
-    }
-
-
-def _event(
-    ns: str,
-    obj: dict[str, Any],
-    reason: str,
-    message: str,
-    rng: random.Random,
-    *,
-    warning: bool = False,
-    count: int = 1,
-    component: str = "kubelet",
-) -> dict[str, Any]:
-    meta = obj["metadata"]
-    return {
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": _meta(f"{meta['name']}.{rng.getrandbits(64):016x}", ns, rng),
-        "involvedObject": {
-            "apiVersion": obj["apiVersion"],
-            "kind": obj["kind"],
-            "name": meta["name"],
-            "namespace": ns,
-            "uid": meta["uid"],
-            "fieldPath": f"spec.containers{{{obj['spec']['containers'][0]['name']}}}"
-            if obj["kind"] == "Pod"
-            else "",
-        },
-        "reason": reason,
-        "message": message,
-        "type": "Warning" if warning else "Normal",
-        "count": count,
-        "firstTimestamp": BASE,
-        "lastTimestamp": LATER,
-        "source": {"component": component},
-    }
-
-
-def _failure_events(
-    ns: str, pod: dict[str, Any], failure: str, rng: random.Random
-) -> list[dict[str, Any]]:
-    app = pod["spec"]["containers"][0]["name"]
-    image = pod["spec"]["containers"][0]["image"]
-    name = pod["metadata"]["name"]
-    if failure in ("crash", "oom"):
-        uid = pod["metadata"]["uid"]
-        msg = f"Back-off restarting failed container {app} in pod {name}_{ns}({uid})"
-        return [_event(ns, pod, "BackOff", msg, rng, warning=True, count=40)]
-    if failure == "image":
-        return [
-            _event(
-                ns,
-                pod,
-                "Failed",
-                f'Failed to pull image "{image}": rpc error: code = NotFound desc = '
-                f'failed to pull and unpack image "{image}": '
-                f'failed to resolve reference "{image}": '
-                f"{image}: not found",
-                rng,
-                warning=True,
-                count=6,
-            ),
-            _event(ns, pod, "Failed", "Error: ErrImagePull", rng, warning=True, count=6),
-            _event(ns, pod, "BackOff", f'Back-off pulling image "{image}"', rng, count=80),
-        ]
-    if failure == "config":
-        return [
-            _event(
-                ns,
-                pod,
-                "Failed",
-                f'Error: secret "{app}-db" not found',
-                rng,
-                warning=True,
-                count=12,
-            )
-        ]
-    if failure == "pending":
-        msg = pod["status"]["conditions"][0]["message"]
-        return [
-            _event(
-                ns,
-                pod,
-                "FailedScheduling",
-                msg,
-                rng,
-                warning=True,
-                count=8,
-                component="default-scheduler",
-            )
-        ]
-    return [
-        _event(
-            ns,
-            pod,
-            "Unhealthy",
-            "Readiness probe failed: HTTP probe failed with statuscode: 503",
-            rng,
-            warning=True,
-            count=90,
-        )
-    ]
-
-
-def generate(out: Path, pods: int, events: int, seed: int) -> None:
+def mixed(out: Path, pods: int, events: int, seed: int) -> None:
     rng = random.Random(seed)
-    out.mkdir(parents=True, exist_ok=True)
-    nodes = [_node(i, rng) for i in range(NODES)]
-    (out / "nodes.json").write_text(
-        json.dumps({"kind": "NodeList", "apiVersion": "v1", "items": nodes})
-    )
-    per_ns = pods // NAMESPACES
-    events_per_ns = events // NAMESPACES
+    dump = out / DUMP_DIR
+    dump.mkdir(parents=True, exist_ok=True)
+    node_items = nodes(rng)
+    _write_json(dump / "nodes.json", "NodeList", "v1", node_items, indent=None)
+    names = [n["metadata"]["name"] for n in node_items]
+    expected: list[dict[str, Any]] = []
     for n in range(NAMESPACES):
         ns = f"team-{n:02d}"
-        folder = out / ns
-        folder.mkdir(exist_ok=True)
-        pod_items, rs_items, deploy_items, svc_items, ev_items = [], [], [], [], []
-        for d in range(per_ns // REPLICAS):
-            app = f"svc-{d:02d}"
-            failure = FAILURES[(n * 7 + d) % len(FAILURES)] if d % 10 == 0 else None
-            deploy = {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": _meta(
-                    app,
-                    ns,
-                    rng,
-                    generation=3,
-                    labels={"app": app},
-                    annotations={"deployment.kubernetes.io/revision": "3"},
-                ),
-                "spec": {
-                    "replicas": REPLICAS,
-                    "selector": {"matchLabels": {"app": app}},
-                    "progressDeadlineSeconds": 600,
-                    "template": {
-                        "metadata": {"labels": {"app": app}},
-                        "spec": {"containers": [_container(app, failure)]},
-                    },
-                },
-                "status": {
-                    "observedGeneration": 3,
-                    "replicas": REPLICAS,
-                    "updatedReplicas": REPLICAS,
-                    "readyReplicas": REPLICAS if failure is None else 0,
-                    "availableReplicas": REPLICAS if failure is None else 0,
-                    "conditions": [
-                        {
-                            "type": "Available",
-                            "status": "True",
-                            "reason": "MinimumReplicasAvailable",
-                            "lastTransitionTime": BASE,
-                        },
-                        {
-                            "type": "Progressing",
-                            "status": "True",
-                            "reason": "NewReplicaSetAvailable",
-                            "message": f'ReplicaSet "{app}-5d8f7c9b6d" has '
-                            "successfully progressed.",
-                            "lastTransitionTime": BASE,
-                        },
-                    ],
-                },
-            }
-            deploy_items.append(deploy)
-            rs_name = f"{app}-5d8f7c9b6d"
-            rs = {
-                "apiVersion": "apps/v1",
-                "kind": "ReplicaSet",
-                "metadata": _meta(
-                    rs_name,
-                    ns,
-                    rng,
-                    labels={"app": app, "pod-template-hash": "5d8f7c9b6d"},
-                    annotations={"deployment.kubernetes.io/revision": "3"},
-                    ownerReferences=[
-                        {
-                            "apiVersion": "apps/v1",
-                            "kind": "Deployment",
-                            "name": app,
-                            "uid": deploy["metadata"]["uid"],
-                            "controller": True,
-                        }
-                    ],
-                ),
-                "spec": deploy["spec"] | {"template": deploy["spec"]["template"]},
-                "status": {
-                    "replicas": REPLICAS,
-                    "readyReplicas": deploy["status"]["readyReplicas"],
-                },
-            }
-            rs_items.append(rs)
-            svc_items.append(
-                {
-                    "apiVersion": "v1",
-                    "kind": "Service",
-                    "metadata": _meta(app, ns, rng),
-                    "spec": {
-                        "selector": {"app": app},
-                        "type": "ClusterIP",
-                        "ports": [{"port": 80, "targetPort": 8080, "protocol": "TCP"}],
-                    },
-                }
-            )
-            for r in range(REPLICAS):
-                name = f"{rs_name}-{rng.getrandbits(25):07x}"[: len(rs_name) + 6]
-                uid = _uid(rng)
-                node = nodes[rng.randrange(NODES)]["metadata"]["name"]
-                pod_failure = failure if r % 2 == 0 else None
-                spec: dict[str, Any] = {
-                    "containers": [_container(app, pod_failure)],
-                    "restartPolicy": "Always",
-                    "serviceAccountName": "default",
-                    "dnsPolicy": "ClusterFirst",
-                    "terminationGracePeriodSeconds": 30,
-                    "tolerations": [
-                        {
-                            "key": "node.kubernetes.io/not-ready",
-                            "operator": "Exists",
-                            "effect": "NoExecute",
-                            "tolerationSeconds": 300,
-                        }
-                    ],
-                }
-                if pod_failure != "pending":
-                    spec["nodeName"] = node
-                pod = {
-                    "apiVersion": "v1",
-                    "kind": "Pod",
-                    "metadata": {
-                        **_meta(
-                            name,
-                            ns,
-                            rng,
-                            labels={"app": app, "pod-template-hash": "5d8f7c9b6d"},
-                            ownerReferences=[
-                                {
-                                    "apiVersion": "apps/v1",
-                                    "kind": "ReplicaSet",
-                                    "name": rs_name,
-                                    "uid": rs["metadata"]["uid"],
-                                    "controller": True,
-                                    "blockOwnerDeletion": True,
-                                }
-                            ],
-                        ),
-                        "uid": uid,
-                    },
-                    "spec": spec,
-                    "status": _status(app, name, ns, uid, node, pod_failure),
-                }
-                pod_items.append(pod)
-                if pod_failure is not None:
-                    ev_items.extend(_failure_events(ns, pod, pod_failure, rng))
-                if pod_failure == "crash":
-                    logdir = folder / name
-                    logdir.mkdir(exist_ok=True)
-                    (logdir / "logs.txt").write_text(
-                        "2024-05-01T10:35:03Z INFO starting server\n"
-                        "Traceback (most recent call last):\n"
-                        '  File "/app/main.py", line 12, in <module>\n'
-                        "    url = os.environ['DATABASE_URL']\nKeyError: 'DATABASE_URL'\n"
-                    )
-        healthy = [p for p in pod_items if p["status"]["phase"] == "Running"]
-        while len(ev_items) < events_per_ns:
-            pod = healthy[len(ev_items) % len(healthy)]
-            reason, message = rng.choice(
-                (
-                    (
-                        "Scheduled",
-                        f"Successfully assigned {ns}/{pod['metadata']['name']} to "
-                        f"{pod['spec'].get('nodeName', 'node-00')}",
-                    ),
-                    (
-                        "Pulled",
-                        f'Container image "{pod["spec"]["containers"][0]["image"]}" '
-                        "already present on machine",
-                    ),
-                    ("Created", f"Created container {pod['spec']['containers'][0]['name']}"),
-                    ("Started", f"Started container {pod['spec']['containers'][0]['name']}"),
-                )
-            )
-            ev_items.append(
-                _event(
-                    ns,
-                    pod,
-                    reason,
-                    message,
-                    rng,
-                    component="default-scheduler" if reason == "Scheduled" else "kubelet",
-                )
-            )
-        for fname, kind, items in (
-            ("pods.json", "PodList", pod_items),
-            ("events.json", "EventList", ev_items),
-            ("replicasets.json", "ReplicaSetList", rs_items),
-            ("deployments.json", "DeploymentList", deploy_items),
-            ("services.json", "ServiceList", svc_items),
-        ):
-            api = "apps/v1" if kind in ("ReplicaSetList", "DeploymentList") else "v1"
-            (folder / fname).write_text(
-                json.dumps({"kind": kind, "apiVersion": api, "items": items}, indent=4)
-            )
+        workloads = list(_namespace(ns, n, pods // NAMESPACES, events // NAMESPACES, names, rng))
+        _write_namespace(dump / ns, workloads)
+        expected += _expected(workloads)
+    _write_expected(out, expected)
+
+
+def one_workload(out: Path, replicas: int, seed: int) -> None:
+    rng = random.Random(seed)
+    dump = out / DUMP_DIR
+    dump.mkdir(parents=True, exist_ok=True)
+    node_items = nodes(rng)
+    _write_json(dump / "nodes.json", "NodeList", "v1", node_items, indent=None)
+    names = [n["metadata"]["name"] for n in node_items]
+    big = workload("load", "api", replicas, "crash", names, rng, unique_names=True, logs=3)
+    _write_namespace(dump / "load", [big])
+    _write_expected(out, _expected([big]))
+
+
+def yaml_list(out: Path, megabytes: int, seed: int) -> None:
+    """Namespaces of the mixed cluster, written as items of one List until the file holds
+    ``megabytes``; ``expected.json`` lists the failing workloads among them."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    node_items = nodes(rng)
+    names = [n["metadata"]["name"] for n in node_items]
+    expected: list[dict[str, Any]] = []
+    with (out / YAML_FILE).open("w") as file:
+        file.write("apiVersion: v1\nitems:\n")
+        file.writelines(map(item, node_items))
+        n = 0
+        while file.tell() < megabytes * 1_000_000:
+            ns = f"team-{n:02d}"
+            per_ns = 10_000 // NAMESPACES
+            workloads = list(_namespace(ns, n, per_ns, 2 * per_ns, names, rng))
+            for part in workloads:
+                objects = [*part.pods, *part.events, part.replica_set, part.deployment]
+                file.writelines(map(item, [*objects, part.service]))
+            expected += _expected(workloads)
+            n += 1
+        file.write(document({"kind": "List", "metadata": {"resourceVersion": ""}}))
+    _write_expected(out, expected)
+
+
+def _namespace(
+    ns: str, n: int, pods: int, events: int, node_names: list[str], rng: random.Random
+) -> Iterator[Workload]:
+    """The namespace's Deployments; routine events of healthy pods fill it up to ``events``."""
+    workloads = []
+    for d in range(pods // REPLICAS):
+        failure = FAILURES[(n * 7 + d) % len(FAILURES)] if d % 10 == 0 else None
+        workloads.append(workload(ns, f"svc-{d:02d}", REPLICAS, failure, node_names, rng))
+    healthy = [p for w in workloads for p in w.pods if p["status"]["phase"] == "Running"]
+    count = sum(len(w.events) for w in workloads)
+    filler = workloads[-1].events
+    while count < events:
+        filler.append(routine_event(ns, healthy[count % len(healthy)], rng))
+        count += 1
+    yield from workloads
+
+
+def _write_namespace(folder: Path, workloads: list[Workload]) -> None:
+    folder.mkdir(exist_ok=True)
+    for workload_ in workloads:
+        for pod, log in workload_.logs.items():
+            (folder / pod).mkdir(exist_ok=True)
+            (folder / pod / "logs.txt").write_text(log)
+    lists: dict[str, list[dict[str, Any]]] = {
+        "pods": [p for w in workloads for p in w.pods],
+        "events": [e for w in workloads for e in w.events],
+        "replicasets": [w.replica_set for w in workloads],
+        "deployments": [w.deployment for w in workloads],
+        "services": [w.service for w in workloads],
+    }
+    for name, kind, api in _LISTS:
+        _write_json(folder / f"{name}.json", kind, api, lists[name], indent=4)
+
+
+def _write_json(
+    file: Path, kind: str, api: str, items: list[dict[str, Any]], *, indent: int | None
+) -> None:
+    file.write_text(json.dumps({"kind": kind, "apiVersion": api, "items": items}, indent=indent))
+
+
+def _expected(workloads: list[Workload]) -> list[dict[str, Any]]:
+    """One finding per failing Deployment, of the category its failure must be diagnosed as,
+    naming every pod that has the failure."""
+    return [
+        {
+            "kind": "Deployment",
+            "namespace": w.deployment["metadata"]["namespace"],
+            "name": w.deployment["metadata"]["name"],
+            "category": EXPECTED_CATEGORY[w.failure],
+            "affected": sum(1 for p in w.pods if _failing(p)),
+        }
+        for w in workloads
+        if w.failure is not None
+    ]
+
+
+def _failing(pod: dict[str, Any]) -> bool:
+    status = pod["status"]
+    ready = all(cs.get("ready") for cs in status.get("containerStatuses", ()))
+    return status["phase"] != "Running" or not ready
+
+
+def _write_expected(out: Path, expected: list[dict[str, Any]]) -> None:
+    (out / "expected.json").write_text(json.dumps(expected, indent=1))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--pods", type=int, default=10_000)
-    parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=7)
+    shapes = parser.add_subparsers(dest="shape", required=True)
+    for shape in ("mixed", "one-workload", "yaml"):
+        sub = shapes.add_parser(shape)
+        sub.add_argument("out", type=Path)
+        sub.add_argument("--seed", type=int, default=7)
+    shapes.choices["mixed"].add_argument("--pods", type=int, default=10_000)
+    shapes.choices["mixed"].add_argument("--events", type=int, default=20_000)
+    shapes.choices["one-workload"].add_argument("--replicas", type=int, default=100_000)
+    shapes.choices["yaml"].add_argument("--megabytes", type=int, default=150)
     args = parser.parse_args()
-    generate(args.out, args.pods, args.events, args.seed)
+    if args.shape == "mixed":
+        mixed(args.out, args.pods, args.events, args.seed)
+    elif args.shape == "one-workload":
+        one_workload(args.out, args.replicas, args.seed)
+    else:
+        yaml_list(args.out, args.megabytes, args.seed)
 
 
 if __name__ == "__main__":

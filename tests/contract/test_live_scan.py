@@ -197,7 +197,7 @@ def test_secrets_forbidden_scan_goes_on_without_them(api: FakeApiServer, kubecon
         kubeconfig=kubeconfig,
         timeout=5,
     )
-    assert any("secrets is forbidden" in w for w in view.warnings)
+    assert any("secrets is forbidden" in w.message for w in view.warnings)
 
 
 def test_cluster_scoped_kinds_refused_to_a_namespaced_reader(

@@ -2,7 +2,8 @@
 
 They cover what a formatter must get right: every severity, a workload with a dozen crashing
 replicas (the pod list collapses), a patch, text with ``[``, ``|``, ``*`` and backticks, a
-finding with neither pods nor times, and an analyzer that failed.
+finding with neither pods nor times, an analyzer that failed, and input warnings (one naming
+a file, line, object and field; one about the input as a whole).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from kubemedic.models.findings import (
     ObjectRef,
     Remediation,
 )
+from kubemedic.models.scan_warning import ScanWarning
 from kubemedic.models.severity import RiskTier, Severity
 
 VERSION = "0.0.0-test"
@@ -191,7 +193,18 @@ def full_report() -> Report:
     )
     findings = (_checkout(), _api(), _redis(), _legacy_web())
     errors = (AnalyzerError("pvc", "KeyError: 'storageClassName'"),)
-    return Report(scope, findings, VERSION, errors)
+    warnings = (
+        ScanWarning(
+            "Event BackOff about Pod shop/checkout-5f7c9d8b6-2xkqp has no metadata.name; "
+            "read without it",
+            "examples/shop-cluster/events.yaml",
+            14,
+            ObjectRef("Event", "", "shop"),
+            "metadata.name",
+        ),
+        ScanWarning("the files record no time (no creation, status or event time)"),
+    )
+    return Report(scope, findings, VERSION, errors, warnings)
 
 
 def empty_report() -> Report:

@@ -2,7 +2,8 @@
 
 A folder holds the cluster objects (``pod.yaml``, ``events.yaml``, optionally more manifests),
 ``logs.txt`` when logs matter, and ``expected.yaml``: the findings above ``info`` that must be
-reported — no more, no fewer — each with strings its text must mention.
+reported — no more, no fewer — each with strings its text must mention, and, for input pasted
+with fields missing, the ``warnings`` its reading must give (field and object of each).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 import yaml
 
 from kubemedic.adapters.kubernetes.files import load_files
-from kubemedic.models.findings import Finding
+from kubemedic.models.findings import Finding, ObjectRef
 from kubemedic.models.severity import Severity
 from kubemedic.services.diagnose import diagnose
 
@@ -31,7 +32,12 @@ def _text(finding: Finding) -> str:
 
 
 def _object(finding: Finding) -> str:
-    ref = finding.object
+    return _ref(finding.object)
+
+
+def _ref(ref: ObjectRef | None) -> str | None:
+    if ref is None:
+        return None
     return f"{ref.kind}/{ref.namespace}/{ref.name}" if ref.namespace else f"{ref.kind}/{ref.name}"
 
 
@@ -40,6 +46,10 @@ def test_scenario(case: Path) -> None:
     expected: dict[str, Any] = yaml.safe_load((case / "expected.yaml").read_text())
     result = diagnose(load_files([case]))
     assert not result.failures, result.failures
+    if "warnings" in expected:
+        warned = sorted((w.field or "", _ref(w.object) or "") for w in result.view.warnings)
+        want_warned = sorted((w["field"] or "", w["object"] or "") for w in expected["warnings"])
+        assert warned == want_warned, "\n".join(map(str, result.view.warnings))
     reported = [f for f in result.findings if f.severity != Severity.INFO]
     got = sorted((f.id, f.category.value, _object(f)) for f in reported)
     want = sorted((e["id"], e["category"], e["object"]) for e in expected["findings"])

@@ -16,6 +16,7 @@ _MODULES = (
     "crashloop",
     "probe_liveness",
     "probe_readiness",
+    "probe_failing",
     "init_container",
     "image_pull",
     "config_refs",
@@ -25,6 +26,7 @@ _MODULES = (
     "evicted",
     "node_health",
     "terminating",
+    "node_lost",
     "kubelet_rejected",
     "progress_deadline",
     "unavailable",
@@ -34,6 +36,7 @@ _MODULES = (
     "pvc_pending",
     "service_endpoints",
     "hpa",
+    "unknown",  # the fallback: last, for pods no finding above covers
 )
 
 BUILTIN = Registry(import_module(f"{__name__}.{name}").ANALYZER for name in _MODULES)

@@ -12,8 +12,13 @@ from collections.abc import Callable
 
 from kubemedic.analyzers._build import Fix
 from kubemedic.analyzers._crash_case import ROLLOUT_KINDS, CrashCase
+from kubemedic.analyzers._env_source import env_source, keys_command
 from kubemedic.analyzers._exit_codes import SIGKILL_EXIT
+from kubemedic.analyzers._image_rules import known_refusal
 from kubemedic.analyzers._log_rules import LogKind
+from kubemedic.analyzers._previous_revision import previous_revision
+from kubemedic.analyzers._refusal_fix import refusal_fix
+from kubemedic.analyzers._template_patch import in_place
 from kubemedic.models.k8s import dig
 from kubemedic.models.severity import RiskTier
 
@@ -22,24 +27,41 @@ def app_fix(case: CrashCase) -> Fix:
     """The fix for an application error: by the log line's kind, else by the exit code."""
     sig = case.crash.signature
     advice = _APP_ADVICE.get(sig.kind) if sig else None
+    refusal = known_refusal(sig.line) if sig else None
+    if refusal is not None:  # a well-known image's refusal: its own fix, then the generic one
+        return refusal_fix(case, refusal, advice(case) if advice else None)
     if advice is not None:
         return advice(case)
     if sig is None and case.crash.exit_code == SIGKILL_EXIT:
         return _killed_fix(case)
-    rollback = (
-        (f"kubectl rollout undo {case.workload.kubectl_ref}",)
-        if case.workload.kind in ROLLOUT_KINDS
-        else ()
-    )
     what = f'"{sig.brief}"' if sig else case.crash.meaning or "the error"
     where = f" at {sig.where}" if sig and sig.where else ""
+    steps = (
+        "Read the previous instance's log for the lines before the error.",
+        "Compare the failing revision with the last good one (image, env, args).",
+    )
     return Fix(
         f"Fix the error{where} ({what}); if it started with a new release, roll back.",
+        *_rollback(case, steps),
+    )
+
+
+def _rollback(case: CrashCase, steps: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Steps and commands that roll back: to the previous revision when one is known to exist;
+    else, for kinds with a rollout history, the command that lists it."""
+    previous = previous_revision(case.view, case.pod) if case.view else None
+    if previous is not None:
+        return steps, (previous.undo,)
+    ref, kind = case.workload.kubectl_ref, case.workload.kind
+    listed = case.view is not None and case.view.knows("ReplicaSet", case.pod.namespace)
+    if kind not in ROLLOUT_KINDS or (kind == "Deployment" and listed):
+        return steps, ()  # nothing to roll back, or no earlier ReplicaSet
+    return (
         (
-            "Read the previous instance's log for the lines before the error.",
-            "Compare the failing revision with the last good one (image, env, args).",
+            *steps,
+            f"If the history lists an earlier revision, roll back: kubectl rollout undo {ref}",
         ),
-        rollback,
+        (f"kubectl rollout history {ref}",),
     )
 
 
@@ -73,13 +95,40 @@ def _killed_fix(case: CrashCase) -> Fix:
 
 
 def _env_fix(case: CrashCase) -> Fix:
+    """Restore the variable from where the cluster defines it: the previous revision (by rolling
+    back to it), else the namespace key named like it; else find the value with kubectl."""
     ref, name = case.workload.kubectl_ref, case.spec.name
     var = case.crash.signature.subject if case.crash.signature else "VARIABLE"
+    source = env_source(case.view, case.pod, case.spec, var) if case.view else None
+    entry = {"env": [dict(source.definition)]} if source and not source.literal else None
+    if source is not None and source.previous is not None:
+        alone = case.patch(entry) if entry else ()
+        return Fix(
+            f"Restore {var} on container {name}: {source.previous.name} sets it "
+            f"({source.described}) and the latest rollout removed it; return to that revision.",
+            (f"Or add only {var} back to the current template: {alone[0]}",) if alone else (),
+            (source.previous.undo,),
+        )
+    if source is not None and entry is not None:
+        return Fix(
+            f"Set {var} on container {name} from {source.origin}, the key named like it.",
+            case.recreate(entry),
+            case.patch(entry),
+        )
+    settable = in_place(case.workload)
     return Fix(
         f"Set the environment variable {var} on container {name} (from a Secret if it holds a "
-        "credential).",
-        (f"From a Secret: kubectl set env {ref} -c {name} --from=secret/<secret> --keys={var}",),
-        (f"kubectl set env {ref} -c {name} {var}=<value>",),
+        "credential); list the keys the namespace's Secrets and ConfigMaps hold to find it.",
+        (
+            f"From a Secret: kubectl set env {ref} -c {name} --from=secret/<secret> "
+            f"--keys=<key> (the key's name becomes the variable's, upper-cased)."
+            if settable
+            else case.recreate({"env": [{"name": var, "value": "<value>"}]})[0],
+        ),
+        (
+            keys_command(case.pod.namespace),
+            *((f"kubectl set env {ref} -c {name} {var}=<value>",) if settable else ()),
+        ),
     )
 
 

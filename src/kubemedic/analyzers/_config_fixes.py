@@ -2,7 +2,9 @@
 
 Three ways out: point the reference at an existing object that fits, create what is missing, or
 mark the reference optional (never for credentials, which the app would then start without).
-Secret values are never known here: commands carry ``<value>`` placeholders.
+The commands are one way, run in order; the others are steps. Correcting the workload's own
+reference comes first: creating or filling an object needs values only a person knows (Secret
+values are never known here: they carry ``<value>`` placeholders).
 """
 
 from __future__ import annotations
@@ -57,14 +59,15 @@ def missing_object_fix(
     )
     create_step = (
         f"{kind} {name} in namespace {workload.namespace} (references never cross namespaces), "
-        "from the same source as the rest of the release."
+        "from the same source as the rest of the release"
     )
     patch = reference_patch(workload, users, _renamed(alternative)) if alternative else None
     if alternative:
         summary = f"Point the reference at the existing {kind} {alternative}, or {create_summary}"
         steps = [
-            f"If {alternative} is the intended {kind}, change the reference to it.",
-            f"Otherwise create {create_step}",
+            f"If {alternative} is the intended {kind}, change the reference to it"
+            + (" (the command below)." if patch else "."),
+            f"Otherwise create {create_step}" + (f": {create}" if patch else "."),
         ]
     elif namesake_kind:
         switch = ", ".join(dict.fromkeys(_switch(ref) for ref in users))
@@ -74,12 +77,12 @@ def missing_object_fix(
         steps = [
             f"If {namesake_kind} {name} holds the intended data, change the reference to read "
             f"it: {switch}.",
-            f"Otherwise create {create_step}",
+            f"Otherwise create {create_step}.",
         ]
     else:
         summary = create_summary[0].upper() + create_summary[1:]
-        steps = [f"Create {create_step}"]
-    commands = [patch, create] if patch else [create]
+        steps = [f"Create {create_step}."]
+    commands = [patch] if patch else [create]  # the others are alternatives, not next steps
     lost = _credentials_lost(kind, name, users)
     if lost:
         steps.append(
@@ -88,10 +91,9 @@ def missing_object_fix(
         )
     else:
         optional = reference_patch(workload, users, _optional)
-        commands += [optional] if optional else []
         steps.append(
             "If the workload can run without it, mark the reference optional: true instead"
-            + (" (last command)." if optional else ".")
+            + (f": {optional}" if optional else ".")
         )
     return Fix(f"{summary}.", tuple(steps), tuple(commands))
 
@@ -129,18 +131,25 @@ def missing_key_fix(
     section = "data" if kind == CONFIGMAP else "stringData"
     payload = json.dumps({section: {key: "<value>"}}, separators=(",", ":"))
     resource = "configmap" if kind == CONFIGMAP else "secret"
-    commands = [
-        f"kubectl patch {resource} {name} -n {workload.namespace} --type merge -p "
-        + shlex.quote(payload)
-    ]
-    summary = f"Add key {key} to {kind} {workload.namespace}/{name}"
-    steps = [f"Add key {key} to {kind} {name} where it is generated (chart, kustomization)."]
-    if alternative:
-        patch = reference_patch(workload, users, _rekeyed(key, alternative))
-        commands += [patch] if patch else []
-        summary += f", or make the reference read the existing key {alternative}"
-        steps.append(f"Or change the reference to read {alternative}: keys are case-sensitive.")
-    return Fix(f"{summary}.", tuple(steps), tuple(commands))
+    add = f"kubectl patch {resource} {name} -n {workload.namespace} --type merge -p " + shlex.quote(
+        payload
+    )
+    where = f"Add key {key} to {kind} {name} where it is generated (chart, kustomization)"
+    patch = reference_patch(workload, users, _rekeyed(key, alternative)) if alternative else None
+    if patch is None:
+        return Fix(f"Add key {key} to {kind} {workload.namespace}/{name}.", (f"{where}.",), (add,))
+    # The reference is the workload's own: correcting it comes first; adding the key changes
+    # an object other workloads may read, and needs a value only a person knows.
+    return Fix(
+        f"Make the reference read the existing key {alternative} of {kind} {name} (keys are "
+        f"case-sensitive), or add key {key} to it.",
+        (
+            f"If {alternative} holds the intended value, the command below points the "
+            "reference at it.",
+            f"Otherwise {where[0].lower()}{where[1:]}, then apply it: {add}",
+        ),
+        (patch,),
+    )
 
 
 def reference_patch(workload: ObjectRef, refs: Sequence[ConfigRef], rewrite: Rewrite) -> str | None:

@@ -5,7 +5,9 @@ termination record (exit code, signal, reason, termination message), the contain
 error when the process could not even start, and the last lines of the instance that died.
 :func:`classify_crash` weighs them in order of strength — runtime message, then exit code, then
 log line — names the category and explains it with this cluster's values. Other analyzers (Jobs,
-init containers) describe a failed container with :func:`diagnose_container`.
+init containers) describe a failed container with :func:`diagnose_container`, which also reads
+the cluster around it: the volume a refused write lies on, and the node's architecture when the
+container dies at once with nothing decisive in its log.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from datetime import datetime
 from typing import Any
 
 from kubemedic._internal.timeutils import human_duration
+from kubemedic.analyzers._arch import arch_mismatch
 from kubemedic.analyzers._build import matching_events
 from kubemedic.analyzers._exit_codes import RUNTIME_REASONS, exit_meaning, ran_for
-from kubemedic.analyzers._log_rules import LogKind, classify_line
+from kubemedic.analyzers._image_rules import known_refusal
+from kubemedic.analyzers._log_rules import PHRASES, LogKind, classify_line
 from kubemedic.analyzers._logs import LogSignature, brief, find_signature, last_line
+from kubemedic.analyzers._volume_access import VolumeAccess, volume_access
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod, TerminatedState
@@ -29,6 +34,9 @@ from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod, Ter
 STARTUP_SECONDS = 10
 """An instance that ends sooner than this died while starting up."""
 
+_FILE_WORDS = re.compile(r"(?i)\b(?:file|director|open|writ|creat|mkdir|chown|chmod|lock|data)")
+"""A refusal that names no path still concerns storage when it says one of these."""
+_WRITE_REFUSALS = frozenset({LogKind.FILE_PERMISSION, LogKind.READ_ONLY_FS})
 _RUNTIME_DETAIL = re.compile(r"^.*(?:unable to start container process|OCI runtime \w+ failed): ")
 _RUNTIME_EVENT = re.compile(
     r"OCI runtime|failed to create (?:containerd )?task|failed to start|exec"
@@ -39,40 +47,8 @@ _KIND_CATEGORY: dict[LogKind, Category] = {
     LogKind.EXEC_PERMISSION: Category.CRASHLOOP_PERMISSION_DENIED,
     LogKind.PORT_PERMISSION: Category.CRASHLOOP_PERMISSION_DENIED,
     LogKind.FILE_PERMISSION: Category.CRASHLOOP_PERMISSION_DENIED,
+    LogKind.READ_ONLY_FS: Category.CRASHLOOP_PERMISSION_DENIED,
     LogKind.EXEC_FORMAT: Category.CRASHLOOP_EXEC_FORMAT,
-}
-
-_LOG_PHRASES: dict[LogKind, tuple[str, str]] = {
-    # kind: (phrase naming the line's subject, phrase when the line names none)
-    LogKind.MISSING_ENV: (
-        "the environment variable {} it requires is not set",
-        "an environment variable it requires is not set",
-    ),
-    LogKind.MISSING_FILE: (
-        "the file {} it reads does not exist in the container",
-        "a file it reads does not exist in the container",
-    ),
-    LogKind.MISSING_MODULE: ("{} is missing from the image", "a module it loads is missing"),
-    LogKind.AUTH_FAILED: (
-        "the server rejects the credentials of user {}",
-        "a server rejects the credentials it uses",
-    ),
-    LogKind.ADDRESS_IN_USE: (
-        "the address {} it listens on is already taken",
-        "the address it listens on is already taken",
-    ),
-    LogKind.HEAP_EXHAUSTED: ("its runtime ran out of memory ({})", "its runtime ran out of heap"),
-    LogKind.DNS: ("the host name {} does not resolve", "a host name it needs does not resolve"),
-    LogKind.CONNECTION_REFUSED: (
-        "its dependency {} refused the connection",
-        "a dependency refused the connection",
-    ),
-    LogKind.USAGE: (
-        "it was started with arguments it does not accept ({})",
-        "it was started with arguments it does not accept",
-    ),
-    LogKind.EXCEPTION: ("an unhandled exception ended it", "an unhandled exception ended it"),
-    LogKind.ERROR: ("it reported an error and exited", "it reported an error and exited"),
 }
 
 KNOWN_COMMANDS = (
@@ -98,6 +74,10 @@ class Crash:
     run_seconds: float | None
     finished_at: datetime | None
     explanation: str
+    arch_note: str = ""
+    """How the cluster shows the image is built for another CPU, when no log line says so."""
+    volume: VolumeAccess | None = None
+    """The volume a refused write lies on, and how it is owned."""
 
     @property
     def headline(self) -> str:
@@ -162,16 +142,64 @@ def diagnose_container(view: ClusterView, pod: Pod, status: ContainerStatus) -> 
     """Classify the last end of a container of ``pod``, gathering its log and runtime errors."""
     spec = pod.container(status.name)
     term = status.last_termination
-    if spec is None or (term is None and status.state.waiting_reason not in RUNTIME_REASONS):
-        return None
+    waiting = status.state.waiting_reason
     tail = view.crash_log(pod.namespace, pod.name, status.name)
-    return classify_crash(
+    if spec is None:
+        return None
+    # A status pasted or trimmed without its lastState still shows the back-off, and the
+    # log still tells why; without either there is nothing to classify.
+    backed_off = term is None and waiting == "CrashLoopBackOff" and tail is not None
+    if term is None and waiting not in RUNTIME_REASONS and not backed_off:
+        return None
+    crash = classify_crash(
         spec,
         term,
         restart_policy=spec.restart_policy or pod.restart_policy,
         log=tail.lines if tail else (),
         runtime_message=runtime_error(view, pod, status),
     )
+    crash = replace(crash, reason=waiting) if backed_off else crash
+    return on_volume(view, pod, spec, architecture_mismatch(view, pod, spec, crash))
+
+
+def on_volume(view: ClusterView, pod: Pod, spec: ContainerSpec, crash: Crash) -> Crash:
+    """A write refused on a mounted volume: the user against the volume's ownership model."""
+    sig = crash.signature
+    if crash.category is not Category.CRASHLOOP_PERMISSION_DENIED or crash.runtime_message:
+        return crash
+    if sig is None or sig.kind not in _WRITE_REFUSALS:
+        return crash
+    path = sig.subject if sig.subject.startswith("/") else ""
+    if not path and not _FILE_WORDS.search(sig.line):
+        return crash
+    access = volume_access(view, pod, spec, path, sig.line)
+    if access is None:
+        return crash
+    moved = replace(crash, category=Category.VOLUME_PERMISSION_DENIED, volume=access)
+    return _explained(moved, spec)
+
+
+def architecture_mismatch(view: ClusterView, pod: Pod, spec: ContainerSpec, crash: Crash) -> Crash:
+    """An unexplained non-zero exit of a binary built for another CPU than its node's.
+
+    Only when nothing else explains the end (no runtime error, no decisive log line): then the
+    image name or the replicas running on nodes of another architecture are the evidence.
+    """
+    if (
+        crash.category is not Category.CRASHLOOP_APP_ERROR
+        or crash.runtime_message
+        or is_decisive(crash.signature)
+        or not crash.exit_code
+    ):
+        return crash
+    found = arch_mismatch(view, pod, spec)
+    if found is None:
+        return crash
+    program = spec.command[0] if spec.command else ""
+    moved = replace(
+        crash, category=Category.CRASHLOOP_EXEC_FORMAT, subject=program, arch_note=found.reason
+    )
+    return _explained(moved, spec)
 
 
 def runtime_error(view: ClusterView, pod: Pod, status: ContainerStatus) -> str:
@@ -317,6 +345,11 @@ def _explain_permission(crash: Crash, spec: ContainerSpec) -> str:
             f"Container {spec.name} may not listen on {subject}: ports below 1024 need root or the "
             "NET_BIND_SERVICE capability, and it runs without them."
         )
+    if kind is LogKind.READ_ONLY_FS:
+        return (
+            f"Container {spec.name} may not write to {subject}: that path is on a read-only "
+            "filesystem (securityContext.readOnlyRootFilesystem, or a read-only mount)."
+        )
     if kind is LogKind.FILE_PERMISSION:
         user = spec.security_context.get("runAsUser")
         who = f"user {user}" if isinstance(user, int) else "the user it runs as"
@@ -332,10 +365,20 @@ def _explain_permission(crash: Crash, spec: ContainerSpec) -> str:
 
 def _explain_exec_format(crash: Crash, spec: ContainerSpec) -> str:
     binary = crash.subject or "the entrypoint"
+    if crash.arch_note:
+        return (
+            f"Image {spec.image} holds {binary} built for another CPU architecture than the "
+            f"node's: {crash.arch_note}. The kernel refuses such a binary (exec format error), "
+            "so the container ends at once, before the application can log anything"
+        )
     return (
         f"Image {spec.image} holds {binary} built for another CPU architecture than the node's "
         "(exec format error), so the kernel cannot run it."
     )
+
+
+def _explain_volume(crash: Crash, spec: ContainerSpec) -> str:
+    return crash.volume.explain(spec.name) if crash.volume else _explain_permission(crash, spec)
 
 
 def _explain_exit_zero(crash: Crash, spec: ContainerSpec) -> str:
@@ -363,8 +406,12 @@ def _explain_app(crash: Crash, spec: ContainerSpec) -> str:
         return f"Container {spec.name} exits because the Go runtime panicked."
     if sig.kind is LogKind.EXCEPTION and sig.line.startswith("Error: "):
         return f"Container {spec.name} exits on the error it reports."
-    named, unnamed = _LOG_PHRASES[sig.kind]
-    phrase = named.format(sig.subject) if sig.subject else unnamed
+    refusal = known_refusal(sig.line)
+    if refusal is not None:
+        phrase = f"{spec.image} refuses to start: {refusal.said(refusal.meaning, sig.line)}"
+    else:
+        named, unnamed = PHRASES[sig.kind]
+        phrase = named.format(sig.subject) if sig.subject else unnamed
     text = f"Container {spec.name} exits because {phrase}."
     if crash.exit_code == 0:
         text += " It prints the error yet exits 0, so only its log tells why it keeps ending."
@@ -378,6 +425,7 @@ def _is_shell_less(image: str) -> bool:
 _EXPLAIN = {
     Category.CRASHLOOP_COMMAND_NOT_FOUND: _explain_command,
     Category.CRASHLOOP_PERMISSION_DENIED: _explain_permission,
+    Category.VOLUME_PERMISSION_DENIED: _explain_volume,
     Category.CRASHLOOP_EXEC_FORMAT: _explain_exec_format,
     Category.CRASHLOOP_COMPLETED_EXITS_ZERO: _explain_exit_zero,
     Category.CRASHLOOP_APP_ERROR: _explain_app,

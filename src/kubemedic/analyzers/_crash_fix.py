@@ -10,19 +10,22 @@ workload, never against a pod its controller would replace.
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import replace
 
 from kubemedic.analyzers._app_fix import app_fix
 from kubemedic.analyzers._build import Fix
-from kubemedic.analyzers._crash import foreground_hint, mount_of, typo_fix
+from kubemedic.analyzers._crash import foreground_hint, mount_of
 from kubemedic.analyzers._crash_case import ROLLOUT_KINDS, CrashCase
+from kubemedic.analyzers._intended_command import finding_command, intended_command
 from kubemedic.analyzers._log_rules import LogKind
 from kubemedic.analyzers._template_patch import template_patch
+from kubemedic.analyzers._volume_fix import volume_permission_fix
 from kubemedic.models.categories import Category
 from kubemedic.models.findings import Remediation
-from kubemedic.models.k8s import dig
+from kubemedic.models.k8s import ContainerSpec, dig
 from kubemedic.models.severity import RiskTier
 
 
@@ -45,12 +48,6 @@ def crash_remediation(case: CrashCase) -> Remediation:
 def _command_fix(case: CrashCase) -> Fix:
     spec = case.spec
     missing = case.crash.subject or (spec.command[0] if spec.command else "the command")
-    guess = typo_fix(missing) if case.crash.subject else None
-    commands: tuple[str, ...] = ()
-    for field, words in (("command", spec.command), ("args", spec.args)):
-        if guess and missing in words:
-            commands = case.patch({field: [guess if w == missing else w for w in words]})
-            break
     mount = mount_of(spec, missing)
     if mount is not None:
         return Fix(
@@ -62,20 +59,35 @@ def _command_fix(case: CrashCase) -> Fix:
                 "(keys become file names; `items` can rename or filter them).",
             ),
         )
+    meant = intended_command(case.view, case.pod, spec, missing) if case.crash.subject else None
+    guess, why = meant if meant else ("", "")
+    fields = _retyped(spec, missing, guess) if guess else {}
+    steps = [
+        "Fix `command`/`args` on the workload: `command` replaces the image ENTRYPOINT, "
+        "`args` its CMD; prefer overriding only `args`.",
+        "If the image is slim or distroless, add the tool to the image or call the binary by "
+        "its absolute path without `sh -c`.",
+    ]
+    find = finding_command(spec, case.pod.namespace)
+    if guess:
+        steps.insert(0, f"If {guess} is not what was meant, list what the image has: {find}")
     summary = f"Correct the command of {spec.name}: {missing!r} is not in image {spec.image}"
     return Fix(
-        summary + (f"; use {guess!r}." if guess else "."),
-        (
-            f"List what the image provides: kubectl run cmd-check --rm -it --image={spec.image} "
-            f"--command -- sh -c 'which {missing.rsplit('/', 1)[-1]}; ls -l /usr/local/bin /app' "
-            "(for images without a shell, docker run --entrypoint locally).",
-            "Fix `command`/`args` on the workload: `command` replaces the image ENTRYPOINT, "
-            "`args` its CMD; prefer overriding only `args`.",
-            "If the image is slim or distroless, add the tool to the image or call the binary by "
-            "its absolute path without `sh -c`.",
-        ),
-        commands,
+        summary + (f"; it most likely means {guess!r} ({why})." if guess else "."),
+        (*steps, *case.recreate(fields)) if fields else tuple(steps),
+        case.patch(fields) if fields else (find,),
     )
+
+
+def _retyped(spec: ContainerSpec, missing: str, guess: str) -> dict[str, list[str]]:
+    """``command`` or ``args`` with the mistyped program replaced wherever it is run, also
+    inside a shell script (``sh -c "pyhton app.py"``)."""
+    word = re.compile(rf"(?<![\w./-]){re.escape(missing)}(?![\w./-])")
+    for field, words in (("command", spec.command), ("args", spec.args)):
+        fixed = [word.sub(guess, w) for w in words]
+        if fixed != list(words):
+            return {field: fixed}
+    return {}
 
 
 def _permission_fix(case: CrashCase) -> Fix:
@@ -94,7 +106,7 @@ def _permission_fix(case: CrashCase) -> Fix:
             case.patch({"securityContext": {"capabilities": {"add": ["NET_BIND_SERVICE"]}}}),
             RiskTier.MEDIUM,
         )
-    if kind is LogKind.FILE_PERMISSION:
+    if kind in (LogKind.FILE_PERMISSION, LogKind.READ_ONLY_FS):
         return _file_permission_fix(case, subject)
     runs_script = spec.command[:1] == (subject,) and subject.endswith(".sh")
     return Fix(
@@ -154,12 +166,14 @@ def _exec_format_fix(case: CrashCase) -> Fix:
         (
             "Rebuild for every node architecture: docker buildx build --platform "
             "linux/amd64,linux/arm64 --push ...",
+            f"See which platforms the image has where you build it: docker buildx imagetools "
+            f"inspect {image}",
             "Or pin the workload with nodeSelector kubernetes.io/arch=<the image's arch>.",
         ),
         (
-            f"kubectl get node {case.pod.node_name or 'NODE'} -o "
-            "jsonpath='{.status.nodeInfo.architecture}'",
-            f"docker buildx imagetools inspect {image}",
+            f"kubectl get node {case.pod.node_name} -o jsonpath='{{.status.nodeInfo.architecture}}'"
+            if case.pod.node_name
+            else "kubectl get nodes -L kubernetes.io/arch",
         ),
         RiskTier.MEDIUM,
     )
@@ -194,6 +208,7 @@ def _exit_zero_fix(case: CrashCase) -> Fix:
 _FIXES: dict[Category, Callable[[CrashCase], Fix]] = {
     Category.CRASHLOOP_COMMAND_NOT_FOUND: _command_fix,
     Category.CRASHLOOP_PERMISSION_DENIED: _permission_fix,
+    Category.VOLUME_PERMISSION_DENIED: volume_permission_fix,
     Category.CRASHLOOP_EXEC_FORMAT: _exec_format_fix,
     Category.CRASHLOOP_COMPLETED_EXITS_ZERO: _exit_zero_fix,
     Category.CRASHLOOP_APP_ERROR: app_fix,

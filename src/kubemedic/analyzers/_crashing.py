@@ -9,7 +9,7 @@ same way, so a pod is never reported twice for one cause, or not at all.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from kubemedic.analyzers._build import matching_events
 from kubemedic.analyzers._exit_codes import SIGTERM_EXIT, during_instance
@@ -35,13 +35,17 @@ def long_running(pod: Pod) -> tuple[ContainerStatus, ...]:
 
 def restarted_long_ago(view: ClusterView, status: ContainerStatus) -> bool:
     """True when the container runs now and its last end is older than :data:`STALE_AFTER`."""
+    ended = last_end(status)
+    return status.state.is_running and ended is not None and view.observed_at - ended > STALE_AFTER
+
+
+def last_end(status: ContainerStatus) -> datetime | None:
+    """When the previous instance ended: its ``finishedAt``, else (a dump that strips it) no
+    later than the start of the instance running now."""
     term = status.last_state.terminated
-    return (
-        status.state.is_running
-        and term is not None
-        and term.finished_at is not None
-        and view.observed_at - term.finished_at > STALE_AFTER
-    )
+    if term is None:
+        return None
+    return term.finished_at or status.state.running_since
 
 
 def is_crashing(view: ClusterView, pod: Pod, status: ContainerStatus) -> bool:

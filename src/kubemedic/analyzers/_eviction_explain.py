@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from kubemedic._internal.quantities import format_memory, parse_quantity, round_up_memory
 from kubemedic.analyzers._build import spec_evidence
 from kubemedic.analyzers._eviction_message import EvictionNotice, Hog, LimitBreach
+from kubemedic.analyzers._memory_fit import fitting_memory
 from kubemedic.analyzers._replicas import SETTABLE_KINDS, Availability, cleanup_command
 from kubemedic.analyzers._template_patch import recreate_step, template_patch
 from kubemedic.models.categories import Category
@@ -20,7 +21,6 @@ from kubemedic.models.findings import Evidence, ObjectRef, Remediation
 from kubemedic.models.k8s import Pod
 from kubemedic.models.severity import RiskTier
 
-LIMIT_HEADROOM = 1.3
 _BYTE_RESOURCES = frozenset({"memory", "ephemeral-storage"})
 _RESOURCE_WORDS = {
     Category.EVICTED_MEMORY_PRESSURE: "memory",
@@ -207,18 +207,23 @@ def _pressure_fix(group: EvictionGroup, hog: Hog | None) -> Remediation:
     steps = []
     usage = parse_quantity(hog.usage) if hog else None
     if hog is not None and usage and hog.resource == "memory":
-        request = round_up_memory(usage)
+        node = next((p.node_name for p in group.pods if p.container(hog.container)), "")
+        request, limit = fitting_memory(
+            group.view,
+            node or (group.nodes[0] if group.nodes else ""),
+            usage,
+            besides=lambda p: group.view.workload_of(p) != workload,
+        )
         steps.append(
-            f"Make {hog.container}'s {hog.resource} request honest: at least its real usage "
-            f"({_amount(hog.usage)}), so the scheduler stops overcommitting the node; set the "
-            "limit too so one container cannot starve the node."
+            f"Make {hog.container}'s {hog.resource} request honest (it used "
+            f"{_amount(hog.usage)}), so the scheduler stops overcommitting the node, and give it "
+            f"a limit the node can hold ({limit}) so one container cannot starve the node."
         )
         steps += [step for step in (recreate_step(workload),) if step]
         if workload.kind in SETTABLE_KINDS:
             commands.append(
                 f"kubectl set resources {workload.kubectl_ref} -c {hog.container} "
-                f"--requests={hog.resource}={request} "
-                f"--limits={hog.resource}={round_up_memory(usage * LIMIT_HEADROOM)}"
+                f"--requests={hog.resource}={request} --limits={hog.resource}={limit}"
             )
     if group.category is Category.EVICTED_DISK_PRESSURE:
         if hog is not None:

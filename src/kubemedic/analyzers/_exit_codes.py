@@ -44,6 +44,7 @@ _EXIT_CODES: dict[int, str] = {
     0: "exit 0: the process finished successfully",
     1: "exit 1: a generic application error",
     2: "exit 2: invalid usage or arguments (also how a Go panic exits)",
+    78: "exit 78: a configuration error (EX_CONFIG; Elasticsearch's failed bootstrap checks)",
     126: "exit 126: the command was found but could not be executed",
     127: "exit 127: the command was not found",
     255: "exit 255: a fatal error with an out-of-range exit status",

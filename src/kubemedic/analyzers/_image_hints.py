@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 
 from kubemedic.analyzers._image_ref import ImageRef
+from kubemedic.analyzers._previous_revision import previous_revision
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.k8s import ContainerSpec, Pod
@@ -27,16 +28,31 @@ def replacement(
     """Hints at the intended image, and the best replacement to suggest."""
     hints: list[str] = []
     target = f"{image.repository_url}:<existing-tag>"
-    running = working.find(view.workload_of(pod), spec.name, spec.image)
-    if running is not None:
-        image_text, other_pod = running
-        hints.append(f"Pod {other_pod} of the same workload runs {image_text} for {spec.name}.")
-        target = image_text
+    good = known_good(view, pod, spec, working)
+    if good is not None:
+        target, hint = good
+        hints.append(hint)
     typo = _tag_typo(image.tag)
     if typo is not None:
         hints.append(f"Tag {image.tag} looks like a typo of {typo}.")
         target = image.with_tag(typo)
     return hints, target
+
+
+def known_good(
+    view: ClusterView, pod: Pod, spec: ContainerSpec, working: WorkingImages
+) -> tuple[str, str] | None:
+    """Another image this container runs, and where: on another pod of the workload, else in
+    the revision before the one that fails."""
+    running = working.find(view.workload_of(pod), spec.name, spec.image)
+    if running is not None:
+        text, other_pod = running
+        return text, f"Pod {other_pod} of the same workload runs {text} for {spec.name}."
+    previous = previous_revision(view, pod)
+    before = previous.container(spec.name) if previous is not None else None
+    if previous is not None and before is not None and before.image != spec.image:
+        return before.image, f"The workload's {previous.name} ran {before.image} for {spec.name}."
+    return None
 
 
 def repository_replacement(spec: ContainerSpec, image: ImageRef) -> tuple[list[str], str]:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from kubemedic._internal.quantities import format_memory
 from kubemedic.analyzers._build import log_evidence, status_evidence
-from kubemedic.analyzers._crash import diagnose_container
+from kubemedic.analyzers._crash import Crash, diagnose_container
 from kubemedic.analyzers._workload import location
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource
@@ -29,6 +29,10 @@ class PodFailure:
     headline: str
     explanation: str
     evidence: tuple[Evidence, ...]
+    crash: Crash | None = None
+    """The classified end of the container, when the pod failed in one."""
+    oom: bool = False
+    """The container passed its memory limit."""
 
 
 def job_pods(view: ClusterView, job: Workload) -> tuple[Pod, ...]:
@@ -62,12 +66,25 @@ def last_failure(view: ClusterView, pods: tuple[Pod, ...]) -> PodFailure | None:
     if latest is None:
         return None
     _, pod, status = latest
-    if status is None:
-        fact = f"pod {pod.name} failed with reason {pod.reason}: {pod.message}"
-        evidence = Evidence(fact, EvidenceSource.STATUS, location(pod, "status.reason"))
-        text = f"The pod ended with {pod.reason}: {pod.message}"
-        return PodFailure(pod, "", pod.reason, text, (evidence,))
-    return _container_failure(view, pod, status)
+    return _pod_reason_failure(pod) if status is None else _container_failure(view, pod, status)
+
+
+def failure_of(view: ClusterView, pod: Pod, container: str = "") -> PodFailure | None:
+    """How one pod failed: in ``container`` (else its first failed container), else by the
+    pod's own reason."""
+    for status in pod.all_container_statuses:
+        term = status.last_termination
+        if (not container or status.name == container) and term is not None and term.exit_code:
+            return _container_failure(view, pod, status)
+    return _pod_reason_failure(pod) if pod.reason else None
+
+
+def _pod_reason_failure(pod: Pod) -> PodFailure:
+    """A pod that failed without a container verdict: evicted, past its deadline, ..."""
+    fact = f"pod {pod.name} failed with reason {pod.reason}: {pod.message}"
+    evidence = Evidence(fact, EvidenceSource.STATUS, location(pod, "status.reason"))
+    text = f"The pod ended with {pod.reason}: {pod.message}"
+    return PodFailure(pod, "", pod.reason, text, (evidence,))
 
 
 def _container_failure(view: ClusterView, pod: Pod, status: ContainerStatus) -> PodFailure:
@@ -90,7 +107,7 @@ def _container_failure(view: ClusterView, pod: Pod, status: ContainerStatus) -> 
         text = (
             f"Container {status.name} passed its memory limit{size} and was OOMKilled (exit 137)."
         )
-        return PodFailure(pod, status.name, "OOMKilled", text, tuple(evidence))
+        return PodFailure(pod, status.name, "OOMKilled", text, tuple(evidence), oom=True)
     crash = diagnose_container(view, pod, status)
     if crash is None:
         text = f"Container {status.name} ended with exit code {code} ({reason})."
@@ -100,7 +117,9 @@ def _container_failure(view: ClusterView, pod: Pod, status: ContainerStatus) -> 
         evidence.append(log_evidence(pod, status.name, tail, crash.signature.line))
     elif crash.signature is not None:
         evidence.append(status_evidence(pod, status, f"{where}.message", crash.signature.line))
-    return PodFailure(pod, status.name, crash.headline, crash.explanation, tuple(evidence))
+    return PodFailure(
+        pod, status.name, crash.headline, crash.explanation, tuple(evidence), crash=crash
+    )
 
 
 _NEVER = datetime.min.replace(tzinfo=UTC)

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kubemedic.analyzers._image_rules import REFUSALS
+
 
 class LogKind(StrEnum):
     """What a decisive log line says went wrong."""
@@ -22,6 +24,7 @@ class LogKind(StrEnum):
     EXEC_PERMISSION = "exec-permission"
     PORT_PERMISSION = "port-permission"
     FILE_PERMISSION = "file-permission"
+    READ_ONLY_FS = "read-only-fs"
     AUTH_FAILED = "auth-failed"
     MISSING_ENV = "missing-env"
     MISSING_MODULE = "missing-module"
@@ -31,6 +34,9 @@ class LogKind(StrEnum):
     DNS = "dns"
     CONNECTION_REFUSED = "connection-refused"
     USAGE = "usage"
+    DATA_DIR = "data-dir"
+    KERNEL_SETTING = "kernel-setting"
+    BAD_CONFIG = "bad-config"
     EXCEPTION = "exception"
     ERROR = "error"
 
@@ -39,16 +45,62 @@ class LogKind(StrEnum):
 class _Rule:
     kind: LogKind
     pattern: re.Pattern[str]
+    default_subject: str = ""
 
 
 def _rules(kind: LogKind, *patterns: str) -> tuple[_Rule, ...]:
     return tuple(_Rule(kind, re.compile(p)) for p in patterns)
 
 
+PHRASES: dict[LogKind, tuple[str, str]] = {
+    LogKind.MISSING_ENV: (
+        "the environment variable {} it requires is not set",
+        "an environment variable it requires is not set",
+    ),
+    LogKind.MISSING_FILE: (
+        "the file {} it reads does not exist in the container",
+        "a file it reads does not exist in the container",
+    ),
+    LogKind.MISSING_MODULE: ("{} is missing from the image", "a module it loads is missing"),
+    LogKind.AUTH_FAILED: (
+        "the server rejects the credentials of user {}",
+        "a server rejects the credentials it uses",
+    ),
+    LogKind.ADDRESS_IN_USE: (
+        "the address {} it listens on is already taken",
+        "the address it listens on is already taken",
+    ),
+    LogKind.HEAP_EXHAUSTED: ("its runtime ran out of memory ({})", "its runtime ran out of heap"),
+    LogKind.DNS: ("the host name {} does not resolve", "a host name it needs does not resolve"),
+    LogKind.CONNECTION_REFUSED: (
+        "its dependency {} refused the connection",
+        "a dependency refused the connection",
+    ),
+    LogKind.USAGE: (
+        "it was started with arguments it does not accept ({})",
+        "it was started with arguments it does not accept",
+    ),
+    LogKind.DATA_DIR: (
+        "its data directory {} is not in the state it needs",
+        "its data directory is not in the state it needs",
+    ),
+    LogKind.KERNEL_SETTING: (
+        "the node's kernel setting ({}) is below what it checks for",
+        "a kernel setting of the node is below what it checks for",
+    ),
+    LogKind.BAD_CONFIG: ("its configuration {} is invalid", "its configuration is invalid"),
+    LogKind.EXCEPTION: ("an unhandled exception ended it", "an unhandled exception ended it"),
+    LogKind.ERROR: ("it reported an error and exited", "it reported an error and exited"),
+}
+"""Why a container exits, per kind, as a clause: (naming the line's subject, naming none)."""
+
+
 _HOST_PORT = r"(?P<subject>\[[0-9a-fA-F:]+\]:\d+|[\w.-]+:\d+)"
 
-# Order matters: a line is classified by the first rule that matches it, most specific first.
+# Order matters: a line is classified by the first rule that matches it, most specific first;
+# the known refusals of well-known images (``_image_rules``) come before the generic wording.
 _SPECIFIC: tuple[_Rule, ...] = (
+    *(_Rule(LogKind(r.kind), r.pattern, r.subject) for r in REFUSALS),
     *_rules(
         LogKind.EXEC_FORMAT,
         r"exec (?P<subject>/\S+): exec format error",
@@ -83,7 +135,26 @@ _SPECIFIC: tuple[_Rule, ...] = (
         r'"(?P<subject>/[^"]+)" failed \(13: Permission denied\)',
         r"AccessDeniedException: (?P<subject>/\S+)",
         r"(?P<subject>/[\w./-]+) \(Permission denied\)",
+        r"cannot (?:create directory|create regular file|touch|open|remove) ['‘\"]"
+        r"(?P<subject>/[^'’\"]+)['’\"](?: for writing)?: Permission denied",
+        r"can't create (?:directory )?'(?P<subject>/[^']+)': Permission denied",
+        r"(?:chown|chmod|chgrp): changing (?:ownership|permissions) of ['‘]"
+        r"(?P<subject>/[^'’]+)['’]: Operation not permitted",
+        r'could not (?:change permissions of|create) directory "(?P<subject>/[^"]+)": '
+        r"(?:Operation not permitted|Permission denied)",
+        r'data directory "(?P<subject>/[^"]+)" has wrong ownership',
+        r"(?P<subject>/[\w./-]+): handle-open: open: (?:Permission denied|Operation not permitted)",
+        r"Can't create/write to file '(?P<subject>/[^']+)' \(Errcode: 13",
+        r"Can't open the append-only file: Permission denied",
         r"(?i)permission denied",
+    ),
+    *_rules(
+        LogKind.READ_ONLY_FS,
+        r"\[Errno 30\] Read-only file system: '(?P<subject>[^']+)'",
+        r"EROFS: read-only file system, \w+ '(?P<subject>[^']+)'",
+        r"(?:open|mkdir|create) (?P<subject>/\S+): read-only file system",
+        r"['‘\"](?P<subject>/[^'’\"]+)['’\"]: Read-only file system",
+        r"(?i)read-only file system",
     ),
     *_rules(
         LogKind.MISSING_ENV,
@@ -178,21 +249,26 @@ _IP_PORT = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}:(\d+)$")
 
 def classify_line(line: str) -> tuple[LogKind, str] | None:
     """The kind of cause a single line states, and what it names; None if it names none."""
-    found = first_match(line)
+    found = _first_rule(line)
     if found is None:
         return None
-    kind, match = found
-    subject = _subject(match)
-    if kind is LogKind.CONNECTION_REFUSED:
+    rule, match = found
+    subject = _subject(match) or rule.default_subject
+    if rule.kind is LogKind.CONNECTION_REFUSED:
         subject = _named_host(line, subject)
-    return kind, subject
+    return rule.kind, subject
 
 
 def first_match(line: str) -> tuple[LogKind, re.Match[str]] | None:
+    found = _first_rule(line)
+    return (found[0].kind, found[1]) if found else None
+
+
+def _first_rule(line: str) -> tuple[_Rule, re.Match[str]] | None:
     for rule in _SPECIFIC:
         match = rule.pattern.search(line)
         if match is not None:
-            return rule.kind, match
+            return rule, match
     return None
 
 

@@ -73,12 +73,14 @@ _FRAME = re.compile(
     r"|^\.\.\. \d+ (?:more|common frames omitted)"
     r"|^\[signal "
     r"|^exit status \d+$"
-    r"|^npm (?:ERR!|error)"
+    r"|^npm (?:ERR!|error)(?!.*[Mm]issing script)"
     r"|^Traceback \(most recent call last\):"
     r"|^During handling of the above exception|^The above exception was the direct cause"
 )
 
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}) ")
+_DETAIL = re.compile(r"(?i)^(?:[\w.-]+: )?(?:detail|hint):\s")
+"""A line that details the one before it: ``initdb: detail: It contains a lost+found ...``."""
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}) ")
 _PY_FRAME = re.compile(r'^\s*(File "[^"]+", line \d+, in \S+)')
 _AT_FRAME = re.compile(r"^\s+at (\S.*)")
 _GO_FILE = re.compile(r"^\s+(/\S+\.go:\d+)")
@@ -192,6 +194,9 @@ def _context(text: Sequence[str], anchor: int, chosen: int, weak: Sequence[int])
         detail = next((line for line in text[chosen + 1 : chosen + 4] if line.strip()), "")
         if detail:
             return detail
+    detail = next((line for line in text[chosen + 1 : chosen + 3] if _DETAIL.match(line)), "")
+    if detail:
+        return detail
     if chosen != anchor:
         return text[anchor]
     later = [i for i in weak if i > anchor]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kubemedic.analyzers._config_refs import parse_config_error
+from kubemedic.analyzers._mount_causes import MountError, mount_error
 from kubemedic.models.k8s import Event, Pod
 
 MOUNT_EVENT_REASONS = ("FailedMount", "FailedAttachVolume", "FailedMapVolume")
@@ -51,6 +52,8 @@ class MountProblem(StrEnum):
     MULTI_ATTACH = "multi-attach"
     ATTACH = "attach"
     CSI_DRIVER_MISSING = "csi-driver-missing"
+    FILESYSTEM = "filesystem"
+    """``mount`` itself failed and says why (client missing, access denied, unreachable ...)."""
     NFS = "nfs"
     HOST_PATH = "host-path"
     SUBPATH = "subpath"
@@ -67,6 +70,7 @@ class MountFailure:
     detail: str
     event: Event | None = None
     driver: str = ""
+    error: MountError | None = None
 
 
 def waiting_for_volumes(pod: Pod) -> bool:
@@ -103,6 +107,8 @@ def _operation_failure(operation: str, volume: str, detail: str, event: Event) -
         return MountFailure(
             MountProblem.CSI_DRIVER_MISSING, volume, detail, event, driver["driver"]
         )
+    if error := mount_error(detail):
+        return MountFailure(MountProblem.FILESYSTEM, volume, detail, event, error=error)
     if "mount.nfs" in lowered or "-t nfs" in lowered:
         return MountFailure(MountProblem.NFS, volume, detail, event)
     if "hostpath type check failed" in lowered or (

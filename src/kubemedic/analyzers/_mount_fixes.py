@@ -33,15 +33,6 @@ _ATTACH_HINTS = (
      "the CSI controller's cloud credentials may not attach this disk"),
     (("not found", "does not exist"), "the backing disk no longer exists"),
 )  # fmt: skip
-_NFS_HINTS = (
-    ("timed out", "the NFS server does not answer from the node (server down, firewall on "
-     "port 2049, wrong address)"),
-    ("access denied", "the NFS server refuses this node: its export does not allow the node's "
-     "address"),
-    ("no such file or directory", "the exported path does not exist on the NFS server"),
-    ("bad option", "the node lacks the NFS client tools (nfs-common / nfs-utils)"),
-    ("helper program", "the node lacks the NFS client tools (nfs-common / nfs-utils)"),
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,14 +152,12 @@ def advise(
             RiskTier.MEDIUM,
         )
     if failure.problem is MountProblem.NFS:
-        hints = [h for word, h in _NFS_HINTS if word in failure.detail.lower()]
+        # Client, access, reachability and export errors are read by _mount_causes first.
         server = dig(info.raw, "nfs", "server") or ""
         return Advice(
             info.name,
             f"{info.described} cannot be mounted on {node}",
-            f"Mounting {info.described} on {node} fails"
-            + (f": {hints[0]}." if hints else ".")
-            + f" The kubelet reports {quoted}.",
+            f"Mounting {info.described} on {node} fails. The kubelet reports {quoted}.",
             "Make the NFS export reachable and allowed from every node (server, port 2049, "
             "export rules), with the NFS client installed on the nodes.",
             ("Test from the node itself: the pod network is not the path the mount takes.",),
@@ -186,21 +175,6 @@ def advise(
             "or schedule the pod only onto nodes that have it.",
             (),
             (on_node(pod.node_name, f"ls -ld /host{path}"),),
-            RiskTier.MEDIUM,
-        )
-    if failure.problem is MountProblem.TIMEOUT:
-        described = ", ".join(
-            infos[v].described if v in infos else v for v in failure.volume.split(",")
-        )
-        return Advice(
-            failure.volume,
-            f"{described} not mounted on {node}",
-            f"{described[0].upper()}{described[1:]} could not be attached or mounted on {node} "
-            "within the kubelet's two-minute wait, and no more specific error was collected.",
-            "Find the blocking step: claim bound? volume attached (VolumeAttachment)? CSI node "
-            "plugin healthy on the node?",
-            (),
-            (f"kubectl describe pod {pod.name} -n {pod.namespace}", "kubectl get volumeattachment"),
             RiskTier.MEDIUM,
         )
     return Advice(

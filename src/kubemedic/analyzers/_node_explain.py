@@ -12,10 +12,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kubemedic._internal.quantities import format_memory, parse_quantity
 from kubemedic._internal.timeutils import format_time, human_duration, parse_time
+from kubemedic.analyzers._memory_fit import fitting_memory
+from kubemedic.analyzers._replicas import SETTABLE_KINDS
+from kubemedic.analyzers._template_patch import container_recreate_step
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import AffectedPod, Evidence, EvidenceSource, Remediation
-from kubemedic.models.k8s import Condition, Event, Node, Pod
+from kubemedic.models.k8s import Condition, ContainerSpec, Event, Node, Pod, dig
 from kubemedic.models.severity import RiskTier, Severity
 
 POD_NAMES_SHOWN = 8
@@ -183,30 +187,105 @@ def explain_pressure(case: NodeCase, pressures: Sequence[Condition]) -> NodeExpl
     if case.evicted:
         names = ", ".join(f"{p.namespace}/{p.name}" for p in case.evicted[:POD_NAMES_SHOWN])
         cause += f" {len(case.evicted)} pod(s) were evicted from it: {names}."
+    hog = _memory_hog(case) if "MemoryPressure" in kinds else None
+    evidence = tuple(condition_evidence(node, c) for c in pressures) + _taint_evidence(node)
+    steps = tuple(_PRESSURE_FIXES[k] for k in kinds)
+    commands: tuple[str, ...] = (
+        f"kubectl describe node {node.name}",
+        f"kubectl get pods -A -o wide --field-selector spec.nodeName={node.name}",
+    )
+    summary = (
+        f"Relieve the {' and '.join(kinds)} on {node.name}: "
+        + "; ".join(_PRESSURE_SHORT[k] for k in kinds)
+        + "."
+    )
     if "MemoryPressure" in kinds:
         unrequested = [p.name for p in case.pods if not p.total_request("memory")]
         if unrequested:
             cause += " Pods on it with no memory request: " + ", ".join(unrequested[:5]) + "."
+    if hog is not None:
+        cause += f" {hog.sentence}"
+        evidence += (hog.evidence,)
+        summary = f"{hog.summary} {summary}"
+        steps = (*hog.steps, *steps)
+        commands = (*hog.commands, *commands)
     return NodeExplanation(
         severity=Severity.HIGH,
         summary=f"Node {node.name} is under {' and '.join(kinds)}",
         root_cause=cause,
-        evidence=tuple(condition_evidence(node, c) for c in pressures) + _taint_evidence(node),
+        evidence=evidence,
         remediation=Remediation(
-            summary=f"Relieve the {' and '.join(kinds)} on {node.name}: "
-            + "; ".join(_PRESSURE_SHORT[k] for k in kinds)
-            + ".",
+            summary=summary,
             risk=RiskTier.LOW,
             reversible=True,
             expected_outcome=f"{node.name} reports {', '.join(f'{k}=False' for k in kinds)} "
             "and stops evicting pods.",
-            steps=tuple(_PRESSURE_FIXES[k] for k in kinds),
-            commands=(
-                f"kubectl describe node {node.name}",
-                f"kubectl get pods -A -o wide --field-selector spec.nodeName={node.name}",
-            ),
+            steps=steps,
+            commands=commands,
         ),
         conditions=tuple(pressures),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Hog:
+    """The container that uses most memory above its request on a node under pressure, and the
+    resources that keep it within what the node can give."""
+
+    sentence: str
+    evidence: Evidence
+    summary: str
+    steps: tuple[str, ...]
+    commands: tuple[str, ...]
+
+
+def _memory_hog(case: NodeCase) -> _Hog | None:
+    """The container using most memory above its request (from PodMetrics), when it uses more
+    than it requests, with the resources that keep it within what the node can give it."""
+    found: list[tuple[float, Pod, ContainerSpec, float, float]] = []
+    for pod in case.pods:
+        metrics = case.view.get("PodMetrics", pod.namespace, pod.name)
+        entries = dig(metrics.raw, "containers") if metrics is not None else None
+        for entry in entries if isinstance(entries, list) else ():
+            spec = pod.container(str(entry.get("name"))) if isinstance(entry, dict) else None
+            usage = parse_quantity(dig(entry, "usage", "memory")) if spec else None
+            if spec is not None and usage is not None:
+                request = spec.resources.request("memory") or 0.0
+                found.append((usage - request, pod, spec, usage, request))
+    if not found:
+        return None
+    excess, pod, spec, usage, request = max(found, key=lambda f: f[0])
+    if excess <= 0:
+        return None
+    requested, limit = fitting_memory(
+        case.view, case.node.name, usage, besides=lambda p: p is not pod
+    )
+    workload = case.view.workload_of(pod)
+    change = {"resources": {"requests": {"memory": requested}, "limits": {"memory": limit}}}
+    commands: tuple[str, ...] = ()
+    if workload.kind in SETTABLE_KINDS:
+        commands = (
+            f"kubectl set resources {workload.kubectl_ref} -c {spec.name} "
+            f"--requests=memory={requested} --limits=memory={limit}",
+        )
+    recreate = container_recreate_step(workload, spec, change)
+    used = format_memory(usage)
+    asked = f"request {format_memory(request)}" if request else "no request"
+    capped = spec.resources.limit_text("memory")
+    return _Hog(
+        sentence=f"Container {spec.name} of pod {pod.namespace}/{pod.name} uses {used} with "
+        f"{asked} and {f'a limit of {capped}' if capped else 'no limit'}: the most above its "
+        "request on the node.",
+        evidence=Evidence(
+            f"container {spec.name} uses {used} of memory ({asked})",
+            EvidenceSource.STATUS,
+            f"PodMetrics {pod.namespace}/{pod.name} containers[{spec.name}].usage.memory",
+        ),
+        summary=f"Give container {spec.name} of {workload} a memory request of {requested} and "
+        f"a limit of {limit} (what {case.node.name} can give it), so it is stopped within its "
+        "own limit instead of starving the node.",
+        steps=(recreate,) if recreate else (),
+        commands=commands,
     )
 
 

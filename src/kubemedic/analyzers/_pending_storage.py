@@ -10,6 +10,7 @@ import re
 
 from kubemedic.analyzers._build import event_evidence, related_evidence
 from kubemedic.analyzers._pending_case import Explanation, PendingCase
+from kubemedic.analyzers._template_patch import recreate_claim
 from kubemedic.analyzers._volumes import Claim, default_class, is_default_class
 from kubemedic.models.categories import Category
 from kubemedic.models.findings import Evidence, ObjectRef, Remediation
@@ -92,33 +93,35 @@ def _class_listing(case: PendingCase) -> str:
 
 
 def _default_class(case: PendingCase) -> str:
-    found = default_class(case.view) or next(iter(case.view.objects("StorageClass")), None)
-    return found.name if found is not None else "EXISTING_CLASS"
+    """The class to use instead: the default one, else the only one ("" when unknown)."""
+    classes = case.view.objects("StorageClass")
+    found = default_class(case.view) or (classes[0] if len(classes) == 1 else None)
+    return found.name if found is not None else ""
 
 
 def _fix(case: PendingCase, troubled: list[Claim], missing: list[str]) -> Remediation:
     ns = case.pod.namespace
     wrong_class = [c for c in troubled if c.storage_class_missing]
-    if wrong_class:
-        claim = wrong_class[0]
+    if wrong_class and wrong_class[0].pvc is not None:
+        claim, pvc = wrong_class[0], wrong_class[0].pvc
         good = _default_class(case)
         return Remediation(
             summary=f"Recreate PersistentVolumeClaim {claim.name} with an existing StorageClass "
-            f'(e.g. "{good}") instead of "{claim.storage_class_name}"; storageClassName cannot '
-            "be changed on an existing claim.",
+            + (f'("{good}") ' if good else "")
+            + f'instead of "{claim.storage_class_name}"; storageClassName cannot be changed on an '
+            "existing claim.",
             risk=RiskTier.LOW,  # the claim never bound: it holds no data
             reversible=True,
             expected_outcome=f"{claim.name} binds to a new volume and the pod is scheduled.",
             steps=(
                 "The claim is still Pending, so it holds no data; recreating it loses nothing.",
-                f'Fix storageClassName in the manifest that creates it (set "{good}"), '
-                "or create the missing StorageClass if the name is the intended one.",
+                "Fix storageClassName in the manifest that creates it"
+                + (f' (set "{good}")' if good else "")
+                + ", or create the missing StorageClass if the name is the intended one.",
             ),
             commands=(
                 "kubectl get storageclass",
-                f"kubectl get pvc {claim.name} -n {ns} -o yaml > {claim.name}-pvc.yaml",
-                f"kubectl delete pvc {claim.name} -n {ns}",
-                f"kubectl apply -f {claim.name}-pvc.yaml",
+                *(recreate_claim(pvc, good) if good else ()),
             ),
         )
     absent = [c.name for c in troubled if c.missing] + missing

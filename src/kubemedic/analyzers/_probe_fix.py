@@ -42,14 +42,23 @@ def _patched(
 
 
 def config_fix(
-    workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe], message: str, hint: str
+    workload: ObjectRef,
+    spec: ContainerSpec,
+    probes: Sequence[Probe],
+    message: str,
+    hint: str,
+    previous: ContainerSpec | None = None,
 ) -> Fix:
-    """The change for probes that fail the same way: a configuration fault first, else the app."""
+    """The change for probes that fail the same way: a configuration fault first, else the app.
+
+    ``previous`` is the container as the revision before this one declared it, when known: the
+    values it probed with worked.
+    """
     mismatch = port_mismatch(spec, probes[0])
     if mismatch is not None:
         return retarget_port(workload, spec, probes, mismatch)
     if "statuscode: 404" in message:
-        return wrong_path(workload, spec, probes)
+        return wrong_path(workload, spec, probes, previous)
     if "deadline exceeded" in message or "Timeout" in message:
         return longer_timeout(workload, spec, probes)
     if never_passes(probes[0]):
@@ -106,9 +115,27 @@ def longer_timeout(workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Pr
     )
 
 
-def wrong_path(workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe]) -> Fix:
-    """Aim HTTP probes at a route the server has (which one only the application knows)."""
+def wrong_path(
+    workload: ObjectRef,
+    spec: ContainerSpec,
+    probes: Sequence[Probe],
+    previous: ContainerSpec | None = None,
+) -> Fix:
+    """Aim HTTP probes at a route the server has: the one the previous revision probed, else
+    one another probe of the container reaches on the same port; else only the application's
+    documentation knows it."""
     both = " of both probes" if len(probes) > 1 else ""
+    known = _known_route(spec, probes, previous)
+    if known is not None:
+        path, where = known
+        return _patched(
+            f"Point {named(probes)} of {spec.name} at {path}: the server has no route "
+            f"{probes[0].path} (404), and {where}.",
+            (),
+            workload,
+            spec,
+            {f"{p.kind}Probe": {"httpGet": {"path": path}} for p in probes},
+        )
     steps = [
         "Find the application's health route (often /healthz, /health, /actuator/health or "
         f"/ready) in its documentation and set it as httpGet.path{both}."
@@ -123,6 +150,28 @@ def wrong_path(workload: ObjectRef, spec: ContainerSpec, probes: Sequence[Probe]
         tuple(steps),
         (),
     )
+
+
+def _known_route(
+    spec: ContainerSpec, probes: Sequence[Probe], previous: ContainerSpec | None
+) -> tuple[str, str] | None:
+    """A path the server answers on, and how that is known."""
+    failing = probes[0]
+    before = previous.probe(failing.kind) if previous is not None else None
+    if before is not None and before.handler == "httpGet" and before.path != failing.path:
+        return before.path, f"the previous revision probed {before.path}"
+    kinds = {p.kind for p in probes}
+    for kind in ("liveness", "readiness", "startup"):
+        other = spec.probe(kind)
+        if (
+            kind not in kinds
+            and other is not None
+            and other.handler == "httpGet"
+            and other.port == failing.port
+            and other.path not in ("", failing.path)
+        ):
+            return other.path, f"the {kind} probe reaches {other.path} on the same port"
+    return None
 
 
 def replace_command(probes: Sequence[Probe], spec: ContainerSpec) -> Fix:

@@ -45,6 +45,33 @@ def probe_failures(view: ClusterView, pod: Pod, container: str, kind: str) -> li
     return [e for e in events if e.message.startswith(prefix)]
 
 
+def current_failures(
+    view: ClusterView, pod: Pod, status: ContainerStatus, kind: str
+) -> list[Event]:
+    """``Unhealthy`` events of one probe kind seen since the running instance started."""
+    since = status.state.running_since
+    return [
+        e
+        for e in probe_failures(view, pod, status.name, kind)
+        if since is None or e.last_seen is None or e.last_seen >= since
+    ]
+
+
+def liveness_failing(view: ClusterView, pod: Pod, status: ContainerStatus) -> bool:
+    """A running, not-ready container whose liveness or startup probe has failed in this
+    instance one failure short of a restart or more: the kubelet is about to restart it
+    (``probe_failing`` reports it, its readiness probe included)."""
+    spec = pod.container(status.name)
+    if spec is None or status.ready or not status.state.is_running:
+        return False
+    for kind in ("startup", "liveness"):
+        probe = spec.probe(kind)
+        failures = current_failures(view, pod, status, kind) if probe else []
+        if probe is not None and failure_count(failures) >= max(1, probe.failure_threshold - 1):
+            return True
+    return False
+
+
 def failure_count(events: Sequence[Event]) -> int:
     """Failures counted by the kubelet across (aggregated) events."""
     return sum(e.count for e in events)

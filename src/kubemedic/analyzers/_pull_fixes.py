@@ -7,7 +7,6 @@ names and turned into the kubectl commands that fix it.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -88,8 +87,14 @@ def denied(
     error: PullError | None,
     secrets: PullSecretReport,
     evidence: Iterable[Evidence],
+    fallback: tuple[str, str] | None = None,
 ) -> Diagnosis:
-    """The registry refused the pull, or the credentials it needs are not there."""
+    """The registry refused the pull, or the credentials it needs are not there.
+
+    Credentials are something only a person has, so their commands carry placeholders; when
+    the workload runs another image that pulls (``fallback``: the image and where it runs),
+    returning to it is the command, and the credentials are the way forward.
+    """
     pod, spec, workload = case.pod, case.spec, case.workload
     parts = [f"{case.cannot_pull(image)}:"]
     if error is not None:
@@ -125,12 +130,7 @@ def denied(
     commands = []
     if name in secrets.unusable:  # a secret's type cannot change: replace it
         commands += [f"kubectl delete secret {name} -n {pod.namespace}", create]
-    elif name in secrets.usable:  # list the hosts it holds (host names only), then refresh it
-        commands.append(
-            f"kubectl get secret {name} -n {pod.namespace} -o "
-            + shlex.quote("jsonpath={.data.\\.dockerconfigjson}")
-            + " | base64 -d | jq -r '.auths | keys[]'"
-        )
+    elif name in secrets.usable:  # refresh it in place
         commands.append(f"{create} --dry-run=client -o yaml | kubectl apply -f -")
     else:
         commands.append(create)
@@ -138,24 +138,33 @@ def denied(
         if reference not in secrets.configured:
             patch = template_patch(workload, {"imagePullSecrets": [{"name": reference}]})
             commands += [patch] if patch else []
+    summary = (
+        f"Give the pod valid pull credentials for {image.host} in a "
+        f"kubernetes.io/dockerconfigjson secret ({name}) referenced by imagePullSecrets."
+    )
+    steps = [
+        f"Create or refresh secret {name} in {pod.namespace} with an account (or token) "
+        f"allowed to pull {image.repository} from {image.host}.",
+        f"Reference it from the workload (or ServiceAccount {pod.service_account}) "
+        "imagePullSecrets; new pods pick it up, and existing ones on their next retry.",
+        f"Check that {image.repository} really exists on {image.host} if access still "
+        "fails with valid credentials.",
+    ]
+    if fallback is not None:
+        good, where = fallback
+        summary = (
+            f"Run {good} again in container {spec.name} (it pulls: {where[0].lower()}"
+            f"{where[1:].rstrip('.')}), or give the pod valid pull credentials for "
+            f"{image.host} ({name}, referenced by imagePullSecrets) to run {spec.image}."
+        )
+        steps.append(f"With the credentials, in this order: {'; then '.join(commands)}")
+        commands = list(set_image(workload, spec, good))
     return case.diagnosis(
         Category.IMAGE_AUTH,
         summary=f"Registry {image.host} denies the pull of {spec.image}",
         cause=" ".join(parts),
         evidence=(*evidence, *secrets.evidence),
-        fix=Fix(
-            summary=f"Give the pod valid pull credentials for {image.host} in a "
-            f"kubernetes.io/dockerconfigjson secret ({name}) referenced by imagePullSecrets.",
-            steps=(
-                f"Create or refresh secret {name} in {pod.namespace} with an account (or token) "
-                f"allowed to pull {image.repository} from {image.host}.",
-                f"Reference it from the workload (or ServiceAccount {pod.service_account}) "
-                "imagePullSecrets; new pods pick it up, and existing ones on their next retry.",
-                f"Check that {image.repository} really exists on {image.host} if access still "
-                "fails with valid credentials.",
-            ),
-            commands=tuple(commands),
-        ),
+        fix=Fix(summary=summary, steps=tuple(steps), commands=tuple(commands)),
     )
 
 
@@ -190,7 +199,7 @@ def invalid_name(case: PullCase) -> Diagnosis:
                 "Fix the value where the manifest is generated (Helm values, kustomization, "
                 "CI variables) so the next deploy does not bring it back.",
             ),
-            commands=(f"kubectl set image {case.workload.kubectl_ref} {spec.name}={fixed}",),
+            commands=set_image(case.workload, spec, fixed),
         ),
     )
 
@@ -228,6 +237,14 @@ def never_pulled(case: PullCase) -> Diagnosis:
             commands=(patch,) if patch else (),
         ),
     )
+
+
+def set_image(workload: ObjectRef, spec: ContainerSpec, image: str) -> tuple[str, ...]:
+    """``kubectl set image`` for kinds whose image can change (a bare Pod's can; a Job's pod
+    template cannot, it is recreated)."""
+    if workload.kind == "Job":
+        return ()
+    return (f"kubectl set image {workload.kubectl_ref} {spec.name}={image}",)
 
 
 def spec_path(spec: ContainerSpec, field: str) -> str:

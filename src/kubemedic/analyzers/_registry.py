@@ -3,7 +3,8 @@
 An analyzer is a pure function from a ``ClusterView`` to findings, plus a name and the
 categories it can emit. The registry refuses two analyzers with one name, so adding a failure
 mode is: a module with an ``ANALYZER``, one line in ``analyzers/__init__.py``, a scenario folder
-and a runbook page.
+and a runbook page. A *fallback* analyzer is a last resort: the diagnose service keeps its
+findings only for pods that no other analyzer's finding covers.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ Analyze = Callable[[ClusterView], Iterable[Finding]]
 
 @dataclass(frozen=True, slots=True)
 class Analyzer:
-    """One failure family: what it looks for and the function that looks."""
+    """One failure family: what it looks for and the function that looks.
+
+    ``fallback``: its findings only count for pods no other analyzer's finding lists among its
+    affected pods (the safety net for failures no analyzer recognises).
+    """
 
     name: str
     description: str
     categories: tuple[Category, ...]
     analyze: Analyze
+    fallback: bool = False
 
 
 class DuplicateAnalyzerError(ValueError):

@@ -96,9 +96,9 @@ def rollout_of(
 ) -> Rollout:
     """The Deployment's ReplicaSets, ordered by ``deployment.kubernetes.io/revision``.
 
-    Pass ``replica_sets`` when looking up many Deployments of one view.
+    The view's index of ReplicaSets is built once and shared (``replica_sets`` overrides it).
     """
-    owned = (replica_sets or ReplicaSets(view)).of(deployment)
+    owned = (replica_sets or view.derived(ReplicaSets)).of(deployment)
     owned.sort(key=lambda rs: (rs.revision, rs.created_at is not None, rs.created_at))
     return Rollout(deployment, tuple(owned))
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubemedic.models.findings import ObjectRef
-from kubemedic.models.k8s import ContainerSpec
+from kubemedic.models.k8s import ContainerSpec, KObject
 
 _POD_TEMPLATE = ("spec", "template", "spec")
 _TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
@@ -49,14 +49,35 @@ def container_patch(
     return template_patch(workload, {group: [{"name": container.name, **fields}]})
 
 
-def recreate_step(workload: ObjectRef) -> str | None:
-    """What to do instead of a patch when the pod template cannot be patched (Pods, Jobs)."""
-    if workload.kind in _TEMPLATE_PATHS:
+def in_place(workload: ObjectRef) -> bool:
+    """True for kinds whose pod template ``kubectl patch`` and ``kubectl set`` change (a bare
+    Pod's or a Job's cannot be changed: they are recreated from their manifest)."""
+    return workload.kind in _TEMPLATE_PATHS
+
+
+def recreate_step(workload: ObjectRef, change: Mapping[str, Any] | None = None) -> str | None:
+    """What to do instead of a patch when the pod template cannot be patched (Pods, Jobs):
+    recreate it from its manifest with ``change`` (a pod-spec fragment) applied."""
+    if in_place(workload):
         return None
-    return (
-        f"{workload} cannot be patched in place: export it (kubectl get "
-        f"{workload.kubectl_ref} -o yaml), apply the change and recreate it."
+    what = (
+        f"this change to its pod spec: {json.dumps(change, separators=(',', ':'))}"
+        if change
+        else "the change"
     )
+    return (
+        f"{workload} cannot be changed in place: delete it and create it again from its "
+        f"manifest with {what} (kubectl get {workload.kubectl_ref} -o yaml shows the current "
+        "one)."
+    )
+
+
+def container_recreate_step(
+    workload: ObjectRef, container: ContainerSpec, fields: Mapping[str, Any]
+) -> str | None:
+    """:func:`recreate_step` with ``fields`` set on one (init) container."""
+    group = "initContainers" if container.is_init else "containers"
+    return recreate_step(workload, {group: [{"name": container.name, **fields}]})
 
 
 def stuck_pod_step(workload: ObjectRef, pod: str) -> str | None:
@@ -79,3 +100,35 @@ def follow_up_steps(workload: ObjectRef, pod: str, *, recreate: bool = True) -> 
 def on_node(node: str, command: str) -> str:
     """``kubectl debug node/...`` running ``command`` on the node (host filesystem at /host)."""
     return f"kubectl debug node/{node or '<node>'} -it --image=busybox:1.36 -- {command}"
+
+
+_CLAIM_SPEC_FIELDS = (
+    "accessModes",
+    "resources",
+    "volumeMode",
+    "selector",
+    "dataSource",
+    "dataSourceRef",
+    "volumeAttributesClassName",
+)
+
+
+def recreate_claim(claim: KObject, storage_class: str) -> tuple[str, str]:
+    """Delete a Pending claim and create it again with ``storage_class`` (storageClassName is
+    immutable; a claim that never bound holds no data). The new claim is written out in full,
+    so the commands run as printed."""
+    metadata: dict[str, Any] = {"name": claim.name, "namespace": claim.namespace}
+    if claim.labels:
+        metadata["labels"] = dict(claim.labels)
+    spec = {f: claim.spec[f] for f in _CLAIM_SPEC_FIELDS if f in claim.spec}
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": metadata,
+        "spec": {**spec, "storageClassName": storage_class},
+    }
+    body = json.dumps(manifest, separators=(",", ":"))
+    return (
+        f"kubectl delete pvc {claim.name} -n {claim.namespace}",
+        f"echo {shlex.quote(body)} | kubectl create -f -",
+    )

@@ -24,6 +24,8 @@ KNOWN_FINALIZERS = {
     "batch.kubernetes.io/job-tracking": "the Job controller in kube-controller-manager (it "
     "removes it once it has counted the pod)",
 }
+OUT_OF_SERVICE = "node.kubernetes.io/out-of-service=nodeshutdown:NoExecute"
+"""The taint that tells Kubernetes a node is shut down: its pods are deleted, volumes detached."""
 FORCE_WARNING = (
     "Last resort only: --grace-period=0 --force removes the pod object without the kubelet's "
     "confirmation. If the node is merely partitioned, the containers keep running and volumes "
@@ -43,7 +45,14 @@ class Stuck:
 
     @property
     def node_down(self) -> bool:
-        return self.pod.reason == "NodeLost" or (self.node is not None and not self.node.ready)
+        if self.pod.reason == "NodeLost" or (self.node is not None and not self.node.ready):
+            return True
+        # The node was not collected: the node controller's own word on the pod tells.
+        return (
+            self.node is None
+            and not self.node_missing
+            and any(e.reason == "NodeNotReady" for e in self.events)
+        )
 
     @property
     def cause(self) -> str:
@@ -137,10 +146,13 @@ def _node(first: Stuck, pods: Sequence[Pod], subject: str) -> TerminatingExplana
             expected_outcome="The pod object disappears and its controller runs a replacement.",
             steps=(
                 f"Check whether {node} is powered off or only unreachable (cloud console).",
+                "If it is shut down, the out-of-service taint deletes its pods and detaches "
+                "their volumes at once (remove it when the node returns).",
                 FORCE_WARNING,
             ),
             commands=(
                 f"kubectl get node {node}",
+                f"kubectl taint nodes {node} {OUT_OF_SERVICE}",
                 f"kubectl delete node {node}",
                 *_force_commands(pods),
                 *(_finalizer_patch(p) for p in held[:PODS_IN_COMMANDS]),

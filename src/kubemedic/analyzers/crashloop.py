@@ -21,13 +21,11 @@ from kubemedic.analyzers._build import (
     spec_evidence,
 )
 from kubemedic.analyzers._crash import Crash, diagnose_container, runtime_events
-from kubemedic.analyzers._crash_case import CrashCase
+from kubemedic.analyzers._crash_case import CrashCase, crash_dependency
 from kubemedic.analyzers._crash_evidence import crash_evidence
 from kubemedic.analyzers._crash_fix import crash_remediation
 from kubemedic.analyzers._crashing import failed_elsewhere, is_crashing, long_running
-from kubemedic.analyzers._dependency import Dependency, dependency
 from kubemedic.analyzers._exit_codes import SIGKILL_EXIT
-from kubemedic.analyzers._log_rules import LogKind
 from kubemedic.analyzers._probes import probe_kill
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.models.categories import Category
@@ -42,6 +40,7 @@ IDS: dict[Category, str] = {
     Category.CRASHLOOP_PERMISSION_DENIED: "KM-POD-CRASHLOOP-PERMISSION-DENIED",
     Category.CRASHLOOP_EXEC_FORMAT: "KM-POD-CRASHLOOP-EXEC-FORMAT",
     Category.CRASHLOOP_COMPLETED_EXITS_ZERO: "KM-POD-CRASHLOOP-EXITS-ZERO",
+    Category.VOLUME_PERMISSION_DENIED: "KM-POD-VOLUME-PERMISSION-DENIED",
 }
 _BACK_OFF = re.compile(r"back-off (\S+) restarting")
 _NODE_OOM_WINDOW = timedelta(minutes=2)
@@ -68,7 +67,7 @@ def _finding(
     back_offs = matching_events(view, pod, ("BackOff",), container=status.name)
     runtime = runtime_events(view, pod, status.name)
     node_oom = _node_oom(view, pod, crash)
-    case = CrashCase(crash, pod, spec, workload, _dependency(view, pod, crash), node_oom)
+    case = CrashCase(crash, pod, spec, workload, crash_dependency(view, pod, crash), node_oom, view)
     evidence = _evidence(view, pod, status, case)
     evidence += [event_evidence(e) for e in (runtime[-1:] + back_offs[-1:])]
     serving = status.state.is_running and status.ready
@@ -101,6 +100,9 @@ def _summary(crash: Crash, spec: ContainerSpec, serving: bool, restarts: bool) -
         return f"Container {name} cannot start: command {subject or spec.command[:1]!r} not found"
     if crash.category is Category.CRASHLOOP_PERMISSION_DENIED:
         return f"Container {name} crash-loops on permission denied ({subject or crash.headline})"
+    if crash.category is Category.VOLUME_PERMISSION_DENIED and crash.volume is not None:
+        path = crash.volume.path
+        return f"Container {name} may not write to volume {crash.volume.volume} ({path})"
     if crash.category is Category.CRASHLOOP_EXEC_FORMAT:
         return f"Container {name} cannot start: {subject or 'its binary'} is for another CPU"
     if crash.category is Category.CRASHLOOP_COMPLETED_EXITS_ZERO:
@@ -120,13 +122,6 @@ def _restarts(status: ContainerStatus) -> str:
     if back_off:
         text += f"; the kubelet now waits {back_off.group(1)} before each new attempt"
     return text + "."
-
-
-def _dependency(view: ClusterView, pod: Pod, crash: Crash) -> Dependency | None:
-    sig = crash.signature
-    if sig and sig.kind in (LogKind.DNS, LogKind.CONNECTION_REFUSED) and sig.subject:
-        return dependency(view, sig.subject, pod.namespace)
-    return None
 
 
 def _evidence(

@@ -20,8 +20,14 @@ from kubemedic.analyzers._build import (
     related_evidence,
     spec_evidence,
 )
-from kubemedic.analyzers._image_hints import WorkingImages, replacement, repository_replacement
+from kubemedic.analyzers._image_hints import (
+    WorkingImages,
+    known_good,
+    replacement,
+    repository_replacement,
+)
 from kubemedic.analyzers._image_ref import ImageRef, parse_image
+from kubemedic.analyzers._init_hold import hold_evidence, hold_sentence, is_init_step
 from kubemedic.analyzers._pull_errors import PullCause, PullError, classify, error_detail
 from kubemedic.analyzers._pull_fixes import (
     Diagnosis,
@@ -29,12 +35,17 @@ from kubemedic.analyzers._pull_fixes import (
     denied,
     invalid_name,
     never_pulled,
+    set_image,
     spec_path,
 )
 from kubemedic.analyzers._pull_secrets import check_pull_secrets
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._registry_reach import reach_advice
-from kubemedic.analyzers._template_patch import container_patch, follow_up_steps, template_patch
+from kubemedic.analyzers._template_patch import (
+    container_patch,
+    follow_up_steps,
+    template_patch,
+)
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, Finding
@@ -115,10 +126,11 @@ def _failed_pull(
         evidence.append(event_evidence(source))
     secrets = check_pull_secrets(view, pod, image)
     cause = error.cause if error else PullCause.UNKNOWN
-    if cause is PullCause.ACCESS_DENIED and not image.is_official_library:
-        return denied(case, image, error, secrets, evidence)
-    if cause is PullCause.UNKNOWN and secrets.missing:
-        return denied(case, image, error, secrets, evidence)
+    if (cause is PullCause.ACCESS_DENIED and not image.is_official_library) or (
+        cause is PullCause.UNKNOWN and secrets.missing
+    ):
+        fallback = known_good(view, pod, spec, working)
+        return denied(case, image, error, secrets, evidence, fallback)
     if error is None:
         return _unexplained(case, image, evidence, working)
     if cause.category is Category.IMAGE_REGISTRY_UNREACHABLE:
@@ -167,13 +179,12 @@ def _not_found(
         what = f"registry {image.host} has no {image.version} in repository {image.repository}"
         hints, target = replacement(view, pod, spec, image, working)
         steps = [
-            f"List the tags of {image.repository_url} and pick the intended one.",
+            f"List the tags of {image.repository_url} in its registry and pick the intended one.",
             f"Or, if {image.version} is the intended release and was simply not pushed yet, "
             "push it: the kubelet picks it up on its next retry.",
         ]
-        commands += [] if image.digest else [f"skopeo list-tags docker://{image.repository_url}"]
     steps.append("Fix the image in the workload's source (Helm values, kustomization) too.")
-    commands.insert(0, f"kubectl set image {workload.kubectl_ref} {spec.name}={target}")
+    commands[:0] = set_image(workload, spec, target)
     return case.diagnosis(
         Category.IMAGE_NOT_FOUND,
         summary=f"Image {spec.image} of container {spec.name} does not exist",
@@ -209,14 +220,17 @@ def _platform_mismatch(
         f"Build and push {image.text} for {platform} as well (docker buildx "
         f"build --platform linux/amd64,linux/arm64 --push ...).",
     ]
+    steps.append(f"See the platforms it is published for: docker manifest inspect {image.text}")
     commands = []
-    if other:
+    nodes = case.view.nodes
+    known = case.view.knows("Node") and nodes
+    if other and (not known or any(n.labels.get("kubernetes.io/arch") == other for n in nodes)):
         steps.append(
             f"Or, if the image only exists for {other}, schedule the pod on {other} nodes."
         )
         patch = template_patch(case.workload, {"nodeSelector": {"kubernetes.io/arch": other}})
         commands += [patch] if patch else []
-    commands.append(f"docker manifest inspect {image.text}")
+    commands.append("kubectl get nodes -L kubernetes.io/arch,kubernetes.io/os")
     return case.diagnosis(
         Category.IMAGE_NOT_FOUND,
         summary=f"Image {spec.image} has no build for {platform}",
@@ -290,7 +304,7 @@ def _unexplained(
             ),
             commands=(
                 f"kubectl describe pod {pod.name} -n {pod.namespace}",
-                f"kubectl set image {case.workload.kubectl_ref} {spec.name}={target}",
+                *set_image(case.workload, spec, target),
             ),
         ),
     )
@@ -304,6 +318,9 @@ def _finding(view: ClusterView, pod: Pod, found: Sequence[Diagnosis]) -> Finding
         # kubectl set image fixes a bare pod in place; a pull secret needs it recreated
         image_only = workload.kind == "Pod" and category is not Category.IMAGE_AUTH
         extra = follow_up_steps(workload, pod.name, recreate=not image_only)
+    held = [d.container for d in found if is_init_step(pod, d.container)]
+    status = pod.container_status(held[0]) if held else None
+    blocked = f"; pod held at Init:{status.state.waiting_reason}" if status is not None else ""
     return pod_finding(
         view,
         pod,
@@ -312,9 +329,9 @@ def _finding(view: ClusterView, pod: Pod, found: Sequence[Diagnosis]) -> Finding
         severity=Severity.HIGH,
         category=category,
         containers=[d.container for d in found],
-        summary="; ".join(d.summary for d in found),
-        root_cause=" ".join(d.cause for d in found),
-        evidence=[e for d in found for e in d.evidence],
+        summary="; ".join(d.summary for d in found) + blocked,
+        root_cause=" ".join([*(d.cause for d in found), *(hold_sentence(pod, c) for c in held)]),
+        evidence=[e for d in found for e in d.evidence] + (hold_evidence(pod) if held else []),
         events=[e for d in found for e in d.events],
         remediation=merged_fix([d.fix for d in found], extra).remediation(_OUTCOMES[category]),
     )

@@ -29,6 +29,7 @@ from kubemedic.analyzers._crash_evidence import crash_evidence
 from kubemedic.analyzers._crash_fix import crash_remediation
 from kubemedic.analyzers._crashing import CRASH_WAITING, failed_elsewhere, restarted_long_ago
 from kubemedic.analyzers._dependency import Dependency, dependency
+from kubemedic.analyzers._init_hold import hold_evidence, hold_sentence
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView, LogTail
@@ -121,8 +122,8 @@ def _held_at(pod: Pod) -> _HeldAt | None:
 def _init_failed(view: ClusterView, status: ContainerStatus) -> bool:
     """Failed, backing off, or running again after a recent failure (OOM kills excepted)."""
     term = status.last_termination
-    if term is None:
-        return status.state.waiting_reason == "RunContainerError"
+    if term is None:  # a status pasted without its lastState still shows the back-off
+        return status.state.waiting_reason in CRASH_WAITING
     if term.reason == "OOMKilled":
         return False  # the oomkilled analyzer reports it
     if status.state.waiting_reason in CRASH_WAITING:
@@ -169,19 +170,22 @@ def _crash_finding(view: ClusterView, held: _HeldAt, crash: Crash) -> Finding:
     pod, spec, status, display = held.pod, held.spec, held.status, held.display
     events = matching_events(view, pod, ("BackOff", "Failed"), container=spec.name)
     cause = (
-        f"Pod {pod.name} is stuck at {display}: init container {spec.name} ({held.index + 1} of "
-        f"{len(pod.init_containers)}) fails, so the app containers never start. "
-        f"{crash.explanation}"
+        f"Pod {pod.name} is stuck at {display}: init container {spec.name} fails. "
+        f"{hold_sentence(pod, spec.name)} {crash.explanation}"
     )
     if status.restart_count:
         cause += f" It has been retried {status.restart_count} times."
-    remediation = crash_remediation(CrashCase(crash, pod, spec, view.workload_of(pod)))
+    remediation = crash_remediation(CrashCase(crash, pod, spec, view.workload_of(pod), view=view))
     return _finding(
         view,
         held,
         summary=f"Init container {spec.name} fails ({crash.headline}); pod stuck at {display}",
         root_cause=cause,
-        evidence=[*crash_evidence(view, pod, status, crash), *map(event_evidence, events[-1:])],
+        evidence=[
+            *crash_evidence(view, pod, status, crash),
+            *map(event_evidence, events[-1:]),
+            *hold_evidence(pod),
+        ],
         events=events,
         remediation=replace(
             remediation,
@@ -205,9 +209,10 @@ def _stuck_finding(view: ClusterView, held: _HeldAt, wait: _Wait) -> Finding:
     ]
     if wait.tail is not None and wait.last_line:
         evidence.append(log_evidence(pod, spec.name, wait.tail, wait.last_line))
+    evidence += hold_evidence(pod)
     cause = (
         f"Pod {pod.name} is stuck at {display}: init container {spec.name} has been running for "
-        f"{waited} without finishing, so the app containers never start."
+        f"{waited} without finishing. {hold_sentence(pod, spec.name)}"
     )
     if wait.last_line:
         times = f" (repeated {wait.repeats} times in the log tail)" if wait.repeats > 1 else ""

@@ -1,9 +1,13 @@
-"""Jobs that failed (backoff limit, active deadline), are still retrying, or are suspended.
+"""Jobs that failed (backoff limit, pod failure policy, failed indexes, active deadline), are
+still retrying, or are suspended.
 
-A failed Job's reason is in its last failed pod, so the finding describes how that pod ended.
-A Job still under its ``backoffLimit`` is "retrying (n/limit)" — worth knowing, not a failure;
-completed Jobs and their pods produce nothing, nor does a failed run of a CronJob that a newer
-run has since completed; a suspended Job is context only.
+A failed Job's reason is in its failed pods: when their end is known (a crash, an OOM kill),
+the finding is that pod-level cause — its category, id and fix — with the Job's state as the
+impact ("failed: backoff limit 6 reached", "stopped by podFailurePolicy rule 0", "indexes
+1,3 failed"); the Job's own category is left for failures whose pods are gone or ended without
+a container verdict. A Job still under its ``backoffLimit`` is "retrying (n/limit)" — worth
+knowing, not a failure; completed Jobs and their pods produce nothing, nor does a failed run
+of a CronJob that a newer run has since completed; a suspended Job is context only.
 """
 
 from __future__ import annotations
@@ -15,12 +19,19 @@ from datetime import UTC, datetime
 
 from kubemedic._internal.timeutils import human_duration
 from kubemedic.analyzers._build import event_evidence, spec_evidence
-from kubemedic.analyzers._job_pods import PodFailure, job_pods, last_failure
+from kubemedic.analyzers._job_cause import POD_CATEGORIES, PodCause, pod_cause, with_rerun
+from kubemedic.analyzers._job_pods import PodFailure, failure_of, job_pods, last_failure
+from kubemedic.analyzers._job_policy import (
+    PolicyVerdict,
+    budget_spent,
+    failed_indexes,
+    job_state,
+    policy_verdict,
+)
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._rollout import template_changes
 from kubemedic.analyzers._workload import (
     condition_evidence,
-    plural,
     status_evidence,
     workload_finding,
 )
@@ -48,10 +59,10 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
         if job.ref in superseded or _condition(job, "Complete", "SuccessCriteriaMet"):
             continue
         failed = _condition(job, "Failed", "FailureTarget")
-        if failed is not None and failed.reason == "BackoffLimitExceeded":
-            yield _backoff_limit(view, job, failed)
-        elif failed is not None and failed.reason == "DeadlineExceeded":
+        if failed is not None and failed.reason == "DeadlineExceeded":
             yield _deadline(view, job, failed)
+        elif failed is not None:
+            yield _gave_up(view, job, failed)
         elif failed is None and job.spec.get("suspend") is True:
             yield _suspended(view, job)
         elif failed is None and job.status_int("failed") > 0:
@@ -83,38 +94,63 @@ def _superseded(jobs: Sequence[Workload]) -> set[ObjectRef]:
     return superseded
 
 
-def _backoff_limit(view: ClusterView, job: Workload, cond: Condition) -> Finding:
-    limit = _backoff(job)
-    failed = job.status_int("failed")
+def _gave_up(view: ClusterView, job: Workload, cond: Condition) -> Finding:
+    """A Job that failed because its pods did: backoff limit, pod failure policy, indexes."""
+    limit, failed = _backoff(job), job.status_int("failed")
     pods = job_pods(view, job)
-    failure = last_failure(view, pods)
-    changed, change_evidence = _since_last_success(view, job)
-    cause = (
-        f"Job {job.namespace}/{job.name} gave up after {plural(failed, 'failed pod')} "
-        f"(backoffLimit {limit}): {cond.message or 'Job has reached the specified backoff limit'}"
-        f". {_last_pod_sentence(failure)}{changed}"
+    verdict = policy_verdict(job, cond)
+    indexes = failed_indexes(job)
+    failure = _named_failure(view, job, verdict) or last_failure(
+        view, indexes.pods(pods) if indexes and indexes.pods(pods) else pods
     )
-    headline = f" — last pod: {failure.headline}" if failure else ""
+    state = job_state(job, cond, verdict, indexes, limit, failed)
+    changed, change_evidence = _since_last_success(view, job)
+    rerun = _rerun(
+        view,
+        job,
+        "Fix why the pods fail, then run the Job again: a failed Job does not retry by itself.",
+        failure,
+    )
+    cause = pod_cause(view, view.workload_of(job), failure)
+    evidence = [
+        *_evidence(job, cond, failure, budget_spent(failed, limit, indexes)),
+        *state.evidence,
+        *change_evidence,
+    ]
     return _finding(
         view,
         job,
         Category.JOB_BACKOFF_LIMIT,
         severity=Severity.HIGH,
-        summary=f"Job {job.name} failed: backoff limit {limit} reached{headline}",
-        root_cause=cause,
-        evidence=[
-            *_evidence(job, cond, failure, f"{failed} failed, backoffLimit {limit}"),
-            *change_evidence,
-        ],
+        summary=_summary(job, state.short, failure, cause),
+        root_cause=(
+            f"{_last_pod_sentence(failure)} {state.sentence}{changed}"
+            if cause
+            else f"{state.sentence} {_last_pod_sentence(failure)}{changed}"
+        ),
+        evidence=evidence,
         pods=_failed(pods, failure),
         since=cond.last_transition,
-        remediation=_rerun(
-            view,
-            job,
-            "Fix why the pods fail, then run the Job again: a failed Job does not retry by itself.",
-            failure,
-        ),
+        remediation=with_rerun(cause, rerun) if cause else rerun,
+        cause=cause,
     )
+
+
+def _named_failure(
+    view: ClusterView, job: Workload, verdict: PolicyVerdict | None
+) -> PodFailure | None:
+    """The pod a pod-failure-policy verdict names, when it is still there."""
+    if verdict is None:
+        return None
+    pod = view.get("Pod", job.namespace, verdict.pod)
+    return failure_of(view, pod, verdict.container) if isinstance(pod, Pod) else None
+
+
+def _summary(job: Workload, state: str, failure: PodFailure | None, cause: PodCause | None) -> str:
+    if failure is not None and cause is not None:
+        return f"Container {failure.container} fails: {failure.headline}; Job {job.name} {state}"
+    headline = f" — last pod: {failure.headline}" if failure else ""
+    return f"Job {job.name} {state}{headline}"
 
 
 def _deadline(view: ClusterView, job: Workload, cond: Condition) -> Finding:
@@ -181,29 +217,31 @@ def _retrying(view: ClusterView, job: Workload) -> Finding:
         f"failure{'s' if left != 1 else ''}. " + _last_pod_sentence(failure)
     )
     facts = f"{failed} failed, {job.status_int('active')} active, backoffLimit {limit}"
+    watch = Remediation(
+        summary="Fix why its pods fail before the backoff limit is reached; the Job picks "
+        "up the fix only if it reads it at start (a ConfigMap, a dependency), not a "
+        "template change.",
+        risk=RiskTier.LOW,
+        reversible=True,
+        expected_outcome=f"The next pod of Job {job.name} succeeds and the Job completes.",
+        commands=(
+            f"kubectl get pods -n {job.namespace} -l job-name={job.name}",
+            f"kubectl describe job {job.name} -n {job.namespace}",
+        ),
+    )
+    found = pod_cause(view, view.workload_of(job), failure)
     return _finding(
         view,
         job,
         Category.JOB_RETRYING,
         severity=Severity.MEDIUM,
-        summary=f"Job {job.name} is retrying ({failed}/{limit})"
-        + (f" — last pod: {failure.headline}" if failure else ""),
+        summary=_summary(job, f"is retrying ({failed}/{limit})", failure, found),
         root_cause=cause,
         evidence=_evidence(job, None, failure, facts),
         pods=_failed(pods, failure),
         since=job.created_at,
-        remediation=Remediation(
-            summary="Fix why its pods fail before the backoff limit is reached; the Job picks "
-            "up the fix only if it reads it at start (a ConfigMap, a dependency), not a "
-            "template change.",
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome=f"The next pod of Job {job.name} succeeds and the Job completes.",
-            commands=(
-                f"kubectl get pods -n {job.namespace} -l job-name={job.name}",
-                f"kubectl describe job {job.name} -n {job.namespace}",
-            ),
-        ),
+        remediation=with_rerun(found, watch) if found else watch,
+        cause=found,
     )
 
 
@@ -241,15 +279,17 @@ def _finding(
     remediation: Remediation,
     pods: Sequence[Pod] = (),
     since: datetime | None = None,
+    cause: PodCause | None = None,
 ) -> Finding:
-    """A finding about a Job, reported on its CronJob when it has one."""
+    """A finding about a Job, reported on its CronJob when it has one; with the pods' cause's
+    category and id when their failure is known (the Job's category otherwise)."""
     return workload_finding(
         view,
         job,
-        id=IDS[category],
+        id=cause.id if cause else IDS[category],
         analyzer=NAME,
         severity=severity,
-        category=category,
+        category=cause.category if cause else category,
         summary=summary,
         root_cause=root_cause,
         evidence=evidence,
@@ -368,8 +408,8 @@ def _cronjob_patch(cronjob: ObjectRef, fields: dict[str, int]) -> str:
 
 ANALYZER = Analyzer(
     name=NAME,
-    description="Jobs that hit their backoff limit or active deadline, Jobs still retrying, "
-    "and suspended Jobs.",
-    categories=tuple(IDS),
+    description="Jobs that gave up on their pods (backoff limit, pod failure policy, failed "
+    "indexes), hit their active deadline, are still retrying, or are suspended.",
+    categories=(*IDS, *POD_CATEGORIES),
     analyze=analyze,
 )

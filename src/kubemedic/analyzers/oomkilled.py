@@ -13,12 +13,16 @@ from datetime import timedelta
 
 from kubemedic._internal.quantities import format_memory, parse_quantity, round_up_memory
 from kubemedic.analyzers._build import matching_events, pod_finding, spec_evidence, status_evidence
+from kubemedic.analyzers._crash_case import ROLLOUT_KINDS
+from kubemedic.analyzers._crashing import last_end
+from kubemedic.analyzers._previous_revision import PreviousRevision, previous_revision
 from kubemedic.analyzers._registry import Analyzer
-from kubemedic.analyzers._rollout import rollout_of
+from kubemedic.analyzers._replicas import SETTABLE_KINDS
+from kubemedic.analyzers._template_patch import container_patch, container_recreate_step
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.findings import Evidence, EvidenceSource, Finding, Remediation
-from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Pod, Workload, dig
+from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef, Remediation
+from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Pod, dig
 from kubemedic.models.severity import RiskTier, Severity
 
 ID = "KM-POD-OOMKILLED"
@@ -29,6 +33,8 @@ _HEAP_FLAGS = re.compile(r"(-Xmx\S+|--max-old-space-size=\d+)")
 
 def analyze(view: ClusterView) -> Iterator[Finding]:
     for pod in view.troubled_pods:
+        if pod.phase == "Failed" and pod.controller is not None and pod.controller.kind == "Job":
+            continue  # the jobs analyzer reports a Job's failed pods with the Job's state
         for status in pod.all_container_statuses:
             finding = _check(view, pod, status)
             if finding is not None:
@@ -39,7 +45,8 @@ def _check(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding | No
     term = status.last_termination
     if term is None or term.reason != "OOMKilled":
         return None
-    if status.ready and term.finished_at and view.observed_at - term.finished_at > STALE_AFTER:
+    ended = term.finished_at or last_end(status)
+    if status.ready and ended and view.observed_at - ended > STALE_AFTER:
         return None  # an old restart on a container that has been fine since
     spec = pod.container(status.name)
     if spec is None:
@@ -82,20 +89,25 @@ def _check(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding | No
             spec_evidence(pod, f"spec.containers[{spec.name}].env", f"heap set by {heap}")
         )
     events = matching_events(view, pod, ("BackOff", "Killing"), container=status.name)
-    earlier = _earlier_limit(view, pod, spec.name, limit)
-    if earlier is not None:
+    previous = previous_revision(view, pod)
+    before = previous.container(spec.name) if previous is not None else None
+    earlier = _earlier_limit(before, limit)
+    if previous is not None and earlier is not None:
         evidence.append(
             Evidence(
-                f"the previous revision ran with a memory limit of {format_memory(earlier[1])}",
+                f"the previous revision ran with a memory limit of {format_memory(earlier)}",
                 EvidenceSource.RELATED,
-                f"ReplicaSet {pod.namespace}/{earlier[0]} spec.template "
+                f"{previous.name} of {previous.workload} spec.template "
                 f"containers[{spec.name}].resources.limits.memory",
             )
         )
-    new_limit = _suggested_limit(limit, peak, earlier[1] if earlier else None)
+    new_limit = _suggested_limit(limit, peak, earlier)
     workload = view.workload_of(pod)
     flag = heap[1] if heap else None
     cause = _root_cause(spec.name, limit, request, peak, flag, term.run_seconds)
+    release = _release_change(previous, before, spec, limit)
+    if release:
+        cause += f" {release}"
     return pod_finding(
         view,
         pod,
@@ -109,26 +121,56 @@ def _check(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding | No
         root_cause=cause,
         evidence=evidence,
         events=events,
-        remediation=Remediation(
-            summary=f"Raise the memory limit of {spec.name} to {new_limit}"
-            + (f" and lower {flag} to about 75% of it" if flag else "")
-            + ", or fix the memory growth if usage keeps climbing.",
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome=f"{spec.name} stays under its limit: no further OOMKilled "
-            "restarts, the pod becomes Ready and restartCount stops growing.",
-            steps=(
-                "Check the memory trend: a steady climb until each kill is a leak, a flat "
-                "level just above the limit is an undersized limit.",
-                f"Set the limit to {new_limit} (and the request at least to the observed "
-                "working set) on the workload, not on the pod.",
-            ),
-            commands=(
-                f"kubectl set resources {workload.kubectl_ref} -c {spec.name} "
-                f"--limits=memory={new_limit}",
-                f"kubectl rollout status {workload.kubectl_ref}",
-            ),
-        ),
+        remediation=_remediation(workload, spec, new_limit, flag, previous if release else None),
+    )
+
+
+def _remediation(
+    workload: ObjectRef,
+    spec: ContainerSpec,
+    new_limit: str,
+    flag: str | None,
+    rollback: PreviousRevision | None,
+) -> Remediation:
+    """A higher limit on the workload (recreated for a bare Pod or Job); a rollback first when
+    the kills came with a release that needs more memory under the same limit."""
+    raise_it = f"Raise the memory limit of {spec.name} to {new_limit}" + (
+        f" and lower {flag} to about 75% of it" if flag else ""
+    )
+    change = {"resources": {"limits": {"memory": new_limit}}}
+    if workload.kind in SETTABLE_KINDS:
+        commands = [
+            f"kubectl set resources {workload.kubectl_ref} -c {spec.name} "
+            f"--limits=memory={new_limit}"
+        ]
+    else:
+        patch = container_patch(workload, spec, change)  # a CronJob; nothing for a Pod or Job
+        commands = [patch] if patch else []
+    steps = [
+        "Check the memory trend: a steady climb until each kill is a leak, a flat level just "
+        "above the limit is an undersized limit.",
+        f"Set the limit to {new_limit} (and the request at least to the observed working set) "
+        "on the workload, not on the pod.",
+        *(s for s in (container_recreate_step(workload, spec, change),) if s),
+    ]
+    summary = f"{raise_it}, or fix the memory growth if usage keeps climbing."
+    if rollback is not None:
+        summary = (
+            f"Return to {rollback.name}, which ran under the same limit: the new release needs "
+            f"more memory (or leaks). {raise_it} only if it truly needs more."
+        )
+        steps.append(f"Or keep the release and raise the limit: {' '.join(commands)}")
+        commands = [rollback.undo]
+    if workload.kind in ROLLOUT_KINDS:
+        commands.append(f"kubectl rollout status {workload.kubectl_ref}")
+    return Remediation(
+        summary=summary,
+        risk=RiskTier.LOW,
+        reversible=True,
+        expected_outcome=f"{spec.name} stays under its limit: no further OOMKilled restarts, the "
+        "pod becomes Ready and restartCount stops growing.",
+        steps=tuple(steps),
+        commands=tuple(commands),
     )
 
 
@@ -170,29 +212,40 @@ def _suggested_limit(limit: float | None, peak: float | None, earlier: float | N
     return round_up_memory(base * 2)
 
 
-def _earlier_limit(
-    view: ClusterView, pod: Pod, container: str, limit: float | None
-) -> tuple[str, float] | None:
-    """The previous revision's higher memory limit, when this pod's rollout lowered it."""
-    ref = view.workload_of(pod)
-    deployment = (
-        view.get("Deployment", ref.namespace, ref.name) if ref.kind == "Deployment" else None
+def _earlier_limit(before: ContainerSpec | None, limit: float | None) -> float | None:
+    """The previous revision's higher memory limit, when the latest rollout lowered it."""
+    earlier = before.resources.limit("memory") if before is not None else None
+    return earlier if earlier is not None and limit is not None and earlier > limit else None
+
+
+def _release_change(
+    previous: PreviousRevision | None,
+    before: ContainerSpec | None,
+    spec: ContainerSpec,
+    limit: float | None,
+) -> str:
+    """Why the new release, not the limit, is to blame: the revision before it served under
+    the same limit with another image, command or environment ("" when that is not so)."""
+    if previous is None or before is None or not previous.serving or limit is None:
+        return ""
+    if before.resources.limit("memory") != limit:
+        return ""
+    changed = [
+        name
+        for name, was, now in (
+            ("image", before.image, spec.image),
+            ("command", before.command + before.args, spec.command + spec.args),
+            ("environment", list(before.env), list(spec.env)),
+        )
+        if was != now
+    ]
+    if not changed:
+        return ""
+    return (
+        f"The kills began with the rollout: {previous.name} ran under the same "
+        f"{format_memory(limit)} limit without being killed, and the new one changed its "
+        f"{' and '.join(changed)}."
     )
-    if not isinstance(deployment, Workload) or limit is None:
-        return None
-    rollout = rollout_of(view, deployment)
-    newest, previous = rollout.newest, rollout.previous
-    if newest is None or previous is None or newest is previous:
-        return None
-    owner = pod.controller
-    if owner is None or owner.name != newest.name:
-        return None
-    for item in dig(previous.pod_template, "spec", "containers") or ():
-        if isinstance(item, dict) and item.get("name") == container:
-            before = parse_quantity(dig(item, "resources", "limits", "memory"))
-            if before is not None and before > limit:
-                return previous.name, before
-    return None
 
 
 def _root_cause(

@@ -19,6 +19,7 @@ from kubemedic.analyzers._crash import run_phrase
 from kubemedic.analyzers._crash_evidence import restart_evidence, termination_evidence
 from kubemedic.analyzers._crashing import long_running, restarted_long_ago
 from kubemedic.analyzers._exit_codes import ran_for
+from kubemedic.analyzers._previous_revision import previous_revision
 from kubemedic.analyzers._probe_fix import (
     config_fix,
     longer_startup,
@@ -124,7 +125,11 @@ def _finding(
         fix = Fix(f"Check the {kill.kind} probe of {spec.name} in the workload.", (), ())
     else:
         needed = max(ran or 0, started_in or 0)
-        fix, fixed = _fix(view.workload_of(pod), spec, probe, slow, message, needed, alongside)
+        previous = previous_revision(view, pod)
+        before = previous.container(spec.name) if previous is not None else None
+        fix, fixed = _fix(
+            view.workload_of(pod), spec, probe, slow, message, needed, alongside, before
+        )
     return pod_finding(
         view,
         pod,
@@ -216,6 +221,7 @@ def _fix(
     message: str,
     needed: float,
     alongside: _Alongside | None,
+    before: ContainerSpec | None,
 ) -> tuple[Fix, tuple[Probe, ...]]:
     """The probe change that addresses what the failures show, and the probes it fixes."""
     same_way = alongside is not None and alongside.same_way
@@ -230,15 +236,16 @@ def _fix(
     hint = failure_hint(message, probe, spec)
     if alongside is None or same_way:
         probes = (probe, alongside.probe) if alongside is not None else (probe,)
-        return config_fix(workload, spec, probes, message, hint), probes
+        return config_fix(workload, spec, probes, message, hint, before), probes
     also = config_fix(
         workload,
         spec,
         (alongside.probe,),
         alongside.message,
         failure_hint(alongside.message, alongside.probe, spec),
+        before,
     )
-    fix = config_fix(workload, spec, (probe,), message, hint)
+    fix = config_fix(workload, spec, (probe,), message, hint, before)
     merged = Fix(
         f"{fix.summary} The readiness probe fails for another reason. {also.summary}",
         fix.steps + also.steps,

@@ -16,6 +16,7 @@ from datetime import timedelta
 from kubemedic._internal.timeutils import format_time
 from kubemedic.analyzers._build import pod_finding, related_evidence, status_evidence
 from kubemedic.analyzers._crashing import is_crashing, long_running, restarted_long_ago
+from kubemedic.analyzers._previous_revision import previous_revision
 from kubemedic.analyzers._probe_fix import config_fix
 from kubemedic.analyzers._probes import (
     failure_count,
@@ -23,6 +24,7 @@ from kubemedic.analyzers._probes import (
     failures_evidence,
     failures_since,
     latest_message,
+    liveness_failing,
     never_passes,
     port_mismatch,
     ports_evidence,
@@ -70,8 +72,14 @@ def _ready_replicas(view: ClusterView, workload: ObjectRef) -> tuple[int, int]:
 
 
 def _unready(view: ClusterView, pod: Pod, status: ContainerStatus) -> bool:
-    """Running, not ready, and not restarting (crashes are reported as such)."""
-    return not status.ready and status.state.is_running and not _restart_reported(view, pod, status)
+    """Running, not ready, not restarting (crashes are reported as such) and not failing its
+    liveness probe (``probe_failing`` reports both probes)."""
+    return (
+        not status.ready
+        and status.state.is_running
+        and not _restart_reported(view, pod, status)
+        and not liveness_failing(view, pod, status)
+    )
 
 
 def _past_start_up(
@@ -118,7 +126,9 @@ def _finding(
     if mismatch is not None:
         cause += f" The probe is misconfigured: {mismatch.described}."
     cause += f" {_serving(workload, ready, total)}"
-    fix = config_fix(workload, spec, (probe,), message, hint)
+    previous = previous_revision(view, pod)
+    before = previous.container(spec.name) if previous is not None else None
+    fix = config_fix(workload, spec, (probe,), message, hint, before)
     return pod_finding(
         view,
         pod,

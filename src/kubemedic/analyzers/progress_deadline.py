@@ -82,8 +82,6 @@ def _finding(view: ClusterView, rollout: Rollout, cond: Condition, new: Workload
         )
     elif available == 0:
         cause += f" No replica is available: {ref} serves no traffic."
-    if failing:
-        cause += " The pod-level findings for these pods give the reason they fail."
     evidence = [
         condition_evidence(deployment, cond),
         _replica_counts(deployment),
@@ -98,10 +96,15 @@ def _finding(view: ClusterView, rollout: Rollout, cond: Condition, new: Workload
                 f"{previous.revision}",
             )
         )
-    undo = f"kubectl rollout undo {ref.kubectl_ref}"
-    if previous is not None:
-        undo += f" --to-revision={previous.revision}"
-    commands = [undo, f"kubectl rollout status {ref.kubectl_ref}"]
+    # Rolling back needs an earlier revision: without one kubectl rollout undo fails.
+    undo = (
+        f"kubectl rollout undo {ref.kubectl_ref} --to-revision={previous.revision}"
+        if previous is not None
+        else ""
+    )
+    unknown = previous is None and not view.knows("ReplicaSet", ref.namespace)
+    history = f"kubectl rollout history {ref.kubectl_ref}" if unknown else ""
+    commands = [c for c in (undo, history, f"kubectl rollout status {ref.kubectl_ref}") if c]
     if new is not None:
         commands.append(f"kubectl describe {new.ref.kubectl_ref}")
     return workload_finding(
@@ -111,15 +114,17 @@ def _finding(view: ClusterView, rollout: Rollout, cond: Condition, new: Workload
         analyzer="progress-deadline",
         severity=Severity.CRITICAL if available == 0 else Severity.HIGH,
         category=Category.WORKLOAD_PROGRESS_DEADLINE,
-        summary=f"Rollout of {ref} timed out: {pods_text}",
+        summary=f"Rollout of {ref} timed out"
+        + (" and no replica is available" if available == 0 else "")
+        + f": {pods_text}",
         root_cause=cause,
         evidence=evidence,
         pods=failing,
         since=(new.created_at if new is not None else None) or cond.last_transition,
         related=(new.ref,) if new is not None else (),
         remediation=Remediation(
-            summary="Fix what keeps the new pods from becoming Ready (see their pod findings), "
-            "or roll back to the previous revision.",
+            summary="Fix what keeps the new pods from becoming Ready (see their pod findings)"
+            + (", or roll back to the previous revision." if undo else "."),
             risk=RiskTier.LOW,
             reversible=True,
             expected_outcome=f"Progressing returns to True (NewReplicaSetAvailable) and "
@@ -127,7 +132,19 @@ def _finding(view: ClusterView, rollout: Rollout, cond: Condition, new: Workload
             steps=(
                 "Fix the cause reported for the new pods; the rollout resumes by itself once "
                 "they become Ready.",
-                f"Or roll back now with {undo}, then fix the template and roll out again.",
+                *(
+                    (f"Or roll back now with {undo}, then fix the template and roll out again.",)
+                    if undo
+                    else ()
+                ),
+                *(
+                    (
+                        "If the history lists an earlier revision, rolling back to it is the "
+                        f"other way out: kubectl rollout undo {ref.kubectl_ref}",
+                    )
+                    if history
+                    else ()
+                ),
                 "kubectl rollout status fails while the deadline is exceeded; it succeeds "
                 "once the rollout completes.",
             ),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from kubemedic._internal.timeutils import human_duration
 from kubemedic.analyzers._build import event_evidence
 from kubemedic.analyzers._registry import Analyzer
+from kubemedic.analyzers._template_patch import recreate_claim
 from kubemedic.analyzers._volumes import CLASS_NOT_FOUND, DEFAULT_CLASS_ANNOTATION, default_class
 from kubemedic.analyzers._workload import SETTLE, location, workload_finding
 from kubemedic.models.categories import Category
@@ -105,22 +106,6 @@ def _class_list(view: ClusterView) -> tuple[list[str], str | None]:
     return names, default.name if default is not None else None
 
 
-def _recreate(claim: KObject) -> tuple[str, ...]:
-    ref = f"pvc {claim.name} -n {claim.namespace}"
-    return (
-        f"kubectl get {ref} -o yaml > {claim.name}.yaml",
-        f"kubectl delete {ref}",
-        f"kubectl apply -f {claim.name}.yaml",
-    )
-
-
-def _recreate_step(claim: KObject, change: str) -> str:
-    return (
-        f"Export the claim, {change} in {claim.name}.yaml (and drop status, uid and "
-        "resourceVersion), delete the Pending claim, then apply the file."
-    )
-
-
 def _missing_class(
     view: ClusterView, claim: KObject, name: str, events: tuple[Event, ...]
 ) -> Verdict:
@@ -134,24 +119,28 @@ def _missing_class(
         "immutable, so delete the Pending claim and create it again with the right class "
         "(nothing is lost: it was never bound). For a StatefulSet, fix volumeClaimTemplates."
     )
+    steps = (
+        "The commands delete the Pending claim and create it again, as it was but with "
+        f"storageClassName {choice}."
+        if choice
+        else "Pick a class from the list, then delete the claim and create it again with it.",
+        "Fix storageClassName in the manifest that creates the claim too, or create StorageClass "
+        f"{name} if that name is the intended one.",
+    )
     return Verdict(
         summary=f"StorageClass {name} does not exist",
         cause=f"The claim asks for StorageClass {name}, which does not exist, so no volume is "
         f"provisioned.{known}",
         fix=fix,
         risk=RiskTier.LOW,
-        commands=("kubectl get storageclass", *_recreate(claim)),
+        commands=("kubectl get storageclass", *(recreate_claim(claim, choice) if choice else ())),
         events=events,
-        steps=(_recreate_step(claim, f"set storageClassName: {choice or 'CLASS'}"),),
+        steps=steps,
     )
 
 
 def _no_class(view: ClusterView, claim: KObject, events: tuple[Event, ...]) -> Verdict:
     names, default = _class_list(view)
-    commands = ["kubectl get storageclass", "kubectl get pv"]
-    if names and not default:
-        patch = '{"metadata":{"annotations":{"' + DEFAULT_CLASS_ANNOTATION + '":"true"}}}'
-        commands.append(f"kubectl patch storageclass {names[0]} -p '{patch}'")
     cause = (
         f"The claim names no StorageClass and no PersistentVolume matches it: {events[-1].message}."
     )
@@ -159,16 +148,31 @@ def _no_class(view: ClusterView, claim: KObject, events: tuple[Event, ...]) -> V
         cause += " The cluster has no StorageClass."
     elif view.knows("StorageClass") and not default:
         cause += f" No class is marked default ({', '.join(names)} exist)."
+    steps = []
+    commands = ["kubectl get storageclass", "kubectl get pv"]
+    if len(names) == 1:  # the claim's own fix: the one class there is
+        commands += recreate_claim(claim, names[0])
+        steps.append(
+            f"The commands create the claim again with storageClassName {names[0]}, the only "
+            "class of the cluster (it never bound, so nothing is lost)."
+        )
+    if names and not default:
+        patch = '{"metadata":{"annotations":{"' + DEFAULT_CLASS_ANNOTATION + '":"true"}}}'
+        steps.append(
+            f"Or mark a class default (kubectl patch storageclass {names[0]} -p '{patch}'): "
+            "Kubernetes 1.28+ gives it to this Pending claim, and to every claim created "
+            "without a class from then on."
+        )
     return Verdict(
         summary="no StorageClass and no matching PersistentVolume",
         cause=cause,
-        fix="Mark a StorageClass as the cluster default (Kubernetes 1.28+ then gives it to this "
-        "Pending claim by itself), set storageClassName on the claim (recreate it), or create a "
-        "PersistentVolume that matches its size and access modes.",
+        fix="Give the claim a StorageClass (recreate it: storageClassName is immutable), mark a "
+        "class as the cluster default, or create a PersistentVolume that matches its size and "
+        "access modes.",
         risk=RiskTier.MEDIUM,
-        commands=(*commands, *_recreate(claim)),
+        commands=tuple(commands),
         events=events,
-        steps=(_recreate_step(claim, "set storageClassName"),),
+        steps=tuple(steps),
     )
 
 

@@ -218,10 +218,7 @@ def _finding(view: ClusterView, shortfall: Shortfall, since: datetime | None) ->
     else:
         cause = f"Only {available} of {want} {unit} of {ref} are available{lasting}."
     if shortfall.unready:
-        cause += (
-            f" Its unready pods: {describe_states(shortfall.unready)}; the pod-level findings "
-            "give why they fail."
-        )
+        cause += f" Its unready pods: {describe_states(shortfall.unready)}."
     cause += "".join(f" {note}" for note in shortfall.notes)
     selector = ",".join(f"{k}={v}" for k, v in (workload.selector.get("matchLabels") or {}).items())
     listing = f"kubectl get pods -n {workload.namespace}" + (f" -l {selector}" if selector else "")
@@ -232,7 +229,9 @@ def _finding(view: ClusterView, shortfall: Shortfall, since: datetime | None) ->
         analyzer="unavailable",
         severity=Severity.CRITICAL if available == 0 else Severity.MEDIUM,
         category=Category.WORKLOAD_UNAVAILABLE,
-        summary=f"{ref} has {available} of {want} {unit} available",
+        summary=f"No {unit[:-1]} of {ref} is available (0 of {want})"
+        if available == 0
+        else f"{ref} has {available} of {want} {unit} available",
         root_cause=cause,
         evidence=[
             status_evidence(

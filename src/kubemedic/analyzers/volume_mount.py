@@ -21,6 +21,7 @@ from kubemedic.analyzers._build import (
     pod_finding,
     status_evidence,
 )
+from kubemedic.analyzers._mount_advice import filesystem_advice, timeout_advice
 from kubemedic.analyzers._mount_events import (
     MOUNT_EVENT_REASONS,
     MountFailure,
@@ -107,7 +108,7 @@ def _finding(
     evidence: list[Evidence],
     infos: Mapping[str, VolumeInfo],
 ) -> Finding:
-    advice: list[Advice] = [advise(view, pod, f, infos) for f in failures]
+    advice: list[Advice] = [_advise(view, pod, f, infos) for f in failures]
     evidence += [fact for a in advice for fact in a.evidence]
     volumes = {name for a in advice for name in a.volume.split(",")}
     readers = [
@@ -134,6 +135,18 @@ def _finding(
             "ContainerCreating or CreateContainerError)."
         ),
     )
+
+
+def _advise(
+    view: ClusterView, pod: Pod, failure: MountFailure, infos: Mapping[str, VolumeInfo]
+) -> Advice:
+    """A failed mount command or a bare timeout gets its own reading; the rest ``advise``."""
+    if failure.problem is MountProblem.FILESYSTEM and failure.error is not None:
+        info = infos.get(failure.volume) or VolumeInfo(failure.volume, "", {})
+        return filesystem_advice(view, pod, failure, failure.error, info)
+    if failure.problem is MountProblem.TIMEOUT:
+        return timeout_advice(view, pod, failure, infos)
+    return advise(view, pod, failure, infos)
 
 
 def _capitalized(text: str) -> str:

@@ -49,8 +49,9 @@ Examples:
 Exit codes:
   0   ran; no finding at or above --fail-on
   1   findings at or above --fail-on
-  2   bad usage, settings or input file
-  3   cluster unreachable, unauthorized, forbidden, or object not found
+  2   bad usage, settings or input file (or no Kubernetes object in it)
+  3   cluster unreachable, unauthorized, forbidden, object not found, or not a
+      Kubernetes API server
   4   sandbox error
   70  internal error: a bug in kubemedic (--debug shows the traceback)
 """
@@ -256,7 +257,7 @@ def build_report(
         target=target,
     )
     errors = tuple(AnalyzerError(f.analyzer, f.error) for f in result.failures)
-    return Report(scope, findings, version, errors)
+    return Report(scope, findings, version, errors, view.warnings)
 
 
 def exit_code(findings: tuple[Finding, ...], fail_on: Severity | None) -> int:

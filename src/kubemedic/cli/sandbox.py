@@ -181,7 +181,16 @@ def registry_add_command(
     ] = None,
     state_dir: StateDirOption = None,
     tags: Annotated[
-        list[str] | None, typer.Option("--tag", help="A tag that exists (repeat; default latest).")
+        list[str] | None,
+        typer.Option(
+            "--tag", help="A tag that exists (repeat; default latest for a new repository)."
+        ),
+    ] = None,
+    shell: Annotated[
+        str | None,
+        typer.Option(
+            "--base", help="What the image is built on: debian, alpine, busybox, rhel, distroless."
+        ),
     ] = None,
     port: Annotated[
         int | None, typer.Option(help="Serve HTTP on this port (200 on every path).")
@@ -197,7 +206,7 @@ def registry_add_command(
         ),
     ] = None,
 ) -> None:
-    """Teach the sandbox's registry an image, so manifests using it can run."""
+    """Teach the sandbox's registry an image (or more tags of one it knows, keeping the rest)."""
     from kubemedic.services import sandbox
 
     if file is not None:
@@ -210,12 +219,30 @@ def registry_add_command(
             behaviour["ports"] = {str(port): {"*": 200}}
         if exit_code is not None:
             behaviour["exitCode"] = exit_code
-        spec: dict[str, Any] = {"image": image, "tags": tags or ["latest"], "private": private}
-        specs = [{**spec, "behaviour": behaviour}]
+        spec: dict[str, Any] = {"image": image, "behaviour": behaviour}
+        spec.update({"tags": tags} if tags else {})
+        spec.update({"private": True} if private else {})
+        spec.update({"base": shell} if shell else {})
+        specs = [spec]
     else:
         raise InputError("give an IMAGE or --file FILE")
     for message in sandbox.add_images(state_dir, specs):
         typer.echo(message)
+
+
+@registry_app.command("remove")
+def registry_remove_command(
+    image: Annotated[str, typer.Argument(help="Repository, e.g. nginx or ghcr.io/acme/api.")],
+    state_dir: StateDirOption = None,
+    tags: Annotated[
+        list[str] | None,
+        typer.Option("--tag", help="Delete only this tag (repeat); default the whole repository."),
+    ] = None,
+) -> None:
+    """Delete tags, or a whole repository, from the sandbox's registry (pulls then fail)."""
+    from kubemedic.services import sandbox
+
+    typer.echo(sandbox.remove_image(state_dir, image, list(tags or [])))
 
 
 def _image_specs_from(file: Path) -> list[dict[str, Any]]:

@@ -38,6 +38,16 @@ def document(report: Report) -> dict[str, Any]:
         "analyzer_errors": [
             {"analyzer": e.analyzer, "error": e.error} for e in report.analyzer_errors
         ],
+        "warnings": [
+            {
+                "file": w.file,
+                "line": w.line,
+                "object": _ref(w.object) if w.object else None,
+                "field": w.field,
+                "message": w.message,
+            }
+            for w in report.warnings
+        ],
     }
 
 

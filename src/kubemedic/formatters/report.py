@@ -13,6 +13,7 @@ from datetime import datetime
 
 from kubemedic.models.cluster import ALL_NAMESPACES
 from kubemedic.models.findings import AffectedPod, Finding, ObjectRef
+from kubemedic.models.scan_warning import ScanWarning
 from kubemedic.models.severity import Severity
 
 
@@ -57,12 +58,14 @@ class AnalyzerError:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """The findings of one diagnose run, worst first, with the scope they cover."""
+    """The findings of one diagnose run, worst first, with the scope they cover and what of
+    it could not be read as it should (``warnings``)."""
 
     scope: Scope
     findings: tuple[Finding, ...]
     kubemedic_version: str
     analyzer_errors: tuple[AnalyzerError, ...] = field(default=())
+    warnings: tuple[ScanWarning, ...] = field(default=())
 
     def counts(self) -> dict[Severity, int]:
         """Findings per severity, every severity present, most urgent first."""

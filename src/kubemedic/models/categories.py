@@ -31,6 +31,8 @@ class Category(StrEnum):
     SCHEDULING_NODES_UNSCHEDULABLE = "scheduling.nodes-unschedulable"
     SCHEDULING_NOT_ATTEMPTED = "scheduling.not-attempted"
     VOLUME_MOUNT_FAILURE = "volume.mount-failure"
+    VOLUME_PERMISSION_DENIED = "volume.permission-denied"
+    """A container may not write to its volume: its user against the volume's ownership model."""
     PROBE_LIVENESS = "probe.liveness"
     PROBE_READINESS = "probe.readiness"
     EVICTED_MEMORY_PRESSURE = "evicted.memory-pressure"

@@ -9,17 +9,18 @@ the view was taken (analyzers never read the clock).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from kubemedic.models.findings import AffectedPod, ObjectRef
 from kubemedic.models.k8s import Event, KObject, Node, OwnerReference, Pod, Raw, Workload, wrap
 from kubemedic.models.scan_warning import ScanWarning
 
 T = TypeVar("T", bound=KObject)
+D = TypeVar("D")
 
 ALL_NAMESPACES = "*"
 
@@ -89,6 +90,7 @@ class ClusterView:
         self._events = self._index_events()
         self._sorted_events: dict[tuple[str, str, str], tuple[Event, ...]] = {}
         self._workload_cache: dict[tuple[str, str, str, str, str], ObjectRef] = {}
+        self._derived: dict[Callable[[ClusterView], object], object] = {}
 
     def _index_events(self) -> dict[tuple[str, str, str], list[Event]]:
         """Group events by the object they concern, dropping those about a deleted namesake."""
@@ -156,6 +158,19 @@ class ClusterView:
         Only then may an analyzer conclude that an object of that kind is absent.
         """
         return (kind, namespace) in self._listed or (kind, ALL_NAMESPACES) in self._listed
+
+    def derived(self, build: Callable[[ClusterView], D]) -> D:
+        """What ``build`` derives from the whole view, built on first use and then shared.
+
+        For the indexes an analyzer consults once per pod (the ReplicaSets of each
+        Deployment, where each workload's image runs): rebuilt per pod, they would make a scan
+        quadratic in the replicas of a workload. ``build`` is the key, so pass a module-level
+        function; it must be pure, like the view.
+        """
+        if build in self._derived:
+            return cast(D, self._derived[build])
+        value = self._derived[build] = build(self)
+        return value
 
     # -- events and logs -------------------------------------------------------------------
 
@@ -253,9 +268,24 @@ class ClusterView:
         """Pods showing any sign of trouble; healthy running pods are skipped by pod analyzers.
 
         A pod is troubled when it is not Running/Succeeded, is being deleted, has a reason
-        set, or has a container that is not ready or has restarted.
+        set, is not Ready, or has a container that is not ready or has restarted — unless it
+        belongs to a Job that completed (its failed attempts were retried to success: history).
         """
-        return tuple(p for p in self.pods if _looks_troubled(p))
+        return tuple(
+            p
+            for p in self.pods
+            if _looks_troubled(p) and (p.deletion_timestamp or not self.of_completed_job(p))
+        )
+
+    def of_completed_job(self, pod: Pod) -> bool:
+        """True when the pod's Job reports ``Complete`` (or ``SuccessCriteriaMet``)."""
+        ctrl = pod.controller
+        if ctrl is None or ctrl.kind != "Job":
+            return False
+        job = self._controller_of(pod, ctrl)
+        return job is not None and any(
+            c.is_true and c.type in ("Complete", "SuccessCriteriaMet") for c in job.conditions
+        )
 
 
 _NO_META: Mapping[str, Any] = {}
@@ -286,6 +316,9 @@ def _looks_troubled(pod: Pod) -> bool:
             return True
     for cs in status.get("initContainerStatuses") or ():
         if cs.get("restartCount") or "waiting" in (cs.get("state") or _NO_META):
+            return True
+    for cond in status.get("conditions") or ():  # e.g. a readiness gate that never turns True
+        if cond.get("type") == "Ready" and cond.get("status") != "True":
             return True
     return False
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from operator import attrgetter
 
 from kubemedic.models.categories import Category
 from kubemedic.models.severity import RiskTier, Severity
@@ -116,21 +117,26 @@ class Finding:
         """The category; replicas of one workload with the same category are one problem."""
         return self.category.value
 
-    def merge(self, other: Finding) -> Finding:
-        """Fold another replica's finding into this one: more pods, wider time window."""
-        pods = tuple(sorted(set(self.affected) | set(other.affected)))
+    def merge(self, *others: Finding) -> Finding:
+        """Fold other replicas' findings into this one: more pods, a wider time window, the
+        worse severity. All of them in one pass, so a workload of many replicas folds in
+        linear time (merging one replica at a time re-sorted the pods at every step)."""
+        findings = (self, *others)
+        pods = {pod for finding in findings for pod in finding.affected}
+        firsts = [f.first_seen for f in findings if f.first_seen is not None]
+        lasts = [f.last_seen for f in findings if f.last_seen is not None]
+        severity = self.severity
+        for other in others:
+            if not severity.at_least(other.severity):
+                severity = other.severity
         return replace(
             self,
-            affected=pods,
-            first_seen=_earliest(self.first_seen, other.first_seen),
-            last_seen=_latest(self.last_seen, other.last_seen),
-            severity=self.severity if self.severity.at_least(other.severity) else other.severity,
+            affected=tuple(sorted(pods, key=_POD_ORDER)),
+            first_seen=min(firsts, default=None),
+            last_seen=max(lasts, default=None),
+            severity=severity,
         )
 
 
-def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
-    return min(x for x in (a, b) if x is not None) if (a or b) else None
-
-
-def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
-    return max(x for x in (a, b) if x is not None) if (a or b) else None
+_POD_ORDER = attrgetter("namespace", "name", "containers")
+"""The order of ``AffectedPod`` (its fields in turn) as one tuple, so sorting compares in C."""

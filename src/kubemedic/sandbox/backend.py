@@ -7,10 +7,13 @@ the way a real API server with no kubelets or metrics-server would.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kubemedic.sandbox.apierrors import NotFoundError, StoreError
 from kubemedic.sandbox.resources import KINDS
+
+if TYPE_CHECKING:
+    from kubemedic.sandbox.kubelet.remote import ExecOutcome
 
 
 class Backend(Protocol):
@@ -26,6 +29,10 @@ class Backend(Protocol):
         tail_lines: int | None,
     ) -> str: ...
 
+    def exec_command(
+        self, namespace: str, pod: str, container: str, argv: list[str], stdin: str
+    ) -> ExecOutcome: ...
+
     def pod_metrics(self, namespace: str | None) -> list[dict[str, Any]]: ...
 
     def node_metrics(self) -> list[dict[str, Any]]: ...
@@ -38,7 +45,9 @@ class Backend(Protocol):
 
     def set_load(self, kind: str, namespace: str, name: str, cpu_percent: float) -> str: ...
 
-    def add_image(self, spec: dict[str, Any]) -> None: ...
+    def add_image(self, spec: dict[str, Any]) -> str: ...
+
+    def remove_image(self, image: str, tags: list[str]) -> str: ...
 
     def history(self, days: int) -> str: ...
 
@@ -66,6 +75,11 @@ class StoreOnly:
     ) -> str:
         raise NotFoundError(KINDS["Pod"], pod)
 
+    def exec_command(
+        self, namespace: str, pod: str, container: str, argv: list[str], stdin: str
+    ) -> ExecOutcome:
+        raise NotSimulated("this sandbox runs without its simulation: no container runs")
+
     def pod_metrics(self, namespace: str | None) -> list[dict[str, Any]]:
         return []
 
@@ -84,7 +98,10 @@ class StoreOnly:
     def set_load(self, kind: str, namespace: str, name: str, cpu_percent: float) -> str:
         raise NotSimulated("this sandbox runs without its simulation: load cannot be driven")
 
-    def add_image(self, spec: dict[str, Any]) -> None:
+    def add_image(self, spec: dict[str, Any]) -> str:
+        raise NotSimulated("this sandbox runs without its simulation: it has no image registry")
+
+    def remove_image(self, image: str, tags: list[str]) -> str:
         raise NotSimulated("this sandbox runs without its simulation: it has no image registry")
 
     def history(self, days: int) -> str:

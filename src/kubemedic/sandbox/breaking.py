@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 
 from kubemedic.sandbox.apierrors import BadRequestError, StoreError
+from kubemedic.sandbox.clock import SimClock
 from kubemedic.sandbox.kubelet.images import parse_reference
-
-if TYPE_CHECKING:
-    from kubemedic.sandbox.simulation import Simulation
+from kubemedic.sandbox.kubelet.kubelet import Kubelet
+from kubemedic.sandbox.store import Store
 
 Obj = dict[str, Any]
 DEFAULT_NAMESPACE = "todo"
@@ -39,6 +39,17 @@ _KINDS = {
 TODO_BACKEND = "ghcr.io/kubemedic/todo-backend"
 
 
+class SimulatedCluster(Protocol):
+    """What a scenario may use of the simulation: the objects, the clock, what the kubelets
+    measure, and the CPU load users drive (the simulation itself runs the scenarios)."""
+
+    store: Store
+    clock: SimClock
+    kubelet: Kubelet
+
+    def set_load(self, kind: str, namespace: str, name: str, cpu_percent: float) -> str: ...
+
+
 @dataclass(frozen=True)
 class Target:
     kind: str
@@ -52,7 +63,7 @@ class Target:
         )
 
 
-Apply = Callable[["Simulation", Target], str]
+Apply = Callable[[SimulatedCluster, Target], str]
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,7 @@ class Scenario:
     action: Apply
     default_target: str = DEFAULT_TARGET
 
-    def apply(self, sim: Simulation, *, target: str | None, namespace: str | None) -> str:
+    def apply(self, sim: SimulatedCluster, *, target: str | None, namespace: str | None) -> str:
         text = target or self.default_target
         kind_text, _, name = text.partition("/")
         kind = _KINDS.get(kind_text.lower())
@@ -82,7 +93,7 @@ class Scenario:
 # -- editing helpers -----------------------------------------------------------------------
 
 
-def edit(sim: Simulation, target: Target, change: Callable[[Obj], None]) -> None:
+def edit(sim: SimulatedCluster, target: Target, change: Callable[[Obj], None]) -> None:
     """Edit the pod template and send it back as a merge patch, like ``kubectl edit``."""
     if target.kind == "Node":
         raise BadRequestError("this scenario needs a workload target, not a node")
@@ -98,29 +109,29 @@ def first(template: Obj) -> Obj:
     return containers[0]
 
 
-def image_of(sim: Simulation, target: Target) -> str:
+def image_of(sim: SimulatedCluster, target: Target) -> str:
     workload = sim.store.get(target.kind, target.namespace, target.name)
     return str(first(workload["spec"]["template"]).get("image") or "")
 
 
-def set_image(sim: Simulation, target: Target, image: str) -> str:
+def set_image(sim: SimulatedCluster, target: Target, image: str) -> str:
     edit(sim, target, lambda t: first(t).update(image=image))
     return f"set the image of {target.ref} to {image}"
 
 
-def repository(sim: Simulation, target: Target) -> tuple[str, str]:
+def repository(sim: SimulatedCluster, target: Target) -> tuple[str, str]:
     ref = parse_reference(image_of(sim, target))
     return ref.repository.removeprefix("docker.io/library/"), ref.tag
 
 
-def todo_only(sim: Simulation, target: Target, scenario: str) -> None:
+def todo_only(sim: SimulatedCluster, target: Target, scenario: str) -> None:
     if repository(sim, target)[0] != TODO_BACKEND:
         raise BadRequestError(
             f"{scenario} needs a workload running {TODO_BACKEND} (it ships the faulty release)"
         )
 
 
-def owned_by(sim: Simulation, pod: Obj, target: Target) -> bool:
+def owned_by(sim: SimulatedCluster, pod: Obj, target: Target) -> bool:
     workload = sim.store.try_get(target.kind, target.namespace, target.name) or {}
     selector = (workload.get("spec") or {}).get("selector") or {}
     labels = pod["metadata"].get("labels") or {}

@@ -3,10 +3,13 @@
 Every timing in the simulation (probe periods, back-off, progress deadlines, memory growth)
 is written in cluster seconds and read through this clock, so ``--time-scale 10`` makes a
 5-minute CrashLoopBackOff back-off last 30 real seconds without changing any other number.
+A fast clock soon runs ahead of the wall clock; ``lead`` says by how much, so that the API can
+serve its timestamps shifted back (``served_time``) and no client sees one in its future.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -28,6 +31,11 @@ class SimClock:
     def elapsed(self) -> float:
         """Cluster seconds since the clock started."""
         return (time.monotonic() - self._real_origin) * self.time_scale
+
+    def lead(self) -> int:
+        """Whole seconds the cluster clock is ahead of the wall clock now (0 when it is not)."""
+        ahead = (self.now() - datetime.now(UTC)).total_seconds()
+        return math.ceil(ahead) if ahead > 0 else 0
 
     def real_seconds(self, cluster_seconds: float) -> float:
         """How many wall-clock seconds ``cluster_seconds`` take."""

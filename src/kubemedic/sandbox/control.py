@@ -66,6 +66,10 @@ class ControlClient:
     def add_image(self, spec: dict[str, Any]) -> str:
         return str(self._call("POST", "registry", spec)["message"])
 
+    def remove_image(self, image: str, tags: list[str]) -> str:
+        body = {"image": image, "tags": tags}
+        return str(self._call("POST", "registry/remove", body)["message"])
+
     def history(self, days: int) -> bytes:
         return self._raw("GET", "/sandbox/v1/history?" + urlencode({"days": days}), None)
 

@@ -40,6 +40,7 @@ class ControlAPI:
             ("POST", "load"): self._load,
             ("POST", "reset"): self._reset_cluster,
             ("POST", "registry"): self._registry,
+            ("POST", "registry/remove"): self._registry_remove,
             ("GET", "history"): self._history,
         }
         handler = routes.get((method, verb))
@@ -81,10 +82,12 @@ class ControlAPI:
         return _json({"message": self._reset(str(seed) if seed else None)})
 
     def _registry(self, query: Query, body: bytes) -> Reply:
-        spec = _object(body)
-        self._backend.add_image(spec)
-        tags = ", ".join(str(t) for t in spec.get("tags") or ["latest"])
-        return _json({"message": f"image {spec.get('image')} added (tags: {tags})"})
+        return _json({"message": self._backend.add_image(_object(body))})
+
+    def _registry_remove(self, query: Query, body: bytes) -> Reply:
+        request = _object(body)
+        tags = [str(t) for t in request.get("tags") or []]
+        return _json({"message": self._backend.remove_image(str(request.get("image") or ""), tags)})
 
     def _history(self, query: Query, body: bytes) -> Reply:
         days = query.integer("days") or 7

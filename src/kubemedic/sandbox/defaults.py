@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 Obj = dict[str, Any]
+PVC_PROTECTION = "kubernetes.io/pvc-protection"
 
 _NOT_READY_TOLERATIONS = (
     {
@@ -38,12 +39,17 @@ def apply_defaults(
 ) -> None:
     """Fill the defaults of ``obj``'s kind in place.
 
-    On create ``allocate_ip`` hands a Service its ClusterIP; on update ``previous`` is the stored
-    object, whose ClusterIP an update that omits it keeps.
+    On create ``allocate_ip`` hands a Service its ClusterIP and a claim gets its protection
+    finalizer (the StorageObjectInUseProtection admission plugin); on update ``previous`` is the
+    stored object, whose ClusterIP an update that omits it keeps.
     """
     defaulter = _DEFAULTERS.get(str(obj.get("kind")))
     if defaulter is not None:
         defaulter(obj)
+    if previous is None and obj.get("kind") == "PersistentVolumeClaim":
+        finalizers = obj.setdefault("metadata", {}).setdefault("finalizers", [])
+        if PVC_PROTECTION not in finalizers:
+            finalizers.append(PVC_PROTECTION)
     if obj.get("kind") != "Service":
         return
     spec = obj.setdefault("spec", {})
@@ -256,6 +262,23 @@ def _event(obj: Obj) -> None:
     obj.setdefault("count", 1)
 
 
+def _limit_range(obj: Obj) -> None:
+    """A Container item's ``default`` from ``max``, ``defaultRequest`` from ``default``/``min``."""
+    for item in (obj.get("spec") or {}).get("limits") or []:
+        if item.get("type") != "Container":
+            continue
+        default = item.setdefault("default", {})
+        request = item.setdefault("defaultRequest", {})
+        for source, target in ((item.get("max"), default), (default, request)):
+            for name, value in (source or {}).items():
+                target.setdefault(name, value)
+        for name, value in (item.get("min") or {}).items():
+            request.setdefault(name, value)
+        for key in ("default", "defaultRequest"):
+            if not item[key]:
+                del item[key]
+
+
 _DEFAULTERS: dict[str, Callable[[Obj], None]] = {
     "Pod": _pod,
     "Deployment": _deployment,
@@ -271,6 +294,7 @@ _DEFAULTERS: dict[str, Callable[[Obj], None]] = {
     "PersistentVolume": _pv,
     "Node": _node,
     "Event": _event,
+    "LimitRange": _limit_range,
 }
 
 

@@ -33,6 +33,9 @@ _SUBRESOURCE_VERBS = {
     "scale": ("get", "patch", "update"),
     "log": ("get",),
     "eviction": ("create",),
+    "exec": ("create", "get"),
+    "attach": ("create", "get"),
+    "token": ("create",),
     "finalize": ("update",),
 }
 
@@ -125,6 +128,10 @@ def _subresource_entry(resource: ResourceType, subresource: str) -> dict[str, An
         entry.update(group="autoscaling", version="v1", kind="Scale")
     elif subresource == "eviction":
         entry.update(group="policy", version="v1", kind="Eviction")
+    elif subresource in ("exec", "attach"):
+        entry.update(kind=f"Pod{subresource.capitalize()}Options")
+    elif subresource == "token":
+        entry.update(group="authentication.k8s.io", version="v1", kind="TokenRequest")
     return entry
 
 

@@ -361,8 +361,9 @@ def history(
     days: int,
     load_for: Callable[[Obj], float | None],
 ) -> str:
-    """``days`` of history ending now, for every running container, as OpenMetrics."""
-    end = clock.now()
+    """``days`` of history ending now, for every running container, as OpenMetrics (dated by
+    the wall clock when the cluster clock runs ahead of it, as every served time is)."""
+    end = clock.now() - timedelta(seconds=clock.lead())
     start = end - timedelta(days=days)
     families = _Families()
     for pod, container, runtime_process, spec in _running(store, kubelet):

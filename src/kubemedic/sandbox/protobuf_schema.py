@@ -159,6 +159,29 @@ _SPECS: dict[str, str] = {
     "HPASpecV1": "1 scaleTargetRef:CrossVersionObjectReference; 2 minReplicas:int;"
     " 3 maxReplicas:int; 4 targetCPUUtilizationPercentage:int",
     "CrossVersionObjectReference": "1 kind; 2 name; 3 apiVersion",
+    # authentication.k8s.io/v1 and authorization.k8s.io/v1 (kubectl create token, auth ...)
+    "TokenRequest": "1 metadata:ObjectMeta; 2 spec:TokenRequestSpec; 3 status:Empty",
+    "TokenRequestSpec": "1 audiences*; 3 boundObjectRef:BoundObjectReference;"
+    " 4 expirationSeconds:int",
+    "BoundObjectReference": "1 kind; 2 apiVersion; 3 name; 4 uid",
+    "TokenReview": "1 metadata:ObjectMeta; 2 spec:TokenReviewSpec; 3 status:Empty",
+    "TokenReviewSpec": "1 token; 2 audiences*",
+    "SelfSubjectReview": "1 metadata:ObjectMeta; 2 status:SelfSubjectReviewStatus",
+    "SelfSubjectReviewStatus": "1 userInfo:UserInfo",
+    "UserInfo": "1 username; 2 uid; 3 groups*",
+    "SubjectAccessReview": "1 metadata:ObjectMeta; 2 spec:SubjectAccessReviewSpec; 3 status:Empty",
+    "SubjectAccessReviewSpec": "1 resourceAttributes:ResourceAttributes;"
+    " 2 nonResourceAttributes:NonResourceAttributes; 3 user; 4 groups*; 6 uid",
+    "SelfSubjectAccessReview": "1 metadata:ObjectMeta; 2 spec:SelfSubjectAccessReviewSpec;"
+    " 3 status:Empty",
+    "SelfSubjectAccessReviewSpec": "1 resourceAttributes:ResourceAttributes;"
+    " 2 nonResourceAttributes:NonResourceAttributes",
+    "ResourceAttributes": "1 namespace; 2 verb; 3 group; 4 version; 5 resource; 6 subresource;"
+    " 7 name",
+    "NonResourceAttributes": "1 path; 2 verb",
+    "SelfSubjectRulesReview": "1 metadata:ObjectMeta; 2 spec:SelfSubjectRulesReviewSpec;"
+    " 3 status:Empty",
+    "SelfSubjectRulesReviewSpec": "1 namespace",
 }
 
 _SCALARS = frozenset(
@@ -201,9 +224,16 @@ KINDS_TO_MESSAGES: dict[str, str] = {
         "PriorityClass",
         "Ingress",
         "HorizontalPodAutoscaler",
+        "TokenRequest",
+        "TokenReview",
+        "SelfSubjectReview",
+        "SubjectAccessReview",
+        "SelfSubjectAccessReview",
+        "SelfSubjectRulesReview",
     )
 }
 KINDS_TO_MESSAGES["ClusterRoleBinding"] = "RoleBinding"
+KINDS_TO_MESSAGES["LocalSubjectAccessReview"] = "SubjectAccessReview"
 
 
 def _check() -> None:

@@ -2,13 +2,17 @@
 
 A repeat of the same reason and message about the same object bumps ``count`` and
 ``lastTimestamp`` of the existing Event instead of writing a new one, exactly what makes
-``kubectl describe`` show ``(x14 over 5m)``.
+``kubectl describe`` show ``(x14 over 5m)``. Like client-go's EventAggregator, the tenth
+different message of the same reason about the same object within ten minutes (a controller's
+``FailedCreate`` naming a new pod each time) starts one ``(combined from similar events): ...``
+Event that later ones bump.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from kubemedic._internal.timeutils import format_time
@@ -17,6 +21,9 @@ from kubemedic.sandbox.clock import SimClock
 from kubemedic.sandbox.store import Store
 
 Obj = dict[str, Any]
+SIMILAR_EVENTS = 10
+SIMILAR_WINDOW = timedelta(minutes=10)
+COMBINED = "(combined from similar events): "
 
 
 class EventRecorder:
@@ -26,6 +33,7 @@ class EventRecorder:
         self._store = store
         self._clock = clock
         self._names: dict[tuple[str, ...], tuple[str, str]] = {}
+        self._similar: dict[tuple[str, ...], tuple[datetime, set[str]]] = {}
         self._lock = threading.Lock()
 
     def record(
@@ -38,18 +46,26 @@ class EventRecorder:
         component: str,
         host: str = "",
         field_path: str = "",
+        combine_similar: bool = True,
     ) -> None:
+        """Write or bump an Event; ``combine_similar=False`` for components that write
+        ``events.k8s.io`` Events (the scheduler), which client-go never combines."""
         meta = obj.get("metadata") or {}
         namespace = str(meta.get("namespace") or "default")
         uid = str(meta.get("uid") or "")
-        key = (uid, str(meta.get("name")), field_path, type_, reason, message, component, host)
-        now = format_time(self._clock.now())
+        similar = (uid, str(meta.get("name")), field_path, type_, reason, component, host)
+        key = (*similar, message)
+        moment = self._clock.now()
+        now = format_time(moment)
 
         def bump(event: Obj) -> None:
             event["count"] = int(event.get("count") or 1) + 1
             event["lastTimestamp"] = now
+            event["message"] = message
 
         with self._lock:
+            if combine_similar and self._combined(similar, message, moment):
+                key, message = (*similar, COMBINED), COMBINED + message
             known = self._names.get(key)
             if known is not None:
                 try:
@@ -92,8 +108,23 @@ class EventRecorder:
                 return  # the namespace is going away; nobody will read this event
             self._names[key] = (namespace, name)
 
+    def _combined(self, similar: tuple[str, ...], message: str, now: datetime) -> bool:
+        """Whether this message is one too many different ones of its kind (client-go's rule)."""
+        last, messages = self._similar.get(similar, (now, set()))
+        if now - last > SIMILAR_WINDOW:
+            messages = set()
+        messages.add(message)
+        if len(messages) >= SIMILAR_EVENTS:
+            messages.discard(next(iter(messages - {message}), message))
+            self._similar[similar] = (now, messages)
+            return True
+        self._similar[similar] = (now, messages)
+        return False
+
     def forget(self, uid: str) -> None:
         """Drop aggregation state for a deleted object."""
         with self._lock:
             for key in [k for k in self._names if k[0] == uid]:
                 del self._names[key]
+            for key in [k for k in self._similar if k[0] == uid]:
+                del self._similar[key]

@@ -86,7 +86,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         "v1",
         "pods",
         short=("po",),
-        sub=("eviction", "log", "status"),
+        sub=("attach", "eviction", "exec", "log", "status"),
         all_category=True,
     ),
     _r("Event", "", "v1", "events", short=("ev",)),
@@ -94,7 +94,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     _r("Endpoints", "", "v1", "endpoints", short=("ep",)),
     _r("ConfigMap", "", "v1", "configmaps", short=("cm",)),
     _r("Secret", "", "v1", "secrets"),
-    _r("ServiceAccount", "", "v1", "serviceaccounts", short=("sa",)),
+    _r("ServiceAccount", "", "v1", "serviceaccounts", short=("sa",), sub=("token",)),
     _r("PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", short=("pvc",), sub=_STATUS),
     _r(
         "PersistentVolume",

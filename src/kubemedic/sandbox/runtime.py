@@ -30,6 +30,7 @@ from kubemedic.sandbox.auth import Tokens
 from kubemedic.sandbox.backend import Backend, StoreOnly
 from kubemedic.sandbox.clock import SimClock
 from kubemedic.sandbox.control_api import ControlAPI
+from kubemedic.sandbox.served_time import ServedTime
 from kubemedic.sandbox.server import ApiApp, HttpServer, prometheus_responder
 from kubemedic.sandbox.statedir import StateDir, kubeconfig_text
 from kubemedic.sandbox.store import Store
@@ -53,7 +54,7 @@ class SandboxOptions:
     simulate: bool = True
     detach: bool = False
     clock_start: datetime | None = None
-    """The cluster time at start (default: now); earlier lets a fast clock catch up with the wall."""
+    """Cluster time at start (default: now); set earlier, a fast clock catches up with the wall."""
 
 
 class SandboxServer:
@@ -87,7 +88,15 @@ class SandboxServer:
         self._started_at = datetime.now(UTC)
         certificate = tls.generate(datetime.now(UTC))
         control = ControlAPI(self.backend, self.status, self.reset)
-        self._app = ApiApp(self.store, self.backend, self.tokens, self.clock.now, control, "")
+        self._app = ApiApp(
+            self.store,
+            self.backend,
+            self.tokens,
+            self.clock.now,
+            control,
+            "",
+            ServedTime(self.clock.lead),
+        )
         self._api = HttpServer(
             self._app.respond,
             port=self.options.port,

@@ -7,14 +7,13 @@ controllers, the scheduler and the kubelets. docs/sandbox.md lists what a user t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kubemedic.sandbox.apierrors import BadRequestError
 from kubemedic.sandbox.breaking import (
     DEFAULT_NAMESPACE,
     TODO_BACKEND,
     Obj,
     Scenario,
+    SimulatedCluster,
     Target,
     edit,
     first,
@@ -24,11 +23,8 @@ from kubemedic.sandbox.breaking import (
     todo_only,
 )
 
-if TYPE_CHECKING:
-    from kubemedic.sandbox.simulation import Simulation
 
-
-def crashloop(sim: Simulation, target: Target) -> str:
+def crashloop(sim: SimulatedCluster, target: Target) -> str:
     def drop_database_url(template: Obj) -> None:
         container = first(template)
         env = container.get("env") or []
@@ -49,7 +45,7 @@ def crashloop(sim: Simulation, target: Target) -> str:
     )
 
 
-def oom(sim: Simulation, target: Target) -> str:
+def oom(sim: SimulatedCluster, target: Target) -> str:
     peak = max(
         (
             s.memory_bytes
@@ -73,7 +69,7 @@ def oom(sim: Simulation, target: Target) -> str:
     )
 
 
-def bad_image(sim: Simulation, target: Target) -> str:
+def bad_image(sim: SimulatedCluster, target: Target) -> str:
     image, tag = repository(sim, target)
     wrong = f"v{tag}" if not tag.startswith("v") else f"{tag}-rc9"
     return (
@@ -82,7 +78,7 @@ def bad_image(sim: Simulation, target: Target) -> str:
     )
 
 
-def private_image(sim: Simulation, target: Target) -> str:
+def private_image(sim: SimulatedCluster, target: Target) -> str:
     _, tag = repository(sim, target)
     tag = tag if tag in ("1.0.0", "1.1.0", "1.2.0") else "1.2.0"
     return (
@@ -91,7 +87,7 @@ def private_image(sim: Simulation, target: Target) -> str:
     )
 
 
-def missing_configmap(sim: Simulation, target: Target) -> str:
+def missing_configmap(sim: SimulatedCluster, target: Target) -> str:
     def rename(template: Obj) -> None:
         container = first(template)
         renamed = False
@@ -109,7 +105,7 @@ def missing_configmap(sim: Simulation, target: Target) -> str:
     return f"pointed {target.ref} at a ConfigMap that does not exist: CreateContainerConfigError"
 
 
-def missing_secret_key(sim: Simulation, target: Target) -> str:
+def missing_secret_key(sim: SimulatedCluster, target: Target) -> str:
     def rekey(template: Obj) -> None:
         container = first(template)
         for item in container.get("env") or []:
@@ -136,7 +132,7 @@ def missing_secret_key(sim: Simulation, target: Target) -> str:
     return f"made {target.ref} read a Secret key that does not exist: CreateContainerConfigError"
 
 
-def unschedulable(sim: Simulation, target: Target) -> str:
+def unschedulable(sim: SimulatedCluster, target: Target) -> str:
     def grow(template: Obj) -> None:
         resources = first(template).setdefault("resources", {})
         resources.setdefault("requests", {})["cpu"] = "8"
@@ -149,7 +145,7 @@ def unschedulable(sim: Simulation, target: Target) -> str:
     )
 
 
-def taint(sim: Simulation, target: Target) -> str:
+def taint(sim: SimulatedCluster, target: Target) -> str:
     for node in sim.store.list("Node")[0]:
         taints = [
             t for t in (node.get("spec") or {}).get("taints") or [] if t.get("key") != "dedicated"
@@ -177,7 +173,7 @@ def _probe_port(container: Obj) -> int:
     return int(ports[0].get("containerPort") or 8080) + 1
 
 
-def liveness_fail(sim: Simulation, target: Target) -> str:
+def liveness_fail(sim: SimulatedCluster, target: Target) -> str:
     def misport(template: Obj) -> None:
         container = first(template)
         probe = container.get("livenessProbe") or {
@@ -197,7 +193,7 @@ def liveness_fail(sim: Simulation, target: Target) -> str:
     )
 
 
-def readiness_fail(sim: Simulation, target: Target) -> str:
+def readiness_fail(sim: SimulatedCluster, target: Target) -> str:
     def repath(template: Obj) -> None:
         container = first(template)
         probe = container.get("readinessProbe") or {"periodSeconds": 5}
@@ -212,11 +208,11 @@ def readiness_fail(sim: Simulation, target: Target) -> str:
     )
 
 
-def cpu_spike(sim: Simulation, target: Target) -> str:
+def cpu_spike(sim: SimulatedCluster, target: Target) -> str:
     return sim.set_load(target.kind, target.namespace, target.name, 80.0) + " (sustained)"
 
 
-def memory_leak(sim: Simulation, target: Target) -> str:
+def memory_leak(sim: SimulatedCluster, target: Target) -> str:
     todo_only(sim, target, "memory-leak")
     return (
         set_image(sim, target, f"{TODO_BACKEND}:1.2.1")
@@ -224,7 +220,7 @@ def memory_leak(sim: Simulation, target: Target) -> str:
     )
 
 
-def bad_rollout(sim: Simulation, target: Target) -> str:
+def bad_rollout(sim: SimulatedCluster, target: Target) -> str:
     todo_only(sim, target, "bad-rollout")
     return (
         set_image(sim, target, f"{TODO_BACKEND}:1.3.0")
@@ -232,7 +228,7 @@ def bad_rollout(sim: Simulation, target: Target) -> str:
     )
 
 
-def pvc_pending(sim: Simulation, target: Target) -> str:
+def pvc_pending(sim: SimulatedCluster, target: Target) -> str:
     claim = f"{target.name}-uploads"
     if sim.store.try_get("PersistentVolumeClaim", target.namespace, claim) is None:
         sim.store.create(
@@ -265,7 +261,7 @@ def pvc_pending(sim: Simulation, target: Target) -> str:
     )
 
 
-def node_pressure(sim: Simulation, target: Target) -> str:
+def node_pressure(sim: SimulatedCluster, target: Target) -> str:
     if target.kind != "Node":
         raise BadRequestError("node-pressure needs a node target, e.g. --target node/node-1")
     namespace = (

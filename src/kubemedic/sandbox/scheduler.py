@@ -1,111 +1,58 @@
 """The default-scheduler: binds pending pods to nodes, or says exactly why it cannot.
 
-Filters run per node in the real scheduler's order (unschedulable, taints, node affinity and
-selector, resources) and the first failing filter is that node's reason; the reasons are
-counted into the real ``FailedScheduling`` message, ``0/3 nodes are available: 1 Insufficient
-cpu, 2 node(s) had untolerated taint {dedicated: gpu}. preemption: ...``. Unbound PVCs stop a
-pod before any node is looked at, as the VolumeBinding pre-filter does.
+Filters run per node in the real scheduler's order — unschedulable, taints, node affinity and
+selector, resources (CPU, memory, ephemeral storage and extended resources such as
+``nvidia.com/gpu``), topology spread constraints, inter-pod affinity and anti-affinity — and
+the first failing filter is that node's reason. The reasons are counted into the real
+``FailedScheduling`` message, ``0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had
+untolerated taint {dedicated: gpu}. preemption: ...``. Unbound PVCs stop a pod before any node
+is looked at, as the VolumeBinding pre-filter does. Among the nodes that pass, the scores
+prefer free resources, preferred node and pod (anti-)affinity, soft spread constraints and
+nodes without the pod's siblings.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubemedic._internal.quantities import parse_quantity
 from kubemedic._internal.timeutils import format_time
 from kubemedic.sandbox.clock import SimClock
 from kubemedic.sandbox.recorder import EventRecorder
+from kubemedic.sandbox.scheduling import affinity, spread
+from kubemedic.sandbox.scheduling.fit import allocatable, requests_of, shortfalls
+from kubemedic.sandbox.scheduling.nodeaffinity import (
+    matches_node,
+    preferred_weight,
+    tolerates,
+    untolerated_taint,
+)
+from kubemedic.sandbox.scheduling.placed import PlacedPod
 from kubemedic.sandbox.store import Store
 from kubemedic.sandbox.workqueue import WorkQueue
+
+__all__ = ["COMPONENT", "Scheduler", "matches_node", "tolerates"]
 
 Obj = dict[str, Any]
 COMPONENT = "default-scheduler"
 RETRY_SECONDS = 60.0
 _NO_VICTIMS = "No preemption victims found for incoming pod"
 _NOT_HELPFUL = "Preemption is not helpful for scheduling"
+_UNSCHEDULABLE_TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
+Verdict = tuple[list[str], bool]  # the node's reasons, and whether preemption could help
 
 
 @dataclass(frozen=True, slots=True)
-class Placement:
-    node: str
-    cpu: float
-    memory: float
-    owner: str
+class _Cycle:
+    """What one scheduling attempt knows about the pod against the pods already placed."""
 
-
-def pod_requests(spec: Mapping[str, Any]) -> tuple[float, float]:
-    """The scheduler's request of a pod: max(largest init container, sum of containers)."""
-
-    def total(
-        containers: list[Obj], combine: Callable[[list[float]], float]
-    ) -> tuple[float, float]:
-        values = [((c.get("resources") or {}).get("requests") or {}) for c in containers]
-        cpu = combine([parse_quantity(v.get("cpu")) or 0.0 for v in values] or [0.0])
-        memory = combine([parse_quantity(v.get("memory")) or 0.0 for v in values] or [0.0])
-        return cpu, memory
-
-    app = total(list(spec.get("containers") or []), sum)
-    init = total(list(spec.get("initContainers") or []), max)
-    return max(app[0], init[0]), max(app[1], init[1])
-
-
-def tolerates(tolerations: list[Obj], taint: Mapping[str, Any]) -> bool:
-    for toleration in tolerations:
-        if toleration.get("effect") and toleration.get("effect") != taint.get("effect"):
-            continue
-        if toleration.get("operator") == "Exists":
-            if not toleration.get("key") or toleration.get("key") == taint.get("key"):
-                return True
-        elif toleration.get("key") == taint.get("key") and str(
-            toleration.get("value") or ""
-        ) == str(taint.get("value") or ""):
-            return True
-    return False
-
-
-def _expression_matches(expression: Mapping[str, Any], values: Mapping[str, str]) -> bool:
-    key, operator = str(expression.get("key")), str(expression.get("operator"))
-    wanted = [str(v) for v in expression.get("values") or []]
-    present = key in values
-    if operator == "In":
-        return present and values[key] in wanted
-    if operator == "NotIn":
-        return not present or values[key] not in wanted
-    if operator == "Exists":
-        return present
-    if operator == "DoesNotExist":
-        return not present
-    if operator in ("Gt", "Lt") and present and wanted and values[key].lstrip("-").isdigit():
-        number, bound = int(values[key]), int(wanted[0])
-        return number > bound if operator == "Gt" else number < bound
-    return False
-
-
-def matches_node(spec: Mapping[str, Any], node: Obj) -> bool:
-    """nodeSelector and required node affinity (matchExpressions and matchFields)."""
-    labels = node["metadata"].get("labels") or {}
-    for key, value in (spec.get("nodeSelector") or {}).items():
-        if labels.get(key) != value:
-            return False
-    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
-        "requiredDuringSchedulingIgnoredDuringExecution"
-    ) or {}
-    terms = required.get("nodeSelectorTerms") or []
-    if not terms:
-        return True
-    fields = {"metadata.name": node["metadata"]["name"]}
-    return any(
-        all(_expression_matches(e, labels) for e in term.get("matchExpressions") or [])
-        and all(_expression_matches(e, fields) for e in term.get("matchFields") or [])
-        for term in terms
-    )
-
-
-def _taint_text(taint: Mapping[str, Any]) -> str:
-    return f"{{{taint.get('key')}: {taint.get('value') or ''}}}"
+    pod: Obj
+    requests: Mapping[str, float]
+    affinity: affinity.AffinityCheck
+    spread: spread.SpreadCheck
+    preference: Counter[tuple[str, str]]
 
 
 class Scheduler:
@@ -124,23 +71,27 @@ class Scheduler:
         self._queue = queue
         self._recorder = recorder
         self._on_bind = on_bind
-        self._placed: dict[str, Placement] = {}
-        self._totals: dict[str, list[float]] = {}  # node → [cpu, memory, pods]
+        self._placed: dict[str, PlacedPod] = {}
+        self._affine: dict[str, PlacedPod] = {}  # placed pods with pod (anti-)affinity terms
+        self._used: dict[str, dict[str, float]] = {}  # node → resource → requested by bound pods
+        self._pods: Counter[str] = Counter()  # node → bound pods
         self._siblings: Counter[tuple[str, str]] = Counter()  # (node, owner uid) → pods
         queue.register("scheduler", self.schedule)
         queue.register("scheduler-retry", self.retry_pending)
 
     def reset(self) -> None:
         self._placed.clear()
-        self._totals.clear()
+        self._affine.clear()
+        self._used.clear()
+        self._pods.clear()
         self._siblings.clear()
 
-    def _account(self, placement: Placement, sign: int) -> None:
-        totals = self._totals.setdefault(placement.node, [0.0, 0.0, 0.0])
-        totals[0] += sign * placement.cpu
-        totals[1] += sign * placement.memory
-        totals[2] += sign
-        self._siblings[(placement.node, placement.owner)] += sign
+    def _account(self, placed: PlacedPod, sign: int) -> None:
+        used = self._used.setdefault(placed.node, {})
+        for name, amount in placed.requests.items():
+            used[name] = used.get(name, 0.0) + sign * amount
+        self._pods[placed.node] += sign
+        self._siblings[(placed.node, placed.owner)] += sign
 
     def on_change(self, event_type: str, obj: Obj) -> None:
         kind = obj.get("kind")
@@ -160,15 +111,23 @@ class Scheduler:
         done = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
         if event_type == "DELETED" or done or not node:
             gone = self._placed.pop(uid, None)
+            self._affine.pop(uid, None)
             if gone is not None:
                 self._account(gone, -1)
                 self._queue.add_after("scheduler-retry", "", 0.5)
             return
-        if uid not in self._placed:
-            cpu, memory = pod_requests(pod.get("spec") or {})
-            owner = ((pod["metadata"].get("ownerReferences") or [{}])[0]).get("uid", "")
-            self._placed[uid] = Placement(str(node), cpu, memory, str(owner))
-            self._account(self._placed[uid], 1)
+        known = self._placed.get(uid)
+        placed = PlacedPod.of(
+            pod, str(node), known.requests if known else requests_of(pod.get("spec") or {})
+        )
+        if known is None:
+            self._account(placed, 1)
+        if known is None or (placed.terminating and not known.terminating):
+            # a pod placed or leaving changes what affinity and spread rules see
+            self._queue.add_after("scheduler-retry", "", 0.5)
+        self._placed[uid] = placed
+        if affinity.has_pod_terms(placed.affinity):
+            self._affine[uid] = placed
 
     def retry_pending(self, _: str = "") -> None:
         pending, _rv = self._store.list("Pod", field_selector="spec.nodeName=")
@@ -200,24 +159,22 @@ class Scheduler:
                 f"are available: {not_helpful}.",
             )
             return
-        best: tuple[float, str] | None = None
+        if not nodes:
+            self._unschedulable(pod, "no nodes available to schedule pods")
+            return
+        cycle = self._cycle(pod, nodes)
+        feasible: list[Obj] = []
         reasons: Counter[str] = Counter()
         preemption: Counter[str] = Counter()
         for node in nodes:
-            failure = self._filter(pod, node)
+            failure = self._filter(cycle, node)
             if failure is None:
-                score = self._score(pod, node)
-                if best is None or score > best[0]:
-                    best = (score, node["metadata"]["name"])
+                feasible.append(node)
                 continue
-            for reason in failure[0]:
-                reasons[reason] += 1
+            reasons.update(failure[0])
             preemption[_NO_VICTIMS if failure[1] else _NOT_HELPFUL] += 1
-        if best is not None:
-            self._bind(pod, best[1])
-            return
-        if not nodes:
-            self._unschedulable(pod, "no nodes available to schedule pods")
+        if feasible:
+            self._bind(pod, self._best(cycle, feasible))
             return
         total = len(nodes)
         listed = ", ".join(sorted(f"{count} {reason}" for reason, count in reasons.items()))
@@ -226,6 +183,27 @@ class Scheduler:
             pod,
             f"0/{total} nodes are available: {listed}. preemption: 0/{total} nodes are available: "
             f"{victims}.",
+        )
+
+    def _cycle(self, pod: Obj, nodes: Sequence[Obj]) -> _Cycle:
+        placed = list(self._placed.values())
+        # a pod without terms of its own only meets the terms of pods that have some
+        others = placed if affinity.has_pod_terms(_affinity(pod)) else list(self._affine.values())
+        labels = {n["metadata"]["name"]: n["metadata"].get("labels") or {} for n in nodes}
+        namespaces: dict[str, Mapping[str, str]] = {}
+
+        def namespace_labels(name: str) -> Mapping[str, str]:
+            if name not in namespaces:
+                found = self._store.try_get("Namespace", "", name) or {"metadata": {}}
+                namespaces[name] = found["metadata"].get("labels") or {}
+            return namespaces[name]
+
+        return _Cycle(
+            pod=pod,
+            requests=requests_of(pod.get("spec") or {}),
+            affinity=affinity.check(pod, others, labels, namespace_labels),
+            spread=spread.check(pod, nodes, placed),
+            preference=affinity.preference(pod, others, labels, namespace_labels),
         )
 
     def _volume_problem(self, pod: Obj) -> str | None:
@@ -255,49 +233,57 @@ class Scheduler:
                 return bool(sc.get("volumeBindingMode") == "WaitForFirstConsumer")
         return False
 
-    def _filter(self, pod: Obj, node: Obj) -> tuple[list[str], bool] | None:
-        """None if the pod fits; else (reasons, whether preemption could help)."""
-        spec = pod.get("spec") or {}
-        tolerations = list(spec.get("tolerations") or [])
-        if (node.get("spec") or {}).get("unschedulable"):
-            taint = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
-            if not tolerates(tolerations, taint):
-                return ["node(s) were unschedulable"], False
-        for taint in (node.get("spec") or {}).get("taints") or []:
-            if taint.get("effect") in ("NoSchedule", "NoExecute") and not tolerates(
-                tolerations, taint
-            ):
-                return [f"node(s) had untolerated taint {_taint_text(taint)}"], False
+    def _filter(self, cycle: _Cycle, node: Obj) -> Verdict | None:
+        """None if the pod fits ``node``; else the first failing filter's verdict."""
+        spec = cycle.pod.get("spec") or {}
+        if (node.get("spec") or {}).get("unschedulable") and not tolerates(
+            list(spec.get("tolerations") or []), _UNSCHEDULABLE_TAINT
+        ):
+            return ["node(s) were unschedulable"], False
+        taint = untolerated_taint(spec, node)
+        if taint is not None:
+            text = f"{{{taint.get('key')}: {taint.get('value') or ''}}}"
+            return [f"node(s) had untolerated taint {text}"], False
         if not matches_node(spec, node):
             return ["node(s) didn't match Pod's node affinity/selector"], False
-        cpu, memory = pod_requests(spec)
-        used = self._used(node["metadata"]["name"])
-        allocatable = (node.get("status") or {}).get("allocatable") or {}
-        reasons = []
-        if cpu > (parse_quantity(allocatable.get("cpu")) or 0.0) - used[0] + 1e-9:
-            reasons.append("Insufficient cpu")
-        if memory > (parse_quantity(allocatable.get("memory")) or 0.0) - used[1] + 1:
-            reasons.append("Insufficient memory")
-        if used[2] + 1 > (parse_quantity(allocatable.get("pods")) or 110):
-            reasons.append("Too many pods")
-        return (reasons, True) if reasons else None
-
-    def _used(self, node: str) -> tuple[float, float, int]:
-        totals = self._totals.get(node, [0.0, 0.0, 0.0])
-        return totals[0], totals[1], int(totals[2])
-
-    def _score(self, pod: Obj, node: Obj) -> float:
         name = node["metadata"]["name"]
-        cpu, memory = pod_requests(pod.get("spec") or {})
-        allocatable = (node.get("status") or {}).get("allocatable") or {}
-        used = self._used(name)
-        free_cpu = 1 - (used[0] + cpu) / max(parse_quantity(allocatable.get("cpu")) or 1.0, 1e-9)
-        free_memory = 1 - (used[1] + memory) / max(
-            parse_quantity(allocatable.get("memory")) or 1.0, 1.0
-        )
-        owner = ((pod["metadata"].get("ownerReferences") or [{}])[0]).get("uid")
-        siblings = self._siblings[(name, str(owner))] if owner else 0
-        return (free_cpu + free_memory) / 2 - siblings * 0.5
+        short = shortfalls(cycle.requests, self._used.get(name, {}), self._pods[name], node)
+        if short:
+            return short, True
+        labels = node["metadata"].get("labels") or {}
+        for verdict in (cycle.spread.verdict(labels), cycle.affinity.verdict(labels)):
+            if verdict is not None:
+                return [verdict[0]], verdict[1]
+        return None
+
+    def _best(self, cycle: _Cycle, nodes: Sequence[Obj]) -> str:
+        """The feasible node with the highest score (the first one on a tie)."""
+        spec = cycle.pod.get("spec") or {}
+        owner = ((cycle.pod["metadata"].get("ownerReferences") or [{}])[0]).get("uid")
+        labels = [n["metadata"].get("labels") or {} for n in nodes]
+        wanted = _normalised([preferred_weight(spec, n) for n in nodes])
+        liked = _normalised([sum(cycle.preference[p] for p in lbl.items()) for lbl in labels])
+        crowded = _normalised([-cycle.spread.crowding(lbl) for lbl in labels])
+        scores = []
+        for index, node in enumerate(nodes):
+            siblings = self._siblings[(node["metadata"]["name"], str(owner))] if owner else 0
+            scores.append(
+                self._free_share(cycle.requests, node)
+                + 2 * (wanted[index] + liked[index] + crowded[index])
+                - siblings * 0.5
+            )
+        best = max(range(len(nodes)), key=lambda i: (scores[i], -i))
+        return str(nodes[best]["metadata"]["name"])
+
+    def _free_share(self, requests: Mapping[str, float], node: Obj) -> float:
+        """How much CPU and memory stays free on ``node`` with the pod on it (0 to 1)."""
+        free = allocatable(node)
+        used: Mapping[str, float] = self._used.get(node["metadata"]["name"], {})
+        shares = [
+            1 - (used.get(name, 0.0) + requests.get(name, 0.0)) / max(free.get(name, 1.0), 1e-9)
+            for name in ("cpu", "memory")
+        ]
+        return sum(shares) / len(shares)
 
     def _bind(self, pod: Obj, node: str) -> None:
         now = format_time(self._clock.now())
@@ -354,5 +340,19 @@ class Scheduler:
             ]
 
         self._store.mutate("Pod", meta["namespace"], meta["name"], mark)
-        self._recorder.record(pod, "Warning", "FailedScheduling", message, component=COMPONENT)
+        self._recorder.record(
+            pod, "Warning", "FailedScheduling", message, component=COMPONENT, combine_similar=False
+        )
         self._queue.add_after("scheduler", f"{meta['namespace']}/{meta['name']}", RETRY_SECONDS)
+
+
+def _affinity(pod: Obj) -> Obj:
+    return dict((pod.get("spec") or {}).get("affinity") or {})
+
+
+def _normalised(values: list[int]) -> list[float]:
+    """Scores scaled to 0..1 across the candidate nodes (all 0 when they are equal)."""
+    low, high = min(values), max(values)
+    if high == low:
+        return [0.0] * len(values)
+    return [(v - low) / (high - low) for v in values]

@@ -24,13 +24,18 @@ import orjson
 from kubemedic.sandbox import discovery
 from kubemedic.sandbox.api import ResourceAPI
 from kubemedic.sandbox.apierrors import NotFoundError, StoreError
-from kubemedic.sandbox.auth import Tokens, authorize, forbid_control
+from kubemedic.sandbox.auth import READONLY_USER, Tokens, forbid_control, impersonate
 from kubemedic.sandbox.backend import Backend
 from kubemedic.sandbox.control_api import PREFIX as CONTROL_PREFIX
 from kubemedic.sandbox.control_api import ControlAPI
 from kubemedic.sandbox.negotiation import Call, Query, Reply, Stream, negotiate
-from kubemedic.sandbox.routing import parse_resource_path
+from kubemedic.sandbox.rbac import Attributes, Authorizer
+from kubemedic.sandbox.remotecommand import RemoteCommands, Upgrade
+from kubemedic.sandbox.reviews import Reviews
+from kubemedic.sandbox.routing import Route, parse_resource_path
+from kubemedic.sandbox.served_time import ServedTime
 from kubemedic.sandbox.store import Store
+from kubemedic.sandbox.websocket import Channels
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,21 @@ def _verb(method: str, collection: bool, watch: bool) -> str:
     return {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, method.lower())
 
 
+def _attributes(verb: str, route: Route) -> Attributes:
+    """The RBAC attributes of a resource request (a Namespace's own namespace is its name)."""
+    namespace = route.namespace or ""
+    if route.resource.kind == "Namespace" and route.name:
+        namespace = route.name
+    return Attributes(
+        verb=verb,
+        group=route.resource.group,
+        resource=route.resource.plural,
+        subresource=route.subresource or "",
+        namespace=namespace,
+        name=route.name or "",
+    )
+
+
 class ApiApp:
     """Maps one HTTP request to its answer; knows nothing of sockets."""
 
@@ -58,9 +78,15 @@ class ApiApp:
         now: Callable[[], datetime],
         control: ControlAPI,
         address: str,
+        served: ServedTime | None = None,
     ) -> None:
         self.tokens = tokens
+        self.store = store
+        self.authorizer = Authorizer(store, READONLY_USER)
+        self.reviews = Reviews(tokens, store, self.authorizer, now)
         self.resources = ResourceAPI(store, backend, now)
+        self.remote = RemoteCommands(store, backend, now)
+        self.served = served or ServedTime(lambda: 0)
         self.control = control
         self.address = address
         self.stopping = threading.Event()
@@ -72,7 +98,7 @@ class ApiApp:
         headers: dict[str, str],
         body: bytes,
         alive: Callable[[], bool],
-    ) -> Reply | Stream:
+    ) -> Reply | Stream | Upgrade:
         split = urlsplit(target)
         path = split.path.rstrip("/") or "/"
         query = Query(dict(parse_qsl(split.query, keep_blank_values=True)))
@@ -80,27 +106,38 @@ class ApiApp:
             return Reply(200, b"ok", "text/plain; charset=utf-8")
         if path == "/version":
             return _json(discovery.KUBERNETES_VERSION)
-        user = self.tokens.authenticate(headers.get("authorization"))
+        user = self.tokens.authenticate(headers.get("authorization"), self.store)
+        user = impersonate(user, headers, self.authorizer)
         if path.startswith(CONTROL_PREFIX.rstrip("/")):
             forbid_control(user)
             return self.control.handle(method, path, query, body)
+        content_type = headers.get("content-type", "application/json")
+        review = self.reviews.handle(method, path, body, content_type, user)
+        if review is not None:
+            return review
         fixed = self._fixed_document(method, path)
         if fixed is not None:
             return fixed
         route = parse_resource_path(path)
         if route is None:
             raise NotFoundError(None, "", message=_NOT_FOUND)
-        authorize(user, _verb(method, route.is_collection, query.flag("watch")), route)
+        verb = _verb(method, route.is_collection, query.flag("watch"))
+        if route.subresource in ("exec", "attach"):  # WebSocket GETs need create, as in 1.31+
+            self.authorizer.authorize(user, _attributes("create", route), route.resource)
+            return self.remote.upgrade(method, route, split.query, headers)
+        self.authorizer.authorize(user, _attributes(verb, route), route.resource)
+        if route.subresource == "token" and method == "POST":
+            return self.served.response(self.reviews.token_request(route, body, content_type))
         call = Call(
             method=method,
             route=route,
             query=query,
             representation=negotiate(headers.get("accept"), query.get("includeObject")),
-            content_type=headers.get("content-type", "application/json"),
-            body=body,
+            content_type=content_type,
+            body=self.served.request(body, content_type),
             alive=lambda: alive() and not self.stopping.is_set(),
         )
-        return self.resources.handle(call)
+        return self.served.response(self.resources.handle(call))
 
     def _fixed_document(self, method: str, path: str) -> Reply | None:
         """Discovery and OpenAPI documents (None when ``path`` is not one of them)."""
@@ -169,7 +206,10 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, OSError):
             self.close_connection = True
             return
-        headers = {k.lower(): v for k, v in self.headers.items()}
+        headers: dict[str, str] = {}
+        for key, value in self.headers.items():  # repeated headers (Impersonate-Group) join
+            key = key.lower()
+            headers[key] = f"{headers[key]},{value}" if key in headers else value
         try:
             result = self.server.respond(method, self.path, headers, body, self._alive)
         except StoreError as exc:
@@ -180,7 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
             result = Reply(500, orjson.dumps(error.status()))
         log.debug("%s %s %s", method, self.path, getattr(result, "code", "stream"))
         try:
-            if isinstance(result, Stream):
+            if isinstance(result, Upgrade):
+                self._upgrade(result)
+            elif isinstance(result, Stream):
                 self._stream(result)
             else:
                 self._reply(result)
@@ -223,6 +265,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
 
+    def _upgrade(self, upgrade: Upgrade) -> None:
+        """Switch to WebSocket and hand the connection to the exec or attach session."""
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", upgrade.accept)
+        self.send_header("Sec-WebSocket-Protocol", upgrade.subprotocol)
+        self.end_headers()
+        self.wfile.flush()
+        upgrade.session(Channels(self.rfile, self.wfile))
+        self.close_connection = True
+
     def _alive(self) -> bool:
         """False once the client hung up (a streaming client never sends more bytes)."""
         try:
@@ -240,7 +294,9 @@ class _Server(ThreadingHTTPServer):
     def __init__(
         self,
         address: tuple[str, int],
-        respond: Callable[[str, str, dict[str, str], bytes, Callable[[], bool]], Reply | Stream],
+        respond: Callable[
+            [str, str, dict[str, str], bytes, Callable[[], bool]], Reply | Stream | Upgrade
+        ],
         ssl_context: ssl.SSLContext | None,
     ) -> None:
         self.respond = respond
@@ -269,7 +325,9 @@ class HttpServer:
 
     def __init__(
         self,
-        respond: Callable[[str, str, dict[str, str], bytes, Callable[[], bool]], Reply | Stream],
+        respond: Callable[
+            [str, str, dict[str, str], bytes, Callable[[], bool]], Reply | Stream | Upgrade
+        ],
         *,
         port: int = 0,
         host: str = "127.0.0.1",

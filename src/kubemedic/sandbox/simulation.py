@@ -24,14 +24,18 @@ from kubemedic.sandbox.controllers.endpoints import EndpointsController
 from kubemedic.sandbox.controllers.hpa import HorizontalPodAutoscalerController
 from kubemedic.sandbox.controllers.job import JobController
 from kubemedic.sandbox.controllers.namespace import NamespaceController
+from kubemedic.sandbox.controllers.pvc_protection import PvcProtectionController
 from kubemedic.sandbox.controllers.replicaset import ReplicaSetController
+from kubemedic.sandbox.controllers.resourcequota import ResourceQuotaController
+from kubemedic.sandbox.controllers.serviceaccount import ServiceAccountController
 from kubemedic.sandbox.controllers.statefulset import StatefulSetController
 from kubemedic.sandbox.controllers.storage import StorageController
-from kubemedic.sandbox.kubelet.apps import app_from_dict
 from kubemedic.sandbox.kubelet.catalog import builtin_catalog
 from kubemedic.sandbox.kubelet.eviction import EvictionManager
-from kubemedic.sandbox.kubelet.images import Image, InvalidImageName, parse_reference
+from kubemedic.sandbox.kubelet.images import InvalidImageName
 from kubemedic.sandbox.kubelet.kubelet import Kubelet
+from kubemedic.sandbox.kubelet.registry import image_from_spec, repository_of
+from kubemedic.sandbox.kubelet.remote import ExecOutcome
 from kubemedic.sandbox.recorder import EventRecorder
 from kubemedic.sandbox.scheduler import Scheduler
 from kubemedic.sandbox.selectors import matches_selector_object
@@ -74,6 +78,9 @@ class Simulation:
             ),
             NamespaceController(store, clock, self.queue, self.recorder),
             self.storage,
+            PvcProtectionController(store, clock, self.queue, self.recorder),
+            ResourceQuotaController(store, clock, self.queue, self.recorder),
+            ServiceAccountController(store, clock, self.queue, self.recorder),
         ]
         self._load_user_images()
         store.subscribe(self._on_change)
@@ -175,25 +182,52 @@ class Simulation:
 
     # -- images ------------------------------------------------------------------------
 
-    def add_image(self, spec: dict[str, Any]) -> None:
-        """Add a repository (``{"image": "registry/repo", "tags": [...], ...}``) to the registry."""
-        image = _image_from_spec(spec)
-        self.catalog.add(image)
+    def add_image(self, spec: dict[str, Any]) -> str:
+        """Add a repository or tags (``{"image": "registry/repo", "tags": [...]}``), merging
+        into what the registry lists; remembered in the state directory."""
+        message = self._apply_image_change(spec)
+        self._remember_image_change(spec)
+        return message
+
+    def remove_image(self, image: str, tags: list[str]) -> str:
+        """Delete tags of a repository, or the whole repository, from the registry."""
+        change = {"image": image, "tags": tags, "remove": True}
+        message = self._apply_image_change(change)
+        self._remember_image_change(change)
+        return message
+
+    def _apply_image_change(self, change: dict[str, Any]) -> str:
+        try:
+            repository = repository_of(change)
+        except InvalidImageName as exc:
+            raise BadRequestError(str(exc)) from exc
+        tags = [str(t) for t in change.get("tags") or []]
+        if change.get("remove"):
+            self.catalog.remove(repository, tags)
+            if tags:
+                return f"image {repository}: tag(s) {', '.join(tags)} removed"
+            return f"image {repository} removed"
+        current = self.catalog.get(repository)
+        self.catalog.add(image_from_spec(change, current))
+        if current is None:
+            return f"image {repository} added (tags: {', '.join(tags or ['latest'])})"
+        return f"image {repository} updated" + (f" (tags added: {', '.join(tags)})" if tags else "")
+
+    def _remember_image_change(self, change: dict[str, Any]) -> None:
         path = self.state_dir / REGISTRY_FILE
         saved = orjson.loads(path.read_bytes()) if path.is_file() else []
-        saved = [s for s in saved if s.get("image") != spec.get("image")] + [spec]
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(orjson.dumps(saved, option=orjson.OPT_INDENT_2))
+        path.write_bytes(orjson.dumps([*saved, change], option=orjson.OPT_INDENT_2))
 
     def _load_user_images(self) -> None:
         path = self.state_dir / REGISTRY_FILE
         if not path.is_file():
             return
-        for spec in orjson.loads(path.read_bytes()):
+        for change in orjson.loads(path.read_bytes()):
             try:
-                self.catalog.add(_image_from_spec(spec))
-            except (BadRequestError, ValueError) as exc:
-                log.warning("ignoring registry entry %s: %s", spec.get("image"), exc)
+                self._apply_image_change(change)
+            except (StoreError, ValueError, LookupError) as exc:
+                log.warning("ignoring registry entry %s: %s", change.get("image"), exc)
 
     # -- logs and metrics --------------------------------------------------------------
 
@@ -210,6 +244,11 @@ class Simulation:
             namespace, pod, container, previous=previous, tail_lines=tail_lines
         )
 
+    def exec_command(
+        self, namespace: str, pod: str, container: str, argv: list[str], stdin: str
+    ) -> ExecOutcome:
+        return self.kubelet.exec_command(namespace, pod, container, argv, stdin)
+
     def pod_metrics(self, namespace: str | None) -> list[dict[str, Any]]:
         return metrics.pod_metrics(self.kubelet, self.clock, namespace)
 
@@ -221,26 +260,3 @@ class Simulation:
 
     def history(self, days: int) -> str:
         return metrics.history(self.store, self.kubelet, self.clock, days, self._load_for)
-
-
-def _image_from_spec(spec: dict[str, Any]) -> Image:
-    name = str(spec.get("image") or "")
-    try:
-        ref = parse_reference(name)
-    except InvalidImageName as exc:
-        raise BadRequestError(str(exc)) from exc
-    tags = [str(t) for t in spec.get("tags") or ["latest"]]
-    behaviour = spec.get("behaviour") or spec.get("behavior") or {}
-    program = str(spec.get("program") or ref.path.rsplit("/", 1)[-1])
-    return Image(
-        repository=ref.repository,
-        tags=tuple(t.replace(".", r"\.") for t in tags),
-        entrypoint=tuple(str(a) for a in spec.get("entrypoint") or [program]),
-        cmd=tuple(str(a) for a in spec.get("cmd") or []),
-        base=str(spec.get("base") or "debian"),
-        programs={program: app_from_dict(behaviour)},
-        architectures=tuple(spec.get("architectures") or ("amd64", "arm64")),
-        private=bool(spec.get("private")),
-        size_bytes=int(spec.get("sizeBytes") or 50_000_000),
-        description=str(spec.get("description") or "added with sandbox registry add"),
-    )

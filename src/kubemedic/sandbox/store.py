@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from kubemedic._internal.timeutils import format_time
+from kubemedic.sandbox import admission
 from kubemedic.sandbox.apierrors import (
     AlreadyExistsError,
     BadRequestError,
@@ -177,6 +178,7 @@ class Store:
         obj = _without_nulls(orjson.loads(orjson.dumps(obj)))
         meta = obj.setdefault("metadata", {})
         obj["apiVersion"] = resource.api_version
+        requested_name = str(meta.get("name") or meta.get("generateName") or "")
         with self._lock:
             namespace = self._namespace_for_create(resource, meta)
             if not meta.get("name") and meta.get("generateName"):
@@ -192,7 +194,9 @@ class Store:
                 meta["generation"] = 1
             self._reserve_cluster_ip(obj)
             apply_defaults(obj, allocate_ip=None if dry_run else self._cluster_ips.allocate)
+            admission.mutate(self, obj, requested_name)
             validate(resource, obj, None)
+            admission.validate(self, obj)
             if dry_run:
                 return obj
             return self._commit(resource, obj, "ADDED", None).copy()

@@ -80,11 +80,15 @@ def _row(
     return row
 
 
+_POD_ENDED = {"Succeeded": "The pod has completed successfully.", "Failed": "The pod failed."}
+
+
 def _row_conditions(obj: Obj) -> list[dict[str, str]]:
-    phase = (obj.get("status") or {}).get("phase")
-    if obj.get("kind") == "Pod" and phase in ("Succeeded", "Failed"):
-        reason = "Completed" if phase == "Succeeded" else "Failed"
-        return [{"type": "Completed", "status": "True", "reason": reason, "message": ""}]
+    phase = str((obj.get("status") or {}).get("phase"))
+    if obj.get("kind") == "Pod" and phase in _POD_ENDED:
+        return [
+            {"type": "Completed", "status": "True", "reason": phase, "message": _POD_ENDED[phase]}
+        ]
     return []
 
 
@@ -270,6 +274,13 @@ def _status(field: str, default: str = "") -> Callable[[Obj, datetime], str]:
     return lambda obj, _: str((obj.get("status") or {}).get(field, default) or default)
 
 
+def _volume_phase(obj: Obj, _: datetime) -> str:
+    """A claim's or volume's phase, ``Terminating`` once it is being deleted."""
+    if (obj.get("metadata") or {}).get("deletionTimestamp"):
+        return "Terminating"
+    return str((obj.get("status") or {}).get("phase") or "")
+
+
 def _claim(pv: Obj, _: datetime) -> str:
     ref = (pv.get("spec") or {}).get("claimRef") or {}
     return f"{ref.get('namespace')}/{ref.get('name')}" if ref else ""
@@ -346,7 +357,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "ServiceAccount": (_NAME, Column("Secrets", _count("secrets"), type="integer"), _AGE),
     "PersistentVolumeClaim": (
         _NAME,
-        Column("Status", _status("phase")),
+        Column("Status", _volume_phase),
         Column("Volume", _pvc_cell("volume")),
         Column("Capacity", _pvc_cell("capacity")),
         Column("Access Modes", _pvc_cell("modes")),
@@ -366,7 +377,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             lambda o, _: _access_modes((o.get("spec") or {}).get("accessModes") or []),
         ),
         Column("Reclaim Policy", _spec("persistentVolumeReclaimPolicy")),
-        Column("Status", _status("phase")),
+        Column("Status", _volume_phase),
         Column("Claim", _claim),
         Column("StorageClass", _spec("storageClassName")),
         Column("VolumeAttributesClass", _spec("volumeAttributesClassName", "<unset>")),

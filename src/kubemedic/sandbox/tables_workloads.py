@@ -134,18 +134,24 @@ def _ready_of_desired(obj: Obj, _: datetime) -> str:
 
 
 def _job_status(job: Obj, _: datetime) -> str:
-    for condition in _status(job).get("conditions") or []:
-        if condition.get("status") != "True":
-            continue
-        kind = condition.get("type")
-        if kind == "Complete":
-            return "Complete"
-        if kind == "Failed":
-            return "Failed"
-        if kind == "Suspended":
-            return "Suspended"
-        if kind == "FailureTarget":
-            return "FailureTarget"
+    """printJob's STATUS: the first that holds of Complete, Failed, Terminating, Suspended,
+    FailureTarget and SuccessCriteriaMet, else Running (a failed Job carries both
+    FailureTarget and Failed, and reads Failed)."""
+    true = {
+        c.get("type") for c in _status(job).get("conditions") or [] if c.get("status") == "True"
+    }
+    if (job.get("metadata") or {}).get("deletionTimestamp"):
+        true.add("Terminating")
+    for status in (
+        "Complete",
+        "Failed",
+        "Terminating",
+        "Suspended",
+        "FailureTarget",
+        "SuccessCriteriaMet",
+    ):
+        if status in true:
+            return status
     return "Running"
 
 
@@ -241,13 +247,13 @@ def _binding_subjects(kind: str) -> Cell:
     return cell
 
 
-def _quota(section: str) -> Cell:
+def _quota(*, limits: bool) -> Cell:
+    """``limits.*`` resources in the LIMIT column, every other one under REQUEST (as kubectl)."""
+
     def cell(quota: Obj, _: datetime) -> str:
         hard = _status(quota).get("hard") or _spec(quota).get("hard") or {}
         used = _status(quota).get("used") or {}
-        wanted = [
-            k for k in sorted(hard) if k.startswith(section) or (section == "" and "." not in k)
-        ]
+        wanted = [k for k in sorted(hard) if k.startswith("limits.") == limits]
         return ", ".join(f"{k}: {used.get(k, '0')}/{hard[k]}" for k in wanted)
 
     return cell
@@ -359,8 +365,8 @@ WORKLOAD_COLUMNS: dict[str, tuple[Column, ...]] = {
     "ResourceQuota": (
         _NAME,
         _AGE,
-        Column("Request", _quota("requests.")),
-        Column("Limit", _quota("limits.")),
+        Column("Request", _quota(limits=False)),
+        Column("Limit", _quota(limits=True)),
     ),
 }
 WORKLOAD_COLUMNS["ClusterRoleBinding"] = WORKLOAD_COLUMNS["RoleBinding"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from kubemedic._internal.gcpause import paused_gc
 from kubemedic.analyzers import BUILTIN
+from kubemedic.analyzers._commands import is_rollback, with_rollback
 from kubemedic.analyzers._registry import Registry
 from kubemedic.analyzers._rollout import ReplicaSets, rollout_change
 from kubemedic.models.categories import Category
@@ -77,12 +78,14 @@ def diagnose(
 
 
 def fold_replicas(findings: Iterable[Finding]) -> list[Finding]:
-    """Merge findings that describe one problem on several replicas of one workload."""
-    merged: dict[tuple[str, ObjectRef, str], Finding] = {}
+    """Merge findings that describe one problem on several replicas of one workload.
+
+    Each group is merged once, whatever its size: linear in the number of findings.
+    """
+    groups: dict[tuple[str, ObjectRef, str], list[Finding]] = {}
     for finding in findings:
-        key = finding.group_key
-        merged[key] = merged[key].merge(finding) if key in merged else finding
-    return list(merged.values())
+        groups.setdefault(finding.group_key, []).append(finding)
+    return [first.merge(*rest) if rest else first for first, *rest in groups.values()]
 
 
 def uncovered(last_resort: Iterable[Finding], findings: Sequence[Finding]) -> list[Finding]:
@@ -156,10 +159,13 @@ def with_impact(cause: Finding, impact: Finding) -> Finding:
         if e not in cause.evidence and not f"{e.location} ".startswith(own_pods)
     )
     fix = cause.remediation
+    for command in impact.remediation.commands:
+        if is_rollback(command):  # an alternative to the cause's own fix, not a next step
+            fix = with_rollback(fix, command)
+        else:
+            fix = replace(fix, commands=tuple(dict.fromkeys((*fix.commands, command))))
     fix = replace(
-        fix,
-        commands=tuple(dict.fromkeys((*fix.commands, *impact.remediation.commands))),
-        expected_outcome=f"{fix.expected_outcome} {impact.remediation.expected_outcome}",
+        fix, expected_outcome=f"{fix.expected_outcome} {impact.remediation.expected_outcome}"
     )
     worse = cause.severity if cause.severity.at_least(impact.severity) else impact.severity
     return replace(
@@ -185,14 +191,11 @@ def with_rollout_change(
     if change is None:
         return finding
     evidence, sentence, undo = change
-    fix = finding.remediation
-    if undo not in fix.commands:
-        fix = replace(fix, commands=(*fix.commands, undo))
     return replace(
         finding,
         evidence=(*finding.evidence, evidence),
         root_cause=f"{finding.root_cause} {sentence}",
-        remediation=fix,
+        remediation=with_rollback(finding.remediation, undo),
     )
 
 

@@ -183,6 +183,10 @@ def add_images(state_dir: Path | None, specs: list[dict[str, Any]]) -> list[str]
     return [sandbox.add_image(spec) for spec in specs]
 
 
+def remove_image(state_dir: Path | None, image: str, tags: list[str]) -> str:
+    return client(state_dir).remove_image(image, tags)
+
+
 def history(state_dir: Path | None, days: int, out: Path) -> int:
     """Write ``days`` of OpenMetrics history to ``out``; return the number of bytes written."""
     if days < 1:

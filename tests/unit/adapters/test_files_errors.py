@@ -1,4 +1,8 @@
-"""A bad input file stops the load with a message naming the file and where in it to look."""
+"""Input that cannot be read stops the load with a message naming the file and where to look.
+
+A file that is not valid YAML or JSON, or an input holding no Kubernetes object at all: what
+is merely incomplete is read with warnings instead (test_files_tolerant.py).
+"""
 
 from __future__ import annotations
 
@@ -63,37 +67,37 @@ def test_broken_json_names_line_and_column(tmp_path: Path) -> None:
     assert "column" in str(error)
 
 
-def test_a_document_without_kind_is_named_with_its_line(tmp_path: Path) -> None:
+def test_a_file_of_things_that_are_not_objects_names_the_first(tmp_path: Path) -> None:
     path = tmp_path / "pods.yaml"
-    path.write_text(POD + "---\nmetadata:\n  name: web-2\nspec: {}\n")
+    path.write_text("# kubectl get pods\n---\n- web-1\n- web-2\n---\nmetadata:\n  name: web-3\n")
 
     error = _load_error(path)
 
-    assert error.line == 11
-    assert "document 2" in str(error)
-    assert "has no kind" in str(error)
+    assert error.path == str(path)
+    assert error.line == 3
+    assert error.message == (
+        f"{path}:3: no Kubernetes objects found: [0] of document 1: not a Kubernetes object "
+        "(found a string) (and 2 more that cannot be read)"
+    )
+    assert error.hint is not None
+    assert "kubectl get pods,events -n NAMESPACE -o yaml" in error.hint
 
 
-def test_a_list_item_without_a_name_is_named_with_its_line(tmp_path: Path) -> None:
+def test_an_empty_file_is_said_to_be_empty(tmp_path: Path) -> None:
     path = tmp_path / "pods.yaml"
-    path.write_text(
-        "apiVersion: v1\nkind: PodList\nitems:\n"
-        "- metadata:\n    name: web-1\n"
-        "- metadata:\n    generateName: web-\n"
+    path.write_text("\n# nothing was pasted here\n")
+
+    assert str(_load_error(path)).startswith(
+        f"{path}: no Kubernetes objects found: the input is empty"
     )
 
-    error = _load_error(path)
 
-    assert error.line == 6
-    assert "items[1]" in str(error)
-    assert "Pod has no metadata.name" in str(error)
+def test_an_input_of_empty_lists_holds_no_objects(tmp_path: Path) -> None:
+    """What ``kubectl get pods -o yaml`` saves when the context points at the wrong namespace."""
+    path = tmp_path / "pods.yaml"
+    path.write_text("apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: ''\n")
 
-
-def test_a_document_that_is_not_a_mapping(tmp_path: Path) -> None:
-    path = tmp_path / "pods.json"
-    path.write_text('[{"kind": "Pod"}]')
-
-    assert "not a Kubernetes object (found a list)" in str(_load_error(path))
+    assert "holds only empty lists" in str(_load_error(path))
 
 
 def test_missing_path(tmp_path: Path) -> None:
@@ -121,16 +125,6 @@ def test_other_yaml_found_in_a_directory_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "values.yaml").write_text("replicaCount: 3\n")
 
     assert [p.name for p in load_files([tmp_path]).pods] == ["web-1"]
-
-
-def test_a_broken_manifest_found_in_a_directory_still_fails(tmp_path: Path) -> None:
-    (tmp_path / "pod.yaml").write_text(POD)
-    (tmp_path / "deploy.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nspec: {}\n")
-
-    error = _load_error(tmp_path)
-
-    assert error.path == str(tmp_path / "deploy.yaml")
-    assert "Deployment has no metadata.name" in str(error)
 
 
 def test_a_directory_without_manifests(tmp_path: Path) -> None:

@@ -157,8 +157,10 @@ def _patch_body(command: str) -> Any:
 def test_renaming_an_envfrom_reference_keeps_the_other_entries() -> None:
     users = [r for r in pod_config_refs(POD) if r.name == "app-config"]
     fix = missing_object_fix(DEPLOYMENT, "ConfigMap", "app-config", users, "app-config-7g8k2m")
-    assert fix.commands[1] == "kubectl create configmap app-config -n shop --from-env-file=<path>"
-    container = _patch_body(fix.commands[0])["spec"]["template"]["spec"]["containers"][0]
+    (command,) = fix.commands  # the other ways out are alternatives, written as steps
+    create = "kubectl create configmap app-config -n shop --from-env-file=<path>"
+    assert any(step.endswith(create) for step in fix.steps)
+    container = _patch_body(command)["spec"]["template"]["spec"]["containers"][0]
     assert container == {
         "name": "api",
         "envFrom": [
@@ -171,18 +173,22 @@ def test_renaming_an_envfrom_reference_keeps_the_other_entries() -> None:
 def test_renaming_a_secret_volume_sets_secret_name() -> None:
     users = [r for r in pod_config_refs(POD) if r.name == "api-tls"]
     fix = missing_object_fix(DEPLOYMENT, "Secret", "api-tls", users, "api-tls-v2")
-    assert fix.commands[1] == "kubectl create secret generic api-tls -n shop --from-file=<path>"
-    volumes = _patch_body(fix.commands[0])["spec"]["template"]["spec"]["volumes"]
+    (command,) = fix.commands
+    create = "kubectl create secret generic api-tls -n shop --from-file=<path>"
+    assert any(step.endswith(create) for step in fix.steps)
+    volumes = _patch_body(command)["spec"]["template"]["spec"]["volumes"]
     assert volumes == [{"name": "certs", "secret": {"secretName": "api-tls-v2"}}]
 
 
 def test_rekeying_a_volume_item_rewrites_only_that_item() -> None:
     users = [r for r in pod_config_refs(POD) if r.name == "settings"]
     fix = missing_key_fix(DEPLOYMENT, "ConfigMap", "settings", "a.json", users, "A.json")
-    assert fix.commands[0] == (
+    (command,) = fix.commands  # the workload's own reference first; the key as the alternative
+    add = (
         'kubectl patch configmap settings -n shop --type merge -p \'{"data":{"a.json":"<value>"}}\''
     )
-    volumes = _patch_body(fix.commands[1])["spec"]["template"]["spec"]["volumes"]
+    assert any(step.endswith(add) for step in fix.steps)
+    volumes = _patch_body(command)["spec"]["template"]["spec"]["volumes"]
     assert volumes == [
         {
             "name": "settings",
@@ -194,8 +200,11 @@ def test_rekeying_a_volume_item_rewrites_only_that_item() -> None:
 def test_a_missing_secret_key_is_added_with_a_placeholder_never_a_value() -> None:
     users = [r for r in pod_config_refs(POD) if r.name == "db"]
     fix = missing_key_fix(DEPLOYMENT, "Secret", "db", "DB_PASSWORD", users, "db-password")
-    assert _patch_body(fix.commands[0]) == {"stringData": {"DB_PASSWORD": "<value>"}}
-    init = _patch_body(fix.commands[1])["spec"]["template"]["spec"]["initContainers"][0]
+    added = fix.steps[-1].rsplit(": ", 1)[1]
+    assert _patch_body(added) == {"stringData": {"DB_PASSWORD": "<value>"}}
+    without = missing_key_fix(DEPLOYMENT, "Secret", "db", "DB_PASSWORD", users, None)
+    assert _patch_body(without.commands[0]) == {"stringData": {"DB_PASSWORD": "<value>"}}
+    init = _patch_body(fix.commands[0])["spec"]["template"]["spec"]["initContainers"][0]
     assert init["env"] == [
         {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "db-password"}}}
     ]
@@ -276,6 +285,7 @@ def test_optional_is_never_offered_for_credentials(
 ) -> None:
     users = pod_config_refs(_env_pod(kind_ref, key))
     fix = missing_object_fix(DEPLOYMENT, kind, "settings", users, None)
-    assert any('"optional":true' in c for c in fix.commands) is offers_optional
+    assert any('"optional":true' in c for c in fix.steps) is offers_optional
+    assert not any('"optional":true' in c for c in fix.commands)  # an alternative, not a step
     warned = any(s.startswith("Do not mark the reference optional") for s in fix.steps)
     assert warned is not offers_optional

@@ -142,7 +142,7 @@ def test_termination_message_stands_in_for_a_missing_log() -> None:
     crash = classify_crash(_spec(), term)
     assert crash.signature is not None
     assert crash.signature.subject == "express"
-    assert "express is missing from the image" in crash.explanation
+    assert "node cannot load express" in crash.explanation
 
 
 def test_explanation_quotes_values_and_run_time() -> None:

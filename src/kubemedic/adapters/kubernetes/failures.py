@@ -4,8 +4,9 @@ Each message says what was asked, of which server, as whom, and what came back: 
 refusal as the API server words it (user, verb, resource, namespace) with the ``kubectl auth
 can-i`` line that checks it, the object a write was refused for (changed since it was read,
 already there, or invalid with the API's own reason), or the reason a server could not be
-reached (refused, DNS, TLS verification, timeout). Credentials and request bodies never appear
-in a message.
+reached (refused, DNS, TLS verification, timeout), or that the server is no Kubernetes API
+server at all (a wrong URL, a proxy path, a plain web server). Credentials and request bodies
+never appear in a message.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import orjson
 import urllib3.exceptions as http_errors
 
 from kubemedic.adapters.connection import connection_failure
-from kubemedic.adapters.kubernetes.api import ApiRequest
+from kubemedic.adapters.kubernetes.api import POD, ApiRequest
 from kubemedic.adapters.kubernetes.kubeconfig import ClusterConfig
 from kubemedic.errors import (
     ClusterError,
@@ -35,6 +36,31 @@ class ApiStatusError(ClusterError):
     def __init__(self, message: str, *, status: int, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.status = status
+
+
+class NotKubernetes(ClusterError):
+    """The server answered, but not as a Kubernetes API server does (it is something else)."""
+
+
+def not_kubernetes(config: ClusterConfig, request: ApiRequest, answer: str) -> NotKubernetes:
+    """The server does not serve pods as every Kubernetes API server does: never a scan that
+    finds "no problems" because it found no pods."""
+    context = f" --context {config.context}" if config.context else ""
+    return NotKubernetes(
+        f"the server at {config.host} is not a Kubernetes API server: it answered {answer} to "
+        f"GET {config.host.rstrip('/')}{request.path}",
+        hint=f"check the server URL of the context: kubectl config view --minify{context} — it "
+        "must be the API server itself, not a dashboard, a proxy path or another web server",
+    )
+
+
+def _is_status(body: bytes) -> bool:
+    """Whether an error body is the ``Status`` object every Kubernetes API error comes with."""
+    try:
+        decoded: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(decoded, dict) and decoded.get("kind") == "Status"
 
 
 def status_message(body: bytes) -> str:
@@ -71,6 +97,10 @@ def from_status(
         )
     if status == 403:
         return Forbidden(_refusal(request, message), hint=f"check with: {request.can_i}{context}")
+    if status == 404 and request.resource is POD and not request.subresource:
+        listed = request.verb == "list"  # served by every API server, in every namespace
+        if listed or not _is_status(body):
+            return not_kubernetes(config, request, "HTTP 404 Not Found")
     if status == 404 and request.name and not request.subresource:
         kind = request.resource.kind
         where = f' in namespace "{request.namespace}"' if request.namespace else ""

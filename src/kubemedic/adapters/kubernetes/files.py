@@ -7,8 +7,9 @@ or plain, is taken as everything of its items' kinds in its items' namespaces, w
 ``kubectl get pods`` or ``kubectl get svc,pods -n shop`` prints; that is what lets analyzers say
 an object is absent (``kubectl get pod a b`` prints a List too: users are told to save whole
 lists). The view is dated by the latest moment recorded in the data, so the same
-files always give the same diagnosis. A bad file stops the load with an InputError naming the
-file and line; nothing is half-loaded.
+files always give the same diagnosis. An object missing a field the diagnosis can do without
+is read with a warning (see ``lenient``); a file that cannot be parsed, or an input holding no
+Kubernetes object at all, stops the load with an InputError naming the file and line.
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ from typing import Any
 from kubemedic._internal.gcpause import paused_gc
 from kubemedic._internal.timeutils import parse_time
 from kubemedic.adapters.kubernetes.api import is_cluster_scoped
+from kubemedic.adapters.kubernetes.lenient import Gaps
 from kubemedic.adapters.kubernetes.logfiles import LogFile, PodIndex, read_logs
 from kubemedic.adapters.kubernetes.manifests import Manifest, parse
 from kubemedic.adapters.kubernetes.objects import list_items, normalize, record_moments
+from kubemedic.adapters.kubernetes.pasted import PastedObjects, PastedText
 from kubemedic.errors import InputError
 from kubemedic.models.cluster import ClusterView
+from kubemedic.models.scan_warning import ScanWarning
 
 MANIFEST_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 LOG_SUFFIXES = frozenset({".log"})
@@ -46,6 +50,11 @@ _DUMP_LISTS = frozenset(
 )
 """Per-namespace files of ``kubectl cluster-info dump --output-directory``."""
 
+_UNDATED = (
+    "the files record no time (no creation, status or event time): ages cannot be judged, "
+    "so every event is taken as current"
+)
+
 
 def load_files(paths: Iterable[Path]) -> ClusterView:
     """Read every manifest and log under ``paths`` into one view.
@@ -54,21 +63,31 @@ def load_files(paths: Iterable[Path]) -> ClusterView:
     small acyclic dicts, and collections triggered by their allocation find nothing to free.
     """
     paths = tuple(paths)
+    named = ", ".join(str(p) for p in paths)
     with paused_gc():
         snapshot = _Snapshot()
         for path in paths:
             snapshot.add_path(path)
+        pasted = snapshot.add_pasted()
         if not snapshot.manifests_seen:
             raise InputError(
                 "no Kubernetes manifests found (looked for .yaml, .yml and .json files)",
-                path=", ".join(str(p) for p in paths),
+                path=named,
             )
+        if not snapshot.objects and not snapshot.listed:
+            raise snapshot.gaps.nothing_read(named)
+        warnings = snapshot.gaps.finish(snapshot.objects, snapshot.listed) + pasted.warnings
+        observed_at = _latest_time(snapshot.moments)
+        if observed_at is None:
+            observed_at = datetime.now(tz=UTC)
+            warnings += (ScanWarning(_UNDATED),)
         return ClusterView(
             snapshot.objects,
-            observed_at=_latest_time(snapshot.moments),
-            source="files: " + ", ".join(str(p) for p in paths),
+            observed_at=observed_at,
+            source="files: " + named,
             listed=snapshot.listed,
             logs=read_logs(snapshot.log_files, snapshot.pods),
+            warnings=warnings,
         )
 
 
@@ -81,7 +100,9 @@ class _Snapshot:
     log_files: list[LogFile] = field(default_factory=list)
     pods: PodIndex = field(default_factory=PodIndex)
     moments: set[object] = field(default_factory=set)
+    gaps: Gaps = field(default_factory=Gaps)
     manifests_seen: int = 0
+    pasted: PastedText = field(default_factory=PastedText)
 
     def add_path(self, path: Path) -> None:
         if not path.exists():
@@ -93,11 +114,25 @@ class _Snapshot:
             self._add_file(path, explicit=True)
 
     def _add_file(self, file: Path, *, explicit: bool) -> None:
+        if self.pasted.add(file):  # kubectl describe or table text, told by its content
+            return
         suffix = file.suffix.lower()
         if file.name in LOG_NAMES or suffix in LOG_SUFFIXES or (explicit and suffix == ".txt"):
             self.log_files.append(LogFile(file, explicit))
         elif explicit or suffix in MANIFEST_SUFFIXES:
             self._add_manifest(parse(file), strict=explicit)
+
+    def add_pasted(self) -> PastedObjects:
+        """The objects of pasted kubectl text, dated once every file is read (``pasted``)."""
+        found = self.pasted.build(default_time=_latest_time(self.moments))
+        for directory, objects in found.objects:
+            self.manifests_seen += 1
+            for obj in objects:
+                record_moments(obj, self.moments)
+            self.objects.extend(objects)
+            self.pods.add_all(objects, directory)
+        self.moments.update(found.printed)
+        return found
 
     def _add_manifest(self, manifest: Manifest, *, strict: bool) -> None:
         if not strict and not any(map(_looks_like_object, manifest.documents)):
@@ -113,9 +148,14 @@ class _Snapshot:
     def _add_document(
         self, manifest: Manifest, index: int, document: Any, namespace_hint: str | None
     ) -> None:
+        loose = _loose_items(document)
+        if loose is not None:  # objects, but no kubectl list saying they are all there is
+            for position, item in enumerate(loose):
+                self._add_item(manifest, index, position, item)
+            return
         if not isinstance(document, dict):
-            found = type(document).__name__
-            raise manifest.reject(index, None, f"not a Kubernetes object (found a {found})")
+            self.gaps.skip(manifest, index, None, document)
+            return
         listing = list_items(document)
         if listing is None:
             self._add_object(manifest, index, None, document)
@@ -126,17 +166,32 @@ class _Snapshot:
             api_version = ""
         # A typed list names its kind even when empty; a plain List only through its items.
         namespaces: dict[str, set[str]] = {item_kind: set()} if item_kind else {}
-        add_object = self._add_object
+        add_item = self._add_item
         for position, item in enumerate(items):
-            if not isinstance(item, dict):
-                raise manifest.reject(index, position, "not a Kubernetes object")
-            kind, namespace = add_object(manifest, index, position, item, item_kind, api_version)
+            added = add_item(manifest, index, position, item, item_kind, api_version)
+            if added is None:
+                continue
+            kind, namespace = added
             seen = namespaces.get(kind)
             if seen is None:
                 seen = namespaces[kind] = set()
             seen.add(namespace)
         for kind, seen in namespaces.items():
             self._mark_listed(kind, seen, namespace_hint)
+
+    def _add_item(
+        self,
+        manifest: Manifest,
+        index: int,
+        position: int,
+        item: Any,
+        list_kind: str = "",
+        list_api_version: str = "",
+    ) -> tuple[str, str] | None:
+        if isinstance(item, dict):
+            return self._add_object(manifest, index, position, item, list_kind, list_api_version)
+        self.gaps.skip(manifest, index, position, item)
+        return None
 
     def _add_object(
         self,
@@ -146,24 +201,17 @@ class _Snapshot:
         obj: dict[str, Any],
         list_kind: str = "",
         list_api_version: str = "",
-    ) -> tuple[str, str]:
+    ) -> tuple[str, str] | None:
         """Keep one object, with the kind and apiVersion its typed list gives it.
 
-        Says its kind and namespace ("" when it has none).
+        Says its kind and namespace ("" until inferred), or None when it cannot be used.
         """
         record_moments(obj, self.moments)  # first: normalize drops managedFields and their times
         normalize(obj, list_kind, list_api_version)
-        kind = obj.get("kind")
-        if not isinstance(kind, str) or not kind:
-            raise manifest.reject(index, item, "not a Kubernetes object: it has no kind")
-        metadata = obj.get("metadata")
-        meta: Mapping[str, Any] = metadata if isinstance(metadata, dict) else {}
-        name = meta.get("name")
-        if not isinstance(name, str) or not name:
-            raise manifest.reject(index, item, f"{kind} has no metadata.name")
-        self.objects.append(obj)
-        namespace = meta.get("namespace")
-        return kind, namespace if isinstance(namespace, str) else ""
+        admitted = self.gaps.admit(manifest, index, item, obj)
+        if admitted is not None:
+            self.objects.append(obj)
+        return admitted
 
     def _mark_listed(self, kind: str, namespaces: set[str], hint: str | None) -> None:
         if is_cluster_scoped(kind):
@@ -182,7 +230,20 @@ def _walk(root: Path) -> Iterator[Path]:
 
 
 def _looks_like_object(document: Any) -> bool:
+    loose = _loose_items(document)
+    if loose is not None:
+        return any(map(_looks_like_object, loose))
     return isinstance(document, Mapping) and ("kind" in document or "apiVersion" in document)
+
+
+def _loose_items(document: Any) -> list[Any] | None:
+    """The objects of a bare array (``jq .items``) or of a list pasted without its header."""
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict) and "kind" not in document:
+        items = document.get("items")
+        return items if isinstance(items, list) else None
+    return None
 
 
 def _dump_namespace(file: Path) -> str | None:
@@ -198,7 +259,6 @@ def _dump_namespace(file: Path) -> str | None:
     return None
 
 
-def _latest_time(moments: Iterable[object]) -> datetime:
-    """The latest of the moments recorded in the data (now, only if none is recorded)."""
-    latest = max(filter(None, map(parse_time, moments)), default=None)
-    return latest or datetime.now(tz=UTC)
+def _latest_time(moments: Iterable[object]) -> datetime | None:
+    """The latest of the moments recorded in the data, if any is."""
+    return max(filter(None, map(parse_time, moments)), default=None)

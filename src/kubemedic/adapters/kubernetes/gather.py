@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubemedic.adapters.kubernetes.api import POD, ApiRequest
-from kubemedic.adapters.kubernetes.failures import ApiStatusError
+from kubemedic.adapters.kubernetes.failures import ApiStatusError, not_kubernetes
 from kubemedic.adapters.kubernetes.logs import MAX_LOG_BYTES, TAIL_LINES, WantedLog, tail
 from kubemedic.adapters.kubernetes.objects import normalize
 from kubemedic.adapters.kubernetes.transport import ApiClient
@@ -73,6 +73,8 @@ def list_kind(
         return _tolerated(request, exc)
     api_version = body.get("apiVersion")
     items = body.get("items")
+    if resource is POD and not isinstance(items, list):
+        raise not_kubernetes(client.config, request, "a JSON object that is not a list of pods")
     objects = [
         normalize(item, resource.kind, api_version if isinstance(api_version, str) else "")
         for item in (items if isinstance(items, list) else ())

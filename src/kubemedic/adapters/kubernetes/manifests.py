@@ -1,9 +1,12 @@
 """Parse one YAML or JSON file into documents, with errors that point at the line.
 
 JSON (whatever the file is called) goes through orjson, which is what keeps a 10,000-pod
-``cluster-info dump`` fast; YAML goes through libyaml's C loader. When a document turns out
-not to be a Kubernetes object, the file is composed again (only then, so the fast path pays
-nothing) to find the line where that document or list item starts.
+``cluster-info dump`` fast; YAML goes through libyaml's C loader a piece at a time
+(``yaml_stream``), so a large file needs memory for its objects, not for a whole-file node
+graph. A file that cannot be read that way is parsed whole, which is also what names the line
+of a syntax error. When a document turns out not to be a Kubernetes object, the file is read
+and composed again (only then, so the fast path pays nothing) to find the line where that
+document or list item starts.
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from kubemedic.errors import InputError
 
+if TYPE_CHECKING:
+    from kubemedic.adapters.kubernetes.yaml_stream import Streamed
+
 _FIRST_CHARACTER = re.compile(rb"\S")
+_BLOCK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +34,7 @@ class Manifest:
 
     path: Path
     documents: tuple[Any, ...]
-    data: bytes
+    streamed: Streamed | None = None  # a YAML file read piece by piece, with where each starts
 
     def place(self, document: int, item: int | None) -> str:
         """``items[2] of document 3``: where an object sits ("" for a file's one document)."""
@@ -41,16 +48,21 @@ class Manifest:
     def lines(self, places: Sequence[tuple[int, int | None]]) -> list[int | None]:
         """The 1-based lines where these documents (or list items) start, where it can be told.
 
-        The file is composed once for all of them: only a file with something to point at
-        pays for it.
+        Noted while reading a YAML file piece by piece; otherwise the file is composed once
+        for all of them: only a file with something to point at pays for it.
         """
+        if self.streamed is not None:
+            return [self.streamed.line(document, item) for document, item in places]
         import yaml
 
         wanted: dict[int, list[int | None]] = {}
         for document, item in places:
             wanted.setdefault(document, []).append(item)
         found: dict[tuple[int, int | None], int] = {}
-        text = self.data.decode("utf-8", errors="replace")
+        try:
+            text = self.path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return [None for _ in places]  # gone since it was read: the lines cannot be told
         try:
             for index, node in enumerate(yaml.compose_all(text, Loader=yaml.CSafeLoader)):
                 for item in wanted.get(index, ()):
@@ -68,30 +80,55 @@ def unreadable(path: Path, exc: OSError) -> InputError:
 def parse(path: Path) -> Manifest:
     """Read and parse a manifest file; InputError (with file and line) when it cannot be."""
     try:
+        first = _first_character(path)
+        if first is None:
+            return Manifest(path, ())
+        if first in b"{[":
+            data = path.read_bytes()
+            parsed = _load_json(path, data)
+            if parsed is not None:
+                return Manifest(path, (parsed,))
+        from kubemedic.adapters.kubernetes.yaml_stream import load_documents  # imports yaml
+
+        streamed = load_documents(path)
+        if streamed is not None:
+            return Manifest(path, streamed.documents, streamed)
         data = path.read_bytes()
     except OSError as exc:
         raise unreadable(path, exc) from exc
-    first = _FIRST_CHARACTER.search(data)
-    if first is None:
-        return Manifest(path, (), data)
-    if data[first.start()] in b"{[":
-        try:
-            return Manifest(path, (orjson.loads(data),), data)
-        except orjson.JSONDecodeError as exc:
-            if path.suffix.lower() == ".json":
-                raise InputError(
-                    f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno} "
-                    f"(character {exc.pos})",
-                    path=str(path),
-                    line=exc.lineno,
-                ) from exc
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
             f"not UTF-8 text (byte {exc.start}): not a YAML or JSON file", path=str(path)
         ) from exc
-    return Manifest(path, _load_yaml(path, text), data)
+    return Manifest(path, _load_yaml(path, text))
+
+
+def _first_character(path: Path) -> int | None:
+    """The file's first byte that is not white space, if any."""
+    with path.open("rb") as file:
+        while block := file.read(_BLOCK_BYTES):
+            found = _FIRST_CHARACTER.search(block)
+            if found is not None:
+                return block[found.start()]
+    return None
+
+
+def _load_json(path: Path, data: bytes) -> Any:
+    """The JSON value of ``data``; None when it is not JSON (then it may be YAML) unless the
+    file is named ``.json``, which makes it an InputError."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if path.suffix.lower() == ".json":
+            raise InputError(
+                f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno} "
+                f"(character {exc.pos})",
+                path=str(path),
+                line=exc.lineno,
+            ) from exc
+    return None
 
 
 def _load_yaml(path: Path, text: str) -> tuple[Any, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubemedic.sandbox.clock import SimClock
+from kubemedic.sandbox.controllers.retry import FailureBackoff
 from kubemedic.sandbox.recorder import EventRecorder
 from kubemedic.sandbox.store import Store
 from kubemedic.sandbox.workqueue import WorkQueue
@@ -26,6 +27,7 @@ class Controller:
         self.clock = clock
         self.queue = queue
         self.recorder = recorder
+        self.backoff = FailureBackoff()
         queue.register(self.name, self._reconcile_key)
 
     def enqueue(self, namespace: str, name: str, after: float | None = None) -> None:
@@ -34,6 +36,16 @@ class Controller:
             self.queue.add(self.name, key)
         else:
             self.queue.add_after(self.name, key, after)
+
+    def sync_failed(self, obj: Obj) -> None:
+        """Try ``obj`` again after the rate limiter's delay, longer after each failure."""
+        meta = obj["metadata"]
+        key = f"{meta.get('namespace') or ''}/{meta['name']}"
+        self.enqueue(str(meta.get("namespace") or ""), meta["name"], self.backoff.failed(key))
+
+    def sync_succeeded(self, obj: Obj) -> None:
+        meta = obj["metadata"]
+        self.backoff.succeeded(f"{meta.get('namespace') or ''}/{meta['name']}")
 
     def on_change(self, event_type: str, obj: Obj) -> None:
         """Enqueue the keys this change affects (default: objects of ``kind``, and owners)."""

@@ -102,7 +102,9 @@ class DaemonSetController(Controller):
             created = self.store.create(pod)
         except StoreError as exc:
             self.event(ds, "Warning", "FailedCreate", f"Error creating: {exc.message}")
+            self.sync_failed(ds)
             return
+        self.sync_succeeded(ds)
         self.event(ds, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
 
     def _delete(self, pod: Obj) -> None:

@@ -347,6 +347,8 @@ class DeploymentController(Controller):
                 elif left > 0:
                     self.enqueue(meta["namespace"], meta["name"], left + 0.5)
 
+        _copy_replica_failure(status, new, sets)
+
         def write(obj: Obj) -> None:
             obj["status"] = status
             if new is not None:
@@ -354,3 +356,14 @@ class DeploymentController(Controller):
                 annotations[REVISION] = str(revision(new))
 
         self.store.mutate("Deployment", meta["namespace"], meta["name"], write)
+
+
+def _copy_replica_failure(status: Obj, new: Obj | None, sets: list[Obj]) -> None:
+    """A ReplicaSet's ``ReplicaFailure`` (the new one's first) shows on the Deployment too."""
+    ordered = ([new] if new is not None else []) + [s for s in sets if s is not new]
+    failure = next((c for rs in ordered if (c := condition(rs, "ReplicaFailure"))), None)
+    kept = [c for c in status["conditions"] if c.get("type") != "ReplicaFailure"]
+    if failure is not None:
+        stamp = failure.get("lastTransitionTime")
+        kept.append({**failure, "lastUpdateTime": stamp, "lastTransitionTime": stamp})
+    status["conditions"] = kept

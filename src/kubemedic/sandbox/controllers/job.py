@@ -105,8 +105,10 @@ class JobController(Controller):
             self.event(job, "Normal", "Completed", "Job completed")
         else:
             wanted = min(parallelism, completions - succeeded) - len(active)
-            if wanted > 0:
-                self._start(job, spec, wanted, failed, pods, now)
+            if wanted > 0 and not self._start(job, spec, wanted, failed, pods, now):
+                self.sync_failed(job)
+            else:
+                self.sync_succeeded(job)
             if deadline is not None:
                 self.enqueue(
                     meta["namespace"],
@@ -136,7 +138,8 @@ class JobController(Controller):
 
     def _start(
         self, job: Obj, spec: Obj, count: int, failed: int, pods: list[Obj], now: object
-    ) -> None:
+    ) -> bool:
+        """Start up to ``count`` pods; False when the API server refused one."""
         meta = job["metadata"]
         if failed:
             last = max(
@@ -155,7 +158,7 @@ class JobController(Controller):
                     meta["name"],
                     (last + timedelta(seconds=wait) - self.clock.now()).total_seconds(),
                 )
-                return
+                return True
         labels = {
             "batch.kubernetes.io/controller-uid": meta["uid"],
             "batch.kubernetes.io/job-name": meta["name"],
@@ -168,10 +171,11 @@ class JobController(Controller):
                 created = self.store.create(pod)
             except StoreError as exc:
                 self.event(job, "Warning", "FailedCreate", f"Error creating: {exc.message}")
-                return
+                return False
             self.event(
                 job, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}"
             )
+        return True
 
     def _finish(
         self, job: Obj, status: Obj, active: list[Obj], reason: str, message: str, stamp: str

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kubemedic._internal.timeutils import format_time
 from kubemedic.sandbox.apierrors import NotFoundError, StoreError
 from kubemedic.sandbox.controllers.base import Controller, Obj
 from kubemedic.sandbox.controllers.common import (
@@ -20,6 +21,7 @@ from kubemedic.sandbox.controllers.common import (
 )
 
 BURST = 500
+_FAILURE = "ReplicaFailure"
 
 
 def deletion_rank(pod: Obj) -> tuple[int, int, int, str]:
@@ -39,6 +41,27 @@ def replica_counts(pods: list[Obj], min_ready: int, now: datetime) -> tuple[int,
     return len(active), len(ready), len(available)
 
 
+def _failure_conditions(rs: Obj, refused: str | None, now: str) -> list[Obj]:
+    """``ReplicaFailure`` while pods are refused (the first refusal's words), gone after."""
+    kept = [
+        c for c in (rs.get("status") or {}).get("conditions") or [] if c.get("type") != _FAILURE
+    ]
+    current = next(
+        (c for c in (rs.get("status") or {}).get("conditions") or [] if c.get("type") == _FAILURE),
+        None,
+    )
+    if refused is None:
+        return kept
+    failure = current or {
+        "type": _FAILURE,
+        "status": "True",
+        "lastTransitionTime": now,
+        "reason": "FailedCreate",
+        "message": refused,
+    }
+    return [*kept, failure]
+
+
 class ReplicaSetController(Controller):
     name = "replicaset"
     kind = "ReplicaSet"
@@ -50,9 +73,12 @@ class ReplicaSetController(Controller):
         pods = owned_pods(self.store, rs)
         active = [p for p in pods if is_active(p)]
         diff = len(active) - want
+        refused: str | None = None
         if diff < 0:
             for _ in range(min(-diff, BURST)):
-                self._create(rs, spec)
+                refused = self._create(rs, spec)
+                if refused is not None:
+                    break
         elif diff > 0:
             for pod in sorted(active, key=deletion_rank)[:diff]:
                 self._delete(rs, pod)
@@ -82,21 +108,33 @@ class ReplicaSetController(Controller):
             ]
             self.enqueue(rs["metadata"]["namespace"], rs["metadata"]["name"], max(min(waits), 0.5))
 
+        status["conditions"] = _failure_conditions(rs, refused, format_time(now))
+        if refused is None:
+            self.sync_succeeded(rs)
+        else:
+            self.sync_failed(rs)
+
         def write(obj: Obj) -> None:
             current = obj.get("status") or {}
-            merged = {k: v for k, v in {**current, **status}.items() if v != 0 or k == "replicas"}
+            merged = {
+                k: v
+                for k, v in {**current, **status}.items()
+                if v not in (0, []) or k == "replicas"
+            }
             obj["status"] = merged
 
         self.store.mutate("ReplicaSet", rs["metadata"]["namespace"], rs["metadata"]["name"], write)
 
-    def _create(self, rs: Obj, spec: Obj) -> None:
+    def _create(self, rs: Obj, spec: Obj) -> str | None:
+        """Create one pod; the API server's refusal when it will not."""
         pod = pod_from_template(rs, spec.get("template") or {})
         try:
             created = self.store.create(pod)
         except StoreError as exc:
             self.event(rs, "Warning", "FailedCreate", f"Error creating: {exc.message}")
-            return
+            return exc.message
         self.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
+        return None
 
     def _delete(self, rs: Obj, pod: Obj) -> None:
         meta = pod["metadata"]

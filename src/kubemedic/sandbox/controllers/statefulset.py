@@ -106,7 +106,9 @@ class StatefulSetController(Controller):
                 f"create Pod {name} in StatefulSet {sts['metadata']['name']} failed error: "
                 f"{exc.message}",
             )
+            self.sync_failed(sts)
             return
+        self.sync_succeeded(sts)
         self.event(
             sts,
             "Normal",

@@ -161,7 +161,6 @@ class StorageController(Controller):
             annotations["pv.kubernetes.io/bound-by-controller"] = "yes"
             annotations["volume.kubernetes.io/storage-provisioner"] = provisioner
             obj["status"] = {"phase": "Bound", "accessModes": modes, "capacity": {"storage": size}}
-            obj["metadata"].setdefault("finalizers", ["kubernetes.io/pvc-protection"])
 
         self.store.mutate("PersistentVolumeClaim", meta["namespace"], meta["name"], bind)
         self.event(

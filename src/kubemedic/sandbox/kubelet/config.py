@@ -53,10 +53,11 @@ def mount_volumes(store: Store, pod: Obj) -> tuple[dict[str, str], list[tuple[st
     """File contents of ConfigMap/Secret volumes by path, and (volume, problem) failures."""
     namespace = pod["metadata"]["namespace"]
     spec = pod.get("spec") or {}
-    mounts: dict[str, list[str]] = {}
+    mounts: dict[str, list[tuple[str, str]]] = {}
     for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
         for mount in container.get("volumeMounts") or []:
-            mounts.setdefault(str(mount.get("name")), []).append(str(mount.get("mountPath")))
+            target = (str(mount.get("mountPath")), str(mount.get("subPath") or ""))
+            mounts.setdefault(str(mount.get("name")), []).append(target)
     contents: dict[str, str] = {}
     failures: list[tuple[str, str]] = []
     for volume in spec.get("volumes") or []:
@@ -77,8 +78,11 @@ def mount_volumes(store: Store, pod: Obj) -> tuple[dict[str, str], list[tuple[st
                             (name, f"{label} references non-existent config key: {key}")
                         )
                     continue
-                for mount_path in mounts.get(name, []):
-                    contents[f"{mount_path.rstrip('/')}/{path}"] = data[key]
+                for mount_path, sub_path in mounts.get(name, []):
+                    if not sub_path:
+                        contents[f"{mount_path.rstrip('/')}/{path}"] = data[key]
+                    elif sub_path == path:  # one file of the volume, at the mount path itself
+                        contents[mount_path.rstrip("/")] = data[key]
     return contents, failures
 
 

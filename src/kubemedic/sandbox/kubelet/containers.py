@@ -4,6 +4,12 @@
 time, writing the events a kubelet writes on the way (Pulling, Pulled, Failed, BackOff,
 Created, Started, Unhealthy, Killing). It returns nothing but asks for the next moment it
 must look again through ``wake``.
+
+An exit shows as it does on a real node: ``state.terminated`` (reason, exit code, times) until
+the kubelet's next relist notices it (``RELIST_PERIOD``); then the container restarts, or,
+inside its back-off, shows ``waiting: CrashLoopBackOff`` from the pod worker's next sync
+(``WORKER_BACKOFF`` later) until the back-off ends. A start the runtime refused shows
+``waiting: RunContainerError`` instead of ``terminated``.
 """
 
 from __future__ import annotations
@@ -15,19 +21,22 @@ from typing import Any
 from kubemedic._internal.quantities import parse_quantity
 from kubemedic._internal.timeutils import format_time
 from kubemedic.sandbox.kubelet.config import ConfigProblem, expand, resolve_env
-from kubemedic.sandbox.kubelet.images import (
-    Pulled,
-)
+from kubemedic.sandbox.kubelet.images import Pulled
+from kubemedic.sandbox.kubelet.mounted import executable_paths
+from kubemedic.sandbox.kubelet.oom import process_name, report_oom_kill
 from kubemedic.sandbox.kubelet.probes import failure_event, probe_specs, run_probe
 from kubemedic.sandbox.kubelet.programs import RunContext
 from kubemedic.sandbox.kubelet.pulls import ensure_image
 from kubemedic.sandbox.kubelet.shell import NO_COMMAND, start_process
+from kubemedic.sandbox.kubelet.start_failure import NEVER_STARTED, start_failure
 from kubemedic.sandbox.kubelet.state import ContainerRuntime, Instance
 from kubemedic.sandbox.kubelet.sync import FIRST_BACKOFF, MAX_BACKOFF, Sync, retry
 from kubemedic.sandbox.kubelet.usage import seconds_until_memory
 
 Obj = dict[str, Any]
 BACKOFF_RESET_AFTER = 600.0
+RELIST_PERIOD = 1.0  # the kubelet's PLEG relists containers every second
+WORKER_BACKOFF = 10.0  # a pod worker whose sync failed (back-off) syncs again 10 s later
 
 
 def go_duration(seconds: float) -> str:
@@ -57,20 +66,24 @@ def advance(sync: Sync, spec: Obj, cr: ContainerRuntime) -> None:
             if not restarts(sync, spec, cr, code):
                 cr.state = {"terminated": cr.last_exit}
                 return
-            if cr.crash_backoff_until is not None and sync.now < cr.crash_backoff_until:
-                _in_backoff(sync, spec, cr)
+            if not _restart_due(sync, spec, cr):
                 return
         if not _start(sync, spec, cr):
             return
 
 
-def _in_backoff(sync: Sync, spec: Obj, cr: ContainerRuntime) -> None:
-    assert cr.crash_backoff_until is not None
-    message = (
-        f"back-off {go_duration(cr.crash_backoff)} restarting failed container={cr.name} "
-        f"pod={sync.pod_ref}"
-    )
-    if "CrashLoopBackOff" not in str(cr.state.get("waiting")):
+def _restart_due(sync: Sync, spec: Obj, cr: ContainerRuntime) -> bool:
+    """Whether the kubelet starts an exited container again now; else when to look again."""
+    assert cr.exited_at is not None
+    noticed = cr.exited_at + timedelta(seconds=RELIST_PERIOD)
+    if sync.now < noticed:
+        sync.after(noticed)
+        return False
+    until = cr.crash_backoff_until
+    if until is None or sync.now >= until:
+        return True
+    if not cr.backoff_noticed:
+        cr.backoff_noticed = True
         sync.event(
             spec,
             cr.init,
@@ -78,9 +91,17 @@ def _in_backoff(sync: Sync, spec: Obj, cr: ContainerRuntime) -> None:
             "BackOff",
             f"Back-off restarting failed container {cr.name} in pod {sync.pod_ref}",
         )
-        cr.last_state = {"terminated": cr.last_exit}
-    cr.wait("CrashLoopBackOff", message)
-    sync.after(cr.crash_backoff_until)
+    shown = noticed + timedelta(seconds=WORKER_BACKOFF)
+    if sync.now < shown:
+        sync.after(min(shown, until))
+        return False
+    cr.wait(
+        "CrashLoopBackOff",
+        f"back-off {go_duration(cr.crash_backoff)} restarting failed container={cr.name} "
+        f"pod={sync.pod_ref}",
+    )
+    sync.after(until)
+    return False
 
 
 def _finish(
@@ -94,22 +115,16 @@ def _finish(
 ) -> None:
     instance = cr.instance
     assert instance is not None
-    record: Obj = {
-        "exitCode": code,
-        "reason": reason,
-        "startedAt": format_time(instance.started_at),
-        "finishedAt": format_time(at),
-        "containerID": instance.container_id,
-    }
+    record: Obj = {"exitCode": code, "reason": reason}
     lines = instance.log_lines(at)
     if not message and code and spec.get("terminationMessagePolicy") == "FallbackToLogsOnError":
         message = "\n".join(text for _, text in lines[-80:])[-2048:]
     if message:
         record["message"] = message
+    started = NEVER_STARTED if instance.process.start_error else format_time(instance.started_at)
+    record.update(startedAt=started, finishedAt=format_time(at), containerID=instance.container_id)
     cr.previous_logs = lines
-    cr.instance = None
-    cr.last_exit = record
-    cr.state = {"terminated": record}
+    cr.exited(record, at)
     ran = (at - instance.started_at).total_seconds()
     if ran >= BACKOFF_RESET_AFTER:
         cr.crash_backoff = 0.0
@@ -134,6 +149,10 @@ def _run(sync: Sync, spec: Obj, cr: ContainerRuntime, instance: Instance) -> boo
         oom = seconds_until_memory(process, limit)
         if oom is not None and (end_age is None or oom < end_age):
             end_age, end = oom, (137, "OOMKilled")
+    if instance.node_oom is not None:
+        killed_at = instance.age(instance.node_oom.at)
+        if end_age is None or killed_at < end_age:
+            end_age, end = killed_at, (137, "OOMKilled")
     horizon = (
         sync.now
         if end_age is None
@@ -146,6 +165,9 @@ def _run(sync: Sync, spec: Obj, cr: ContainerRuntime, instance: Instance) -> boo
         return True
     if end_age is not None and instance.started_at + timedelta(seconds=end_age) <= sync.now:
         _finish(sync, spec, cr, instance.started_at + timedelta(seconds=end_age), *end)
+        if end[1] == "OOMKilled":
+            node_oom = instance.node_oom
+            report_oom_kill(sync, spec, instance, node_oom.memory_bytes if node_oom else limit or 0)
         return True
     if end_age is not None:
         sync.after(instance.started_at + timedelta(seconds=end_age))
@@ -231,7 +253,8 @@ def _context(sync: Sync, spec: Obj, cr: ContainerRuntime) -> RunContext:
         started_at=sync.now,
         files=set(pulled.image.files),
         contents=sync.runtime.contents,
-        resolves=sync.resolves,
+        executables=executable_paths(sync.pod, sync.runtime.contents),
+        network=sync.network,
         working_dir=str(spec.get("workingDir") or "/"),
     )
 
@@ -261,12 +284,13 @@ def _start(sync: Sync, spec: Obj, cr: ContainerRuntime) -> bool:
         return False
     context = _context(sync, spec, cr)
     context.env = env
-    process = start_process(_argv(spec, pulled, env), context, node_arch=sync.arch)
-    container_id = f"containerd://{secrets.token_hex(32)}"
+    argv = _argv(spec, pulled, env)
+    process = start_process(argv, context, node_arch=sync.arch)
+    container_id = f"{sync.container_runtime}://{secrets.token_hex(32)}"
     if process.start_error == NO_COMMAND:
         message = (
-            f'failed to generate container "{container_id[13:]}" spec: failed to generate spec: no '
-            "command specified"
+            f'failed to generate container "{container_id.split("://", 1)[1]}" spec: failed to '
+            "generate spec: no command specified"
         )
         sync.event(spec, cr.init, "Warning", "Failed", f"Error: {message}")
         cr.wait("CreateContainerError", message)
@@ -287,17 +311,15 @@ def _start(sync: Sync, spec: Obj, cr: ContainerRuntime) -> bool:
         process=process,
         image_id=pulled.image_id,
         started="startup" not in probes,
+        comm=process_name(argv),
     )
     cr.image_id = pulled.image_id
     cr.state = {"running": {"startedAt": format_time(sync.now)}}
     if process.start_error:
-        message = (
-            "failed to create containerd task: failed to create shim task: OCI runtime create "
-            "failed: "
-            f"runc create failed: unable to start container process: {process.start_error}: unknown"
-        )
-        sync.event(spec, cr.init, "Warning", "Failed", f"Error: {message}")
-        _finish(sync, spec, cr, sync.now, 128, "StartError", message)
+        failure = start_failure(sync.container_runtime, cr.name, process.start_error)
+        sync.event(spec, cr.init, "Warning", "Failed", failure.event)
+        _finish(sync, spec, cr, sync.now, failure.exit_code, failure.reason, failure.message)
+        cr.wait("RunContainerError", failure.event.removeprefix("Error: "))
         return True
     sync.event(spec, cr.init, "Normal", "Started", f"Started container {cr.name}")
     return True

@@ -3,7 +3,9 @@
 A node's available memory is its capacity minus the system's share minus what its
 containers use. Below the 100Mi hard threshold the node reports MemoryPressure, takes the
 ``memory-pressure`` taint, and evicts the pod using most above its request, with the kubelet's
-exact message. Pressure lifts five minutes after memory is available again.
+exact message. Pressure lifts five minutes after memory is available again. A node found with
+no memory left at all was too late for that: its kernel has OOM-killed the process with the
+highest ``oom_score`` (``SystemOOM``).
 
 Nodes are looked at every 10 seconds (the kubelet's housekeeping period) only while they are
 at risk. Containers' memory is a plan known in advance, so a node whose containers cannot
@@ -21,7 +23,8 @@ from kubemedic._internal.quantities import format_memory, parse_quantity
 from kubemedic._internal.timeutils import format_time, parse_time
 from kubemedic.sandbox.clock import SimClock
 from kubemedic.sandbox.kubelet.kubelet import Kubelet
-from kubemedic.sandbox.kubelet.state import Instance, PodRuntime
+from kubemedic.sandbox.kubelet.oom import oom_score_adj
+from kubemedic.sandbox.kubelet.state import Instance, NodeOomKill, PodRuntime
 from kubemedic.sandbox.kubelet.usage import MEMORY_NOISE, working_set, working_set_ceiling
 from kubemedic.sandbox.recorder import EventRecorder
 from kubemedic.sandbox.store import Store
@@ -92,7 +95,8 @@ class EvictionManager:
 
     def _check_node(self, node: Obj, entries: list[Running], room: float, now: datetime) -> float:
         """Sample a node at risk, set its pressure and evict; seconds until it needs a look."""
-        used: list[tuple[Obj, str, float]] = []
+        used: list[tuple[Obj, str, float]] = []  # what the kubelet measures (with noise)
+        held: list[tuple[Obj, str, float]] = []  # what the processes really hold
         pods: dict[str, Obj | None] = {}
         growth = 0.0
         for rt, container, instance in entries:
@@ -105,9 +109,15 @@ class EvictionManager:
             seed = f"{rt.uid}/{container}"
             memory = working_set(instance.process, age=instance.age(now), at=now, seed=seed)
             used.append((pod, container, memory))
+            process = instance.process
+            real = process.usage.memory_at(instance.age(now), process.ramp_seconds)
+            held.append((pod, container, real))
             growth += instance.process.usage.memory_growth
         above = room - sum(u for _, _, u in used)  # memory left above the threshold
-        if above < 0 and used:
+        if sum(h for _, _, h in held) > room + THRESHOLD:  # out of memory before any eviction
+            self._pressure(node, True, now)
+            self._kernel_oom_kill(held, node, now)
+        elif above < 0 and used:
             self._pressure(node, True, now)
             self._evict(used, above + THRESHOLD, now)
         else:
@@ -141,6 +151,24 @@ class EvictionManager:
             f"{int(usage // 1024)}Ki, request is {request}, has larger consumption of memory."
         )
         self._kubelet.evict(pod["metadata"]["namespace"], pod["metadata"]["name"], message, now)
+
+    def _kernel_oom_kill(
+        self, used: list[tuple[Obj, str, float]], node: Obj, now: datetime
+    ) -> None:
+        """The kernel's choice when the node is out of memory: the highest ``oom_score``,
+        which is the process's share of memory plus the ``oom_score_adj`` of its QoS class."""
+        capacity = (node.get("status") or {}).get("capacity") or {}
+        memory = parse_quantity(capacity.get("memory")) or 0.0
+
+        def badness(entry: tuple[Obj, str, float]) -> float:
+            pod, container, usage = entry
+            spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
+            return usage + oom_score_adj(pod, spec, memory) * memory / 1000
+
+        pod, container, usage = max(used, key=badness)
+        others = sum(u for _, _, u in used) - usage
+        held = min(usage, max(memory * (1 - SYSTEM_SHARE) - others, 0.0))  # all it could get
+        self._kubelet.oom_kill(pod["metadata"]["uid"], container, NodeOomKill(now, held))
 
     def _pressure(self, node: Obj, under: bool, now: datetime) -> None:
         conditions = (node.get("status") or {}).get("conditions") or []

@@ -4,15 +4,18 @@ A reference is normalised like containerd does (``nginx`` → ``docker.io/librar
 then looked up in the catalog: a known repository with a missing tag fails with ``not found``,
 an unknown Docker Hub repository with ``pull access denied``, an unknown registry host with
 ``no such host``, a private repository without a matching pull secret with ``401 Unauthorized``,
-and an image without the node's platform with ``no match for platform in manifest``.
+and an image without the node's platform with ``no match for platform in manifest``. A tag
+may be built on another base than its repository's default (a ``Variant``: ``nginx:alpine``
+has BusyBox, ``python:3.12-slim`` a bare Debian), and tags or whole repositories can be
+deleted from the registry, after which pulls fail as they would.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kubemedic.sandbox.kubelet.apps import AppSpec
@@ -79,6 +82,20 @@ def parse_reference(text: str) -> ImageRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Variant:
+    """Tags built on another base than the repository's default (``-alpine``, ``-slim``).
+
+    They bring their own ``/bin/sh`` and tools on ``$PATH`` (``base``), extra programs (curl
+    in a full Debian build) and size; the main program stays the same.
+    """
+
+    tags: str  # a regular expression matched against the whole tag
+    base: str
+    size_bytes: int | None = None
+    programs: Mapping[str, str | AppSpec] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Image:
     """A repository in the catalog: its tags, platforms, file system and programs."""
 
@@ -95,9 +112,26 @@ class Image:
     size_bytes: int = 50_000_000
     tag_traits: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     description: str = ""
+    variants: tuple[Variant, ...] = ()
+    removed_tags: frozenset[str] = frozenset()
 
     def has_tag(self, tag: str) -> bool:
+        if tag in self.removed_tags:
+            return False
         return any(re.fullmatch(pattern, tag) for pattern in self.tags)
+
+    def for_tag(self, tag: str) -> Image:
+        """The image as ``tag`` builds it: a variant's base, programs and size applied."""
+        for variant in self.variants:
+            if re.fullmatch(variant.tags, tag):
+                return replace(
+                    self,
+                    base=variant.base,
+                    programs={**self.programs, **variant.programs},
+                    size_bytes=variant.size_bytes or self.size_bytes,
+                    variants=(),
+                )
+        return self
 
     def traits(self, tag: str) -> Mapping[str, Any]:
         """Behaviour changes of one tag (e.g. a release that leaks memory)."""
@@ -128,20 +162,59 @@ class PullFailed:
 
 
 class Catalog:
-    """The registry the sandbox's nodes pull from: built-in images plus user additions."""
+    """The registry the sandbox's nodes pull from: built-in images plus what users change.
 
-    def __init__(self, images: Iterable[Image], known_hosts: Iterable[str]) -> None:
+    ``generic`` answers for repositories the catalog does not list (None: they do not exist).
+    """
+
+    def __init__(
+        self,
+        images: Iterable[Image],
+        known_hosts: Iterable[str],
+        *,
+        generic: Callable[[ImageRef], Image | None] | None = None,
+    ) -> None:
         self._images = {image.repository: image for image in images}
         self._hosts = set(known_hosts) | {
             i.repository.split("/", 1)[0] for i in self._images.values()
         }
+        self._generic = generic
+        self._removed: set[str] = set()
+
+    def get(self, repository: str) -> Image | None:
+        """The repository as listed (all its tags), None when it is not."""
+        return self._images.get(repository)
 
     def add(self, image: Image) -> None:
+        """List ``image``, replacing the repository of that name (merge before, if wanted)."""
         self._images[image.repository] = image
+        self._removed.discard(image.repository)
         self._hosts.add(image.repository.split("/", 1)[0])
 
+    def remove(self, repository: str, tags: Iterable[str] = ()) -> None:
+        """Delete some tags of a repository, or (without tags) the whole repository."""
+        wanted = frozenset(tags)
+        image = self._images.get(repository)
+        if wanted:
+            if image is None:
+                raise LookupError(f"the registry has no repository {repository}")
+            self._images[repository] = replace(image, removed_tags=image.removed_tags | wanted)
+            return
+        self._images.pop(repository, None)
+        self._removed.add(repository)
+
     def lookup(self, ref: ImageRef) -> Image | None:
-        return self._images.get(ref.repository)
+        """The image ``ref`` names, as its tag builds it; None when the registry has none."""
+        image = self._resolve(ref)
+        return image.for_tag(ref.tag) if image is not None else None
+
+    def _resolve(self, ref: ImageRef) -> Image | None:
+        if ref.repository in self._removed:
+            return None
+        image = self._images.get(ref.repository)
+        if image is None and self._generic is not None:
+            return self._generic(ref)
+        return image
 
     def pull(self, ref: ImageRef, *, arch: str, credentials: Iterable[str]) -> Pulled | PullFailed:
         """Resolve ``ref`` for a node of ``arch`` holding pull credentials for these hosts."""
@@ -154,7 +227,7 @@ class Catalog:
                 f'"https://{ref.registry}/v2/{ref.path}/manifests/{manifest}": dial tcp: lookup '
                 f"{ref.registry} on 127.0.0.53:53: no such host"
             )
-        image = self._images.get(ref.repository)
+        image = self._resolve(ref)
         authorized = ref.registry in set(credentials)
         if image is None or (image.private and not authorized):
             return PullFailed(_denied(ref, head))
@@ -165,7 +238,7 @@ class Catalog:
                 f'rpc error: code = NotFound desc = failed to pull and unpack image "{full}": '
                 "no match for platform in manifest: not found"
             )
-        return Pulled(image, ref)
+        return Pulled(image.for_tag(ref.tag), ref)
 
 
 def _denied(ref: ImageRef, head: str) -> str:

@@ -21,7 +21,9 @@ from kubemedic.sandbox.clock import SimClock
 from kubemedic.sandbox.kubelet.config import mount_volumes
 from kubemedic.sandbox.kubelet.containers import advance
 from kubemedic.sandbox.kubelet.images import Catalog
-from kubemedic.sandbox.kubelet.state import Instance, PodRuntime
+from kubemedic.sandbox.kubelet.network import ClusterNetwork
+from kubemedic.sandbox.kubelet.remote import ExecOutcome, ExecRefused, exec_context, run_command
+from kubemedic.sandbox.kubelet.state import Instance, NodeOomKill, PodRuntime
 from kubemedic.sandbox.kubelet.status import TERMINAL, write_status
 from kubemedic.sandbox.kubelet.sync import COMPONENT, Sync
 from kubemedic.sandbox.kubelet.usage import Sample, container_samples
@@ -129,7 +131,7 @@ class Kubelet:
                 runtime=rt,
                 now=self._clock.now(),
                 images=self._images.setdefault(node_name, set()),
-                resolves=self._resolver(namespace),
+                network=ClusterNetwork(self._store, self._pods, self._clock.now(), pod),
             )
             self._advance(sync)
             write_status(sync)
@@ -266,7 +268,7 @@ class Kubelet:
         for cr in rt.containers.values():
             if cr.instance is not None:
                 instance = cr.instance
-                cr.last_exit = {
+                record = {
                     "exitCode": 137,
                     "reason": "Error",
                     "startedAt": format_time(instance.started_at),
@@ -274,8 +276,7 @@ class Kubelet:
                     "containerID": instance.container_id,
                 }
                 cr.previous_logs = instance.log_lines(sync.now)
-                cr.instance = None
-                cr.state = {"terminated": cr.last_exit}
+                cr.exited(record, sync.now)
         rt.phase, rt.reason, rt.message = "Failed", reason, message
 
     def evict(self, namespace: str, name: str, message: str, now: datetime) -> None:
@@ -297,7 +298,7 @@ class Kubelet:
                 rt,
                 now,
                 set(),
-                self._resolver(namespace),
+                ClusterNetwork(self._store, self._pods, now, pod),
             )
             self._fail(sync, "Evicted", message)
             rt.extra_conditions = [
@@ -312,13 +313,16 @@ class Kubelet:
             ]
             write_status(sync)
 
-    def _resolver(self, namespace: str) -> Callable[[str], bool]:
-        def resolves(host: str) -> bool:
-            parts = host.split(".")
-            ns = parts[1] if len(parts) > 1 and parts[1] != "svc" else namespace
-            return self._store.try_get("Service", ns, parts[0]) is not None
-
-        return resolves
+    def oom_kill(self, uid: str, container: str, kill: NodeOomKill) -> None:
+        """The node ran out of memory and its kernel killed this container's process."""
+        with self._lock:
+            rt = self._pods.get(uid)
+            cr = rt.containers.get(container) if rt else None
+            if rt is None or cr is None or cr.instance is None or cr.instance.node_oom:
+                return
+            cr.instance.node_oom = kill
+            key = f"{rt.namespace}/{rt.name}"
+        self._queue.add("kubelet", key)
 
     # -- logs and usage ----------------------------------------------------------------
 
@@ -334,18 +338,7 @@ class Kubelet:
         obj = self._store.try_get("Pod", namespace, pod)
         if obj is None:
             raise NotFoundError(KINDS["Pod"], pod)
-        spec = obj.get("spec") or {}
-        names = [c["name"] for c in spec.get("containers") or []]
-        all_names = [c["name"] for c in spec.get("initContainers") or []] + names
-        if container is None:
-            if len(names) != 1:
-                raise BadRequestError(
-                    f"a container name must be specified for pod {pod}, choose one of: "
-                    f"[{' '.join(names)}]"
-                )
-            container = names[0]
-        if container not in all_names:
-            raise BadRequestError(f"container {container} is not valid for pod {pod}")
+        container = _container_spec(obj, container)["name"]
         with self._lock:
             rt = self._pods.get(obj["metadata"]["uid"])
             cr = rt.containers.get(container) if rt else None
@@ -370,6 +363,25 @@ class Kubelet:
         if tail_lines is not None:
             texts = texts[-tail_lines:] if tail_lines > 0 else []
         return "".join(f"{text}\n" for text in texts)
+
+    def exec_command(
+        self, namespace: str, pod: str, container: str | None, argv: list[str], stdin: str
+    ) -> ExecOutcome:
+        """``kubectl exec``: run ``argv`` in a running container (ExecRefused if it cannot)."""
+        obj = self._store.try_get("Pod", namespace, pod)
+        if obj is None:
+            raise NotFoundError(KINDS["Pod"], pod)
+        spec = _container_spec(obj, container)
+        with self._lock:
+            rt = self._pods.get(obj["metadata"]["uid"])
+            cr = rt.containers.get(spec["name"]) if rt else None
+            if rt is None or cr is None:
+                raise ExecRefused(f'container not found ("{spec["name"]}")')
+            now = self._clock.now()
+            context = exec_context(self._store, obj, spec, rt, cr, now)
+            context.network = ClusterNetwork(self._store, self._pods, now, obj)
+        context.stdin = stdin
+        return run_command(argv, context)
 
     def samples(self, namespace: str | None = None) -> Iterator[tuple[Obj, str, Sample]]:
         """(pod, container, usage now) for every running container."""
@@ -399,3 +411,21 @@ class Kubelet:
     def runtime(self, uid: str) -> PodRuntime | None:
         with self._lock:
             return self._pods.get(uid)
+
+
+def _container_spec(pod: Obj, requested: str | None) -> Obj:
+    """The container a log or exec request names, or the pod's only one."""
+    name = str(pod["metadata"]["name"])
+    spec = pod.get("spec") or {}
+    containers = list(spec.get("containers") or [])
+    if requested is None:
+        if len(containers) != 1:
+            raise BadRequestError(
+                f"a container name must be specified for pod {name}, choose one of: "
+                f"[{' '.join(c['name'] for c in containers)}]"
+            )
+        return dict(containers[0])
+    for container in [*(spec.get("initContainers") or []), *containers]:
+        if container["name"] == requested:
+            return dict(container)
+    raise BadRequestError(f"container {requested} is not valid for pod {name}")

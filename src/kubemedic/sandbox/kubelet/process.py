@@ -8,7 +8,7 @@ keeps an idle sandbox idle: nothing is polled, the next interesting moment is co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 MiB = 2**20
@@ -147,3 +147,22 @@ class Step:
     @classmethod
     def say(cls, *lines: str, status: int = 0, duration: float = 0.0) -> Step:
         return cls(lines=tuple((0.0, line) for line in lines), status=status, duration=duration)
+
+
+def log_lines(events: Sequence[tuple[float, int, str]]) -> tuple[tuple[float, str], ...]:
+    """A container log: each stream's text cut into lines, dated by when each line began."""
+    pending: dict[int, tuple[float, str]] = {}
+    lines: list[tuple[float, str]] = []
+    for at, stream, text in events:
+        start, buffered = pending.get(stream, (at, ""))
+        buffered += text
+        *complete, rest = buffered.split("\n")
+        for line in complete:
+            lines.append((start, line))
+            start = at
+        if rest:
+            pending[stream] = (start, rest)
+        else:
+            pending.pop(stream, None)
+    lines.extend((start, rest) for start, rest in pending.values())
+    return tuple(sorted(lines, key=lambda line: line[0]))

@@ -13,37 +13,17 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from kubemedic.sandbox.kubelet.apps import AppSpec
+from kubemedic.sandbox.kubelet.bases import BASE_PROGRAMS
 from kubemedic.sandbox.kubelet.images import Image
 from kubemedic.sandbox.kubelet.process import Foreground, MiB, Step, Usage
 
+if TYPE_CHECKING:
+    from kubemedic.sandbox.kubelet.network import ClusterNetwork
+
 PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
-_COREUTILS = (
-    *("echo", "sleep", "cat", "tail", "head", "touch", "rm", "true", "false", "env"),
-    *("printenv", "date", "ls", "mkdir", "test", "[", "yes", "hostname", "pwd", "id"),
-    *("whoami", "kill", "uname", "wc", "grep", "sed"),
-)
-BASE_PROGRAMS: Mapping[str, Mapping[str, str]] = {
-    "debian": {"sh": "dash", "bash": "bash", "dash": "dash", **{n: n for n in _COREUTILS}},
-    "alpine": {
-        "sh": "ash",
-        "ash": "ash",
-        "wget": "wget",
-        "nc": "nc",
-        "nslookup": "nslookup",
-        **{n: n for n in _COREUTILS},
-    },
-    "busybox": {
-        "sh": "ash",
-        "ash": "ash",
-        "wget": "wget",
-        "nc": "nc",
-        "nslookup": "nslookup",
-        **{n: n for n in _COREUTILS},
-    },
-    "distroless": {},
-}
 _COMMON_DIRS = frozenset({"/", "/etc", "/app", "/data", "/var", "/tmp"})  # noqa: S108
 SHELLS = frozenset({"dash", "ash", "bash"})
 TAIL_DEV_ZERO_GROWTH = 64 * MiB  # bytes per second a `tail /dev/zero` buffers
@@ -60,7 +40,9 @@ class RunContext:
     started_at: datetime
     files: set[str] = field(default_factory=set)
     contents: Mapping[str, str] = field(default_factory=dict)  # mounted ConfigMap/Secret keys
-    resolves: Callable[[str], bool] = lambda host: False
+    stdin: str = ""  # what the program reads on its standard input (a pipe, a here-document)
+    network: ClusterNetwork | None = None  # None: a container with no cluster around it
+    executables: frozenset[str] = frozenset()  # mounted files whose mode has an execute bit
     working_dir: str = "/"
 
     def abspath(self, path: str) -> str:
@@ -130,11 +112,6 @@ def _sleep(argv: Sequence[str], ctx: RunContext) -> Step:
     return IDLE if total == float("inf") else Step(duration=total)
 
 
-def _echo(argv: Sequence[str], ctx: RunContext) -> Step:
-    args = [a for a in argv[1:] if a not in ("-n", "-e")]
-    return Step.say(" ".join(args))
-
-
 def read_file(path: str, ctx: RunContext) -> tuple[str, ...] | None:
     full = ctx.abspath(path)
     if full in ctx.contents:
@@ -147,8 +124,8 @@ def read_file(path: str, ctx: RunContext) -> tuple[str, ...] | None:
 def _cat(argv: Sequence[str], ctx: RunContext) -> Step:
     lines: list[str] = []
     status = 0
-    for path in argv[1:]:
-        content = read_file(path, ctx)
+    for path in argv[1:] or ["-"]:
+        content = tuple(ctx.stdin.splitlines()) if path == "-" else read_file(path, ctx)
         if content is None:
             busybox = ctx.image.base in ("busybox", "alpine")
             lines.append(
@@ -203,17 +180,6 @@ def _rm(argv: Sequence[str], ctx: RunContext) -> Step:
     )
 
 
-def _test(argv: Sequence[str], ctx: RunContext) -> Step:
-    args = [a for a in argv[1:] if a != "]"]
-    if len(args) == 2 and args[0] in ("-f", "-e", "-d", "-r", "-s"):
-        return Step(status=0 if read_file(args[1], ctx) is not None else 1)
-    if len(args) == 3 and args[1] in ("=", "=="):
-        return Step(status=0 if args[0] == args[2] else 1)
-    if len(args) == 3 and args[1] == "!=":
-        return Step(status=0 if args[0] != args[2] else 1)
-    return Step(status=0 if args and args != ["-z", ""] else 1)
-
-
 def _printenv(argv: Sequence[str], ctx: RunContext) -> Step:
     if len(argv) > 1:
         values = [ctx.env[v] for v in argv[1:] if v in ctx.env]
@@ -258,15 +224,12 @@ def _status(code: int) -> Program:
 
 CORE_PROGRAMS: Mapping[str, Program] = {
     "sleep": _sleep,
-    "echo": _echo,
     "cat": _cat,
     "tail": _tail,
     "head": _cat,
     "touch": _touch,
     "mkdir": _touch,
     "rm": _rm,
-    "test": _test,
-    "[": _test,
     "true": _status(0),
     "false": _status(1),
     "kill": _status(0),

@@ -19,6 +19,14 @@ Obj = dict[str, Any]
 MAX_LOG_LINES = 5000
 
 
+@dataclass(frozen=True, slots=True)
+class NodeOomKill:
+    """The node itself ran out of memory and its kernel chose this process to kill."""
+
+    at: datetime
+    memory_bytes: float
+
+
 @dataclass
 class Instance:
     """One run of a container."""
@@ -32,6 +40,8 @@ class Instance:
     failures: dict[str, int] = field(default_factory=dict)
     next_probe: dict[str, datetime] = field(default_factory=dict)
     steady: set[str] = field(default_factory=set)  # probes whose answer can no longer change
+    comm: str = ""  # the process name the kernel reports (``ps -o comm``)
+    node_oom: NodeOomKill | None = None  # the node ran out of memory and killed it
 
     def age(self, now: datetime) -> float:
         return (now - self.started_at).total_seconds()
@@ -64,6 +74,8 @@ class ContainerRuntime:
     retry_backoff: float = 0.0  # config errors and the like
     ever_started: bool = False
     last_exit: Obj | None = None  # the latest ``terminated`` record
+    exited_at: datetime | None = None  # when that instance ended
+    backoff_noticed: bool = False  # the kubelet has decided to wait out this exit's back-off
     pulled: Pulled | None = None
     pull_started: datetime | None = None
     pull_error: str = ""
@@ -80,10 +92,21 @@ class ContainerRuntime:
         )
 
     def wait(self, reason: str, message: str = "") -> None:
+        """Show ``waiting``; an earlier run moves to ``lastState``, as the kubelet reports it."""
         waiting: Obj = {"reason": reason}
         if message:
             waiting["message"] = message
         self.state = {"waiting": waiting}
+        if self.last_exit is not None:
+            self.last_state = {"terminated": self.last_exit}
+
+    def exited(self, record: Obj, at: datetime) -> None:
+        """Show the run that just ended as ``terminated``, the one before it as ``lastState``."""
+        self.last_state = {"terminated": self.last_exit} if self.last_exit is not None else {}
+        self.last_exit, self.exited_at = record, at
+        self.state = {"terminated": record}
+        self.instance = None
+        self.backoff_noticed = False
 
     def status(self, image: str) -> Obj:
         instance = self.instance
@@ -99,7 +122,7 @@ class ContainerRuntime:
         }
         if instance is not None:
             out["containerID"] = instance.container_id
-        elif "terminated" in self.state and self.last_exit is not None:
+        elif self.last_exit is not None:
             out["containerID"] = self.last_exit["containerID"]
         return out
 

@@ -18,24 +18,27 @@ TERMINAL = ("Succeeded", "Failed")
 
 
 def pod_phase(spec: Obj, rt: PodRuntime) -> str:
+    """The phase the kubelet computes (``getPhase``): a pod whose containers all stopped for
+    good is Succeeded or Failed, one with a container still waiting for its first start is
+    Pending, and one whose containers restart stays Running."""
     if rt.phase in TERMINAL:
         return rt.phase
     inits = [rt.containers.get(c["name"]) for c in spec.get("initContainers") or []]
     if any(c is None or not (c.succeeded or (c.instance and c.instance.started)) for c in inits):
         return "Pending"
     apps = [rt.containers.get(c["name"]) for c in spec.get("containers") or []]
-    if any(c is None for c in apps):
+    if not apps or any(c is None or (c.instance is None and c.last_exit is None) for c in apps):
         return "Pending"
-    started = [c for c in apps if c is not None and c.ever_started]
-    finished = [c for c in apps if c is not None and "terminated" in c.state]
-    if apps and len(finished) == len(apps):
-        if all(c.succeeded for c in finished):
-            rt.phase = "Succeeded"
-        elif spec.get("restartPolicy") == "Never":
-            rt.phase = "Failed"
-        if rt.phase in TERMINAL:
-            return rt.phase
-    return "Running" if started else "Pending"
+    if any(c is not None and c.instance is not None for c in apps):
+        return "Running"
+    policy = spec.get("restartPolicy") or "Always"
+    if policy == "Always":
+        return "Running"
+    if all(c is not None and c.succeeded and "terminated" in c.state for c in apps):
+        rt.phase = "Succeeded"
+    elif policy == "Never":
+        rt.phase = "Failed"
+    return rt.phase if rt.phase in TERMINAL else "Running"
 
 
 def write_status(sync: Sync) -> None:

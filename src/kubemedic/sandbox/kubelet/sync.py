@@ -6,12 +6,12 @@ Every step of the kubelet (pulls, container starts, probes, status) receives the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from kubemedic.sandbox.kubelet.images import Catalog
+from kubemedic.sandbox.kubelet.network import ClusterNetwork
 from kubemedic.sandbox.kubelet.state import ContainerRuntime, PodRuntime
 from kubemedic.sandbox.recorder import EventRecorder
 from kubemedic.sandbox.store import Store
@@ -34,7 +34,7 @@ class Sync:
     runtime: PodRuntime
     now: datetime
     images: set[str]
-    resolves: Callable[[str], bool]
+    network: ClusterNetwork
     wake: list[float] = field(default_factory=list)
 
     @property
@@ -44,6 +44,13 @@ class Sync:
     @property
     def arch(self) -> str:
         return str((self.node["metadata"].get("labels") or {}).get("kubernetes.io/arch", "amd64"))
+
+    @property
+    def container_runtime(self) -> str:
+        """The node's container runtime: ``containerd``, or ``docker`` (cri-dockerd)."""
+        info = (self.node.get("status") or {}).get("nodeInfo") or {}
+        version = str(info.get("containerRuntimeVersion") or "containerd://")
+        return version.split("://", 1)[0]
 
     @property
     def node_ip(self) -> str:

@@ -1,26 +1,33 @@
 """Interpreters, network clients and test images, behaving as their real counterparts do.
 
 ``python app.py`` without the file fails like CPython, ``node`` like Node.js, ``java -jar`` like
-the JVM; ``curl``/``wget``/``nslookup``/``nc`` resolve only the namespace's Services; agnhost,
-stress and http-echo do what their documentation says (the Kubernetes docs' probe and OOM
-examples use them).
+the JVM; the network clients (``curl``, ``wget``, ``nc``, ``nslookup``, ``kubectl``) live in
+``netclients``; agnhost, stress and http-echo do what their documentation says (the Kubernetes
+docs' probe and OOM examples use them).
 """
 
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Mapping, Sequence
 
 from kubemedic._internal.quantities import parse_quantity
+from kubemedic.sandbox.kubelet.applets import APPLET_PROGRAMS
+from kubemedic.sandbox.kubelet.interpreter import PythonJob, run_python
+from kubemedic.sandbox.kubelet.netclients import NETWORK_PROGRAMS
 from kubemedic.sandbox.kubelet.process import Foreground, Listener, MiB, Step, Usage
 from kubemedic.sandbox.kubelet.programs import IDLE, Program, RunContext, read_file, seconds
 
 
 def _python(argv: Sequence[str], ctx: RunContext) -> Step:
     args = list(argv[1:])
-    if not args or args[0] in ("-c", "-V", "--version"):
+    unbuffered = False
+    while args and args[0] in ("-u", "-B", "-E", "-I", "-O", "-OO", "-s", "-S", "-q"):
+        unbuffered = unbuffered or args.pop(0) == "-u"
+    if not args or args[0] in ("-V", "--version"):
         return Step.say("Python 3.12.7" if args[:1] in (["-V"], ["--version"]) else "")
+    if args[0] == "-c" and len(args) > 1:
+        return run_python(_job(args[1], "<string>", ["-c", *args[2:]], ctx, unbuffered))
     if args[0] == "-m" and len(args) > 1:
         if args[1] == "http.server":
             port = int(args[2]) if len(args) > 2 and args[2].isdigit() else 8000
@@ -29,14 +36,33 @@ def _python(argv: Sequence[str], ctx: RunContext) -> Step:
                 f"Serving HTTP on 0.0.0.0 port {port} (http://0.0.0.0:{port}/) ...",
             )
         return Step.say(f"/usr/local/bin/python3: No module named {args[1]}", status=1)
-    script = args[0]
+    script = ctx.abspath(args[0])
+    if script in ctx.contents:
+        return run_python(_job(ctx.contents[script], script, [args[0], *args[1:]], ctx, unbuffered))
     if read_file(script, ctx) is None:
         return Step.say(
-            f"{posixpath.basename(argv[0])}: can't open file '{ctx.abspath(script)}': "
+            f"{posixpath.basename(argv[0])}: can't open file '{script}': "
             "[Errno 2] No such file or directory",
             status=2,
         )
     return Step(foreground=Foreground(), usage=Usage(cpu_cores=0.01, memory_bytes=40 * MiB))
+
+
+def _job(
+    source: str, filename: str, argv: list[str], ctx: RunContext, unbuffered: bool
+) -> PythonJob:
+    """A script the container holds (a mount, a ``-c`` string) to run in the real interpreter."""
+    return PythonJob(
+        source=source,
+        filename=filename,
+        argv=tuple(argv),
+        env=tuple(sorted(ctx.env.items())),
+        files=tuple(sorted(ctx.contents.items())),
+        cwd=ctx.working_dir,
+        stdin=ctx.stdin,
+        unbuffered=unbuffered,
+        epoch=ctx.started_at.timestamp(),
+    )
 
 
 def _node(argv: Sequence[str], ctx: RunContext) -> Step:
@@ -71,32 +97,6 @@ def _java(argv: Sequence[str], ctx: RunContext) -> Step:
             return Step.say(f"Error: Unable to access jarfile {jar}", status=1)
         return Step(foreground=Foreground(), usage=Usage(cpu_cores=0.05, memory_bytes=300 * MiB))
     return Step.say("Usage: java [options] <mainclass> [args...]", status=1)
-
-
-def _network(argv: Sequence[str], ctx: RunContext) -> Step:
-    tool = posixpath.basename(argv[0])
-    hosts = [
-        re.sub(r"^\w+://", "", a).split("/")[0].split(":")[0]
-        for a in argv[1:]
-        if not a.startswith("-")
-    ]
-    if not hosts:
-        if tool == "curl":
-            return Step.say(
-                "curl: try 'curl --help' or 'curl --manual' for more information", status=2
-            )
-        return Step.say(f"{tool}: missing operand", status=1)
-    host = hosts[0]
-    if ctx.resolves(host):
-        return Step.say(*([f"Name:\t{host}", "Address: 10.96.0.20"] if tool == "nslookup" else []))
-    failures = {
-        "curl": (f"curl: (6) Could not resolve host: {host}", 6),
-        "wget": (f"wget: bad address '{host}'", 1),
-        "nslookup": (f"** server can't find {host}: NXDOMAIN", 1),
-        "nc": (f"nc: bad address '{host}'", 1),
-    }
-    line, status = failures.get(tool, (f"{tool}: {host}: Name does not resolve", 1))
-    return Step.say(line, status=status)
 
 
 def _stress(argv: Sequence[str], ctx: RunContext) -> Step:
@@ -179,13 +179,11 @@ def _http_echo(argv: Sequence[str], ctx: RunContext) -> Step:
 
 
 TOOL_PROGRAMS: Mapping[str, Program] = {
+    **APPLET_PROGRAMS,
+    **NETWORK_PROGRAMS,
     "python": _python,
     "node": _node,
     "java": _java,
-    "curl": _network,
-    "wget": _network,
-    "nc": _network,
-    "nslookup": _network,
     "stress": _stress,
     "agnhost": _agnhost,
     "http-echo": _http_echo,

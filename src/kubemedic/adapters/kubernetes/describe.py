@@ -1,0 +1,109 @@
+"""``kubectl describe`` output: which kind each described object is, and when it was printed.
+
+Describe text never names the kind, so it is told by the sections only that kind prints
+(``Containers`` without a ``Pod Template`` is a Pod; ``StrategyType`` a Deployment; ``System
+Info`` a Node; ``StorageClass`` with ``Access Modes`` a claim). Other kinds are skipped with a
+warning.
+
+It never says when it was printed either, and its event ages count back from that moment.
+:func:`printed_at` estimates it from the text alone: no earlier than the latest date it shows,
+and, where an age and a date describe the same happening, that date plus that age (a pod's
+``Scheduled`` event and its ``Start Time``; a container's last ``Started`` event and the start
+its state shows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from kubemedic.adapters.kubernetes.describe_kinds import (
+    describe_claim,
+    describe_deployment,
+    describe_node,
+)
+from kubemedic.adapters.kubernetes.describe_meta import events_of, table
+from kubemedic.adapters.kubernetes.describe_pod import describe_pod
+from kubemedic.adapters.kubernetes.describe_text import Field
+from kubemedic.adapters.kubernetes.kubectl_time import Clock, parse_date
+
+Raw = dict[str, Any]
+Builder = Callable[[Field, Clock], list[Raw]]
+
+_BUILDERS: dict[str, Builder] = {
+    "Pod": describe_pod,
+    "Deployment": describe_deployment,
+    "Node": describe_node,
+    "PersistentVolumeClaim": describe_claim,
+}
+_DATE_KEYS = frozenset({"Start Time", "Started", "Finished", "CreationTimestamp", "RenewTime"})
+_TABLE_DATES = ("LASTHEARTBEATTIME", "LASTTRANSITIONTIME")
+
+
+def kind_of(doc: Field) -> str:
+    """The kind of a described object ("" when it is not one kubemedic reads)."""
+    keys = {child.key for child in doc.children}
+    if "Containers" in keys and "Pod Template" not in keys and keys & {"Node", "Status", "IP"}:
+        return "Pod"
+    if keys & {"StrategyType", "NewReplicaSet", "OldReplicaSets"}:
+        return "Deployment"
+    if keys & {"System Info", "Non-terminated Pods", "Allocatable", "Roles"}:
+        return "Node"
+    if {"StorageClass", "Access Modes"} <= keys and not keys & {"Claim", "Reclaim Policy"}:
+        return "PersistentVolumeClaim"
+    return ""
+
+
+def build(doc: Field, clock: Clock) -> list[Raw]:
+    """The object described and its events (nothing for a kind not read)."""
+    builder = _BUILDERS.get(kind_of(doc))
+    return builder(doc, clock) if builder is not None else []
+
+
+def printed_at(docs: list[Field]) -> datetime | None:
+    """When kubectl printed these objects, as far as the text tells (None: it does not)."""
+    return max((m for doc in docs for m in _moments(doc)), default=None)
+
+
+def _moments(doc: Field) -> Iterator[datetime]:
+    yield from _dates(doc)
+    for condition in table(doc.child("Conditions")):
+        for column in _TABLE_DATES:
+            if (moment := parse_date(condition.get(column, ""))) is not None:
+                yield moment
+    rows = events_of(doc)
+    yield from (m for row in rows for m in (row.last, row.first) if isinstance(m, datetime))
+    if kind_of(doc) != "Pod":
+        return
+    started = parse_date(doc.text("Start Time"))
+    for row in rows:
+        if row.reason == "Scheduled" and started is not None and isinstance(row.first, float):
+            yield started + timedelta(seconds=row.first)
+    for container in (*doc.children_of("Init Containers"), *doc.children_of("Containers")):
+        latest = _latest_start(container)
+        for row in rows:
+            if (
+                latest is not None
+                and row.reason == "Started"
+                and isinstance(row.last, float)
+                and row.message.split()[-1:] == [container.key]
+            ):
+                yield latest + timedelta(seconds=row.last)
+
+
+def _dates(field: Field) -> Iterator[datetime]:
+    for child in field.children:
+        if child.key in _DATE_KEYS and (moment := parse_date(child.value)) is not None:
+            yield moment
+        yield from _dates(child)
+
+
+def _latest_start(container: Field) -> datetime | None:
+    """The most recent start of a container its state shows (what its last Started event saw)."""
+    starts = [
+        parse_date(state.text("Started"))
+        for key in ("State", "Last State")
+        if (state := container.child(key)) is not None
+    ]
+    return max((s for s in starts if s is not None), default=None)

@@ -1,0 +1,274 @@
+"""kubectl output pasted into files: ``describe`` text and ``get pods``/``get events`` tables.
+
+Users share what they saw in the terminal. A file is taken as such text by its content (see
+``transcript``), whatever its name, and read into the same raw objects a cluster would
+return, with only what the text shows: anything it does not print stays absent, and the view
+carries a warning naming what is unknown.
+
+Ages in the text count back from the moment kubectl printed it, which the text does not
+state. Each file is dated by what it shows (``describe.printed_at``); a file that shows no date
+at all takes the date of the other pasted files, else the latest moment of the other input,
+else the time of reading: its ages are then only relative to one another, which is all a
+diagnosis of such a file can rest on. Files are read first and made into objects once all
+are known, so one date can serve them all, a pod described in one file and listed in a table
+in another is one pod (the description wins), and an event pasted twice counts once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kubemedic._internal.timeutils import format_time
+from kubemedic.adapters.kubernetes.describe import build, kind_of, printed_at
+from kubemedic.adapters.kubernetes.describe_meta import events_of
+from kubemedic.adapters.kubernetes.describe_text import Field, documents
+from kubemedic.adapters.kubernetes.event_rows import EventRow, to_event
+from kubemedic.adapters.kubernetes.kubectl_time import Clock
+from kubemedic.adapters.kubernetes.tables import PodRow, pod_of, pod_rows, table_events
+from kubemedic.adapters.kubernetes.transcript import Output, looks_pasted, parts
+from kubemedic.models.findings import ObjectRef
+from kubemedic.models.scan_warning import ScanWarning
+
+Raw = dict[str, Any]
+
+SNIFF_BYTES = 8192
+_JSON = re.compile(rb"\s*(\{|\[\s*[\[{\"\]\d-]|\[\s*$)")
+"""JSON (not a ``[root@host ~]#`` prompt): never read as pasted text, whatever it holds."""
+_UNSHOWN = {
+    "Pod": "creation time, securityContext, imagePullSecrets, container port names, "
+    "condition times",
+    "Deployment": "progressDeadlineSeconds, condition messages, its ReplicaSets",
+    "Node": "node lease",
+    "PersistentVolumeClaim": "requested size",
+}
+"""What describe never prints of each kind, and stays unknown."""
+
+
+@dataclass(slots=True)
+class _File:
+    """One pasted file, read but not yet made into objects (its ages need a date)."""
+
+    path: Path
+    described: list[Field] = field(default_factory=list)
+    pods: list[PodRow] = field(default_factory=list)
+    events: list[tuple[EventRow, str]] = field(default_factory=list)
+    printed: datetime | None = None
+    warnings: list[ScanWarning] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PastedObjects:
+    """The objects of all pasted files, by the directory of their file."""
+
+    objects: tuple[tuple[Path, tuple[Raw, ...]], ...]
+    printed: tuple[str, ...]
+    """When each file was printed (RFC 3339): the snapshot is no older than these."""
+    warnings: tuple[ScanWarning, ...]
+
+
+@dataclass(slots=True)
+class PastedText:
+    """The pasted files of one load, collected by :meth:`add` and made into objects by
+    :meth:`build`."""
+
+    files: list[_File] = field(default_factory=list)
+
+    def add(self, path: Path) -> bool:
+        """Read ``path`` if it holds pasted kubectl output; False (and nothing read) if not."""
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(SNIFF_BYTES)
+            if _JSON.match(head) or not looks_pasted(head.decode("utf-8", errors="replace")):
+                return False
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False  # not ours to report: the manifest or log reader says why
+        self.files.append(_read(path, text))
+        return True
+
+    def build(self, default_time: datetime | None) -> PastedObjects:
+        """Every file's objects, dated (``default_time``, else now, for files showing none)."""
+        fallback, source = _fallback(self.files, default_time)
+        merged = _Merged()
+        warnings: list[ScanWarning] = []
+        for file in self.files:
+            if file.printed is None:
+                warnings.append(
+                    ScanWarning(
+                        f"the text shows no date: its ages are counted back from {source} "
+                        f"({format_time(fallback)})",
+                        file=str(file.path),
+                    )
+                )
+            clock = Clock(file.printed or fallback)
+            merged.add(file.path, [obj for doc in file.described for obj in build(doc, clock)])
+            warnings.extend(file.warnings)
+        for file in self.files:
+            rows = [
+                replace(row, namespace=row.namespace or merged.namespace_of("Pod", row.name))
+                for row in file.pods
+            ]
+            rows = [row for row in rows if not merged.has("Pod", row.namespace, row.name)]
+            warnings.extend(_table_warnings(file.path, rows))
+            merged.add(file.path, [pod_of(row, Clock(file.printed or fallback)) for row in rows])
+        for file in self.files:
+            merged.add(file.path, _table_events(file, merged, Clock(file.printed or fallback)))
+        printed = tuple(format_time(f.printed or fallback) for f in self.files)
+        return PastedObjects(merged.by_directory(), printed, tuple(warnings))
+
+
+def _fallback(files: list[_File], default_time: datetime | None) -> tuple[datetime, str]:
+    """The date of files that show none, and where it comes from (for the warning)."""
+    dated = [f.printed for f in files if f.printed is not None]
+    if dated:
+        return max(dated), "when the other pasted text was printed"
+    if default_time is not None:
+        return default_time, "the latest time in the other input"
+    now = datetime.now(tz=UTC)
+    return now, "the time of reading, so only their order and spacing count"
+
+
+def _read(path: Path, text: str) -> _File:
+    file = _File(path)
+    for part in parts(text):
+        namespace = part.command.namespace if part.command is not None else ""
+        if part.output is Output.DESCRIBE:
+            docs = list(documents(part.lines))
+            file.described.extend(docs)
+            file.warnings.extend(_describe_warnings(path, docs))
+        elif part.output is Output.PODS:
+            file.pods.extend(pod_rows(part.lines, namespace))
+        elif part.output is Output.EVENTS:
+            file.events.extend((row, namespace) for row in table_events(part.lines))
+        elif any(line.strip() for _, line in part.lines):
+            what = f"`kubectl {part.command.verb}` output" if part.command else "this text"
+            file.warnings.append(
+                ScanWarning(
+                    f"{what} is not kubectl describe or table output: skipped "
+                    "(save container logs as <pod>.log)",
+                    file=str(path),
+                    line=part.lines[0][0],
+                )
+            )
+    table_dates = [m for row, _ in file.events for m in (row.last, row.first)]
+    shown = [m for m in (printed_at(file.described), *table_dates) if isinstance(m, datetime)]
+    file.printed = max(shown, default=None)
+    return file
+
+
+def _describe_warnings(path: Path, docs: list[Field]) -> Iterable[ScanWarning]:
+    kinds: dict[str, int] = {}
+    for doc in docs:
+        kind = kind_of(doc)
+        name = doc.text("Name")
+        line = doc.children[0].line if doc.children else None
+        if not kind:
+            yield ScanWarning(
+                f"kubectl describe of {name!r} is not of a kind kubemedic reads (Pod, "
+                "Deployment, Node, PersistentVolumeClaim): skipped",
+                file=str(path),
+                line=line,
+            )
+            continue
+        kinds[kind] = kinds.get(kind, 0) + 1
+        undated = sum(1 for row in events_of(doc) if row.last is None and row.first is None)
+        if undated:
+            namespace = "" if kind == "Node" else doc.text("Namespace") or "default"
+            yield ScanWarning(
+                f"{undated} event(s) show no usable age (<invalid> or <unknown>): when they "
+                "happened is unknown",
+                file=str(path),
+                line=line,
+                object=ObjectRef(kind, name, namespace),
+                field="Events",
+            )
+    for kind, count in kinds.items():
+        yield ScanWarning(
+            f"{count} {kind}(s) read from kubectl describe text, which does not show "
+            f"{_UNSHOWN[kind]}: unknown",
+            file=str(path),
+        )
+
+
+def _table_warnings(path: Path, rows: list[PodRow]) -> Iterable[ScanWarning]:
+    for row in rows:
+        if row.container_level:
+            yield ScanWarning(
+                f"a pods table shows {row.status} but not which container, nor why: "
+                "kubectl describe the pod for a diagnosis",
+                file=str(path),
+                line=row.line,
+                object=ObjectRef("Pod", row.name, row.namespace),
+            )
+
+
+def _table_events(file: _File, merged: _Merged, clock: Clock) -> list[Raw]:
+    found: list[Raw] = []
+    for index, (row, namespace) in enumerate(file.events):
+        if not row.object_kind:
+            continue
+        name = row.object_name
+        if row.object_kind == "Node":
+            space = ""
+        else:
+            space = row.namespace or namespace or merged.namespace_of(row.object_kind, name)
+        found.append(to_event(row, (row.object_kind, space, name), clock, 1000 + index))
+    return found
+
+
+class _Merged:
+    """Objects of all files, each once: the first reading of an object or event wins."""
+
+    def __init__(self) -> None:
+        self._objects: dict[Path, list[Raw]] = {}
+        self._seen: set[tuple[str, ...]] = set()
+        self._namespaces: dict[tuple[str, str], str] = {}
+
+    def add(self, path: Path, objects: Iterable[Raw]) -> None:
+        kept = self._objects.setdefault(path.parent, [])
+        for obj in objects:
+            key = _identity(obj)
+            if key in self._seen:
+                continue
+            self._seen.add(key)
+            kept.append(obj)
+            meta = obj["metadata"]
+            if obj["kind"] != "Event":
+                self._namespaces.setdefault((obj["kind"], meta["name"]), meta.get("namespace", ""))
+
+    def has(self, kind: str, namespace: str, name: str) -> bool:
+        return (kind, namespace, name) in self._seen
+
+    def namespace_of(self, kind: str, name: str) -> str:
+        """The namespace of an object read elsewhere, for a table that does not print it.
+
+        Else the only namespace the pasted text shows, else ``default`` (kubectl's own).
+        """
+        found = self._namespaces.get((kind, name))
+        if found is not None:
+            return found
+        shown = set(self._namespaces.values()) - {""}
+        return shown.pop() if len(shown) == 1 else "default"
+
+    def by_directory(self) -> tuple[tuple[Path, tuple[Raw, ...]], ...]:
+        return tuple((path, tuple(objs)) for path, objs in self._objects.items() if objs)
+
+
+def _identity(obj: Raw) -> tuple[str, ...]:
+    meta = obj["metadata"]
+    if obj["kind"] != "Event":
+        return (obj["kind"], meta.get("namespace", ""), meta["name"])
+    involved = obj["involvedObject"]
+    return (
+        "Event",
+        involved["kind"],
+        involved["namespace"],
+        involved["name"],
+        obj["reason"],
+        " ".join(str(obj["message"]).split()),
+    )

@@ -1,0 +1,163 @@
+"""``kubectl get pods`` (plain or ``-o wide``) and ``kubectl get events`` tables as objects.
+
+A pods table names each pod, its node and IP, how many containers are ready, its restarts
+and a one-word status; not which container is failing, nor why. So a pod known only from a
+table gets the phase, readiness and pod-level reason its status word implies, and nothing
+about its containers (``pasted`` says so). A name built the way a ReplicaSet names its pods
+(``<set>-<5 generated characters>``, the set being ``<deployment>-<template hash>``) gives
+the pod its ReplicaSet, so it counts among its Deployment's replicas. An events table gives
+whole events; the object each is about comes from its ``OBJECT`` (``pod/x``) or ``NAME`` and
+``KIND`` columns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kubemedic.adapters.kubernetes.columns import Columns, is_rule
+from kubemedic.adapters.kubernetes.event_rows import EventRow, event_rows
+from kubemedic.adapters.kubernetes.kubectl_time import Clock, parse_age
+from kubemedic.adapters.kubernetes.transcript import Line
+
+Raw = dict[str, Any]
+
+_PHASES = {
+    "Running": "Running",
+    "Completed": "Succeeded",
+    "Succeeded": "Succeeded",
+    "Pending": "Pending",
+    "Failed": "Failed",
+    "Unknown": "Unknown",
+}
+"""Status words that are the pod's phase."""
+_WAITING_TO_START = frozenset(
+    {
+        "ContainerCreating",
+        "PodInitializing",
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "InvalidImageName",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+        "SchedulingGated",
+    }
+)
+_POD_REASONS = frozenset(
+    {
+        "Evicted",
+        "NodeLost",
+        "NodeAffinity",
+        "OutOfcpu",
+        "OutOfmemory",
+        "OutOfpods",
+        "UnexpectedAdmissionError",
+        "Shutdown",
+        "Terminated",
+    }
+)
+"""Status words that are the pod's own ``status.reason`` (the pod is Failed, or Unknown)."""
+_GENERATED = "bcdfghjklmnpqrstvwxz2456789"
+"""The alphabet of generated name suffixes and pod-template hashes."""
+_REPLICASET_POD = re.compile(rf"(?P<set>.+-(?P<hash>[{_GENERATED}]{{6,10}}))-[{_GENERATED}]{{5}}")
+
+
+@dataclass(frozen=True, slots=True)
+class PodRow:
+    """One row of a pods table."""
+
+    namespace: str
+    name: str
+    ready: int
+    containers: int
+    status: str
+    restarts: int
+    age: float | None
+    ip: str
+    node: str
+    line: int
+
+    @property
+    def container_level(self) -> bool:
+        """The status word is about a container the table does not name."""
+        return (
+            self.status not in _PHASES
+            and self.status not in _POD_REASONS
+            and (self.status != "Terminating")
+        )
+
+
+def pod_rows(lines: Sequence[Line], namespace: str) -> list[PodRow]:
+    """The rows of a pods table (header first); ``namespace`` when it has no such column."""
+    rows = [(n, text) for n, text in lines if text.strip() and not is_rule(text.strip())]
+    if not rows:
+        return []
+    columns = Columns.of(rows[0][1])
+    found: list[PodRow] = []
+    for number, text in rows[1:]:
+        cells = columns.cells(text)
+        if cells is None or not cells.get("NAME"):
+            continue
+        ready, _, total = cells.get("READY", "").partition("/")
+        restarts = cells.get("RESTARTS", "").split(" ", 1)[0]
+        found.append(
+            PodRow(
+                namespace=cells.get("NAMESPACE") or namespace,
+                name=cells["NAME"],
+                ready=int(ready) if ready.isdigit() else 0,
+                containers=int(total) if total.isdigit() else 0,
+                status=cells.get("STATUS", ""),
+                restarts=int(restarts) if restarts.isdigit() else 0,
+                age=parse_age(cells.get("AGE", "")),
+                ip=_shown(cells.get("IP", "")),
+                node=_shown(cells.get("NODE", "")),
+                line=number,
+            )
+        )
+    return found
+
+
+def pod_of(row: PodRow, clock: Clock) -> Raw:
+    """The pod a row shows: phase, readiness and pod-level reason; containers unknown."""
+    meta: Raw = {"name": row.name, "namespace": row.namespace}
+    if (created := clock.ago(row.age)) is not None:
+        meta["creationTimestamp"] = created
+    generated = _REPLICASET_POD.fullmatch(row.name)
+    if generated is not None:  # <replicaset>-<suffix>, the set being <deployment>-<hash>
+        meta["labels"] = {"pod-template-hash": generated["hash"]}
+        owner = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": generated["set"]}
+        meta["ownerReferences"] = [{**owner, "controller": True}]
+    status: Raw = {}
+    phase = _PHASES.get(row.status, "")
+    if row.status in _WAITING_TO_START or row.status.startswith("Init:"):
+        phase = "Pending"
+    if row.status in _POD_REASONS:
+        status["reason"] = row.status
+        phase = "Unknown" if row.status == "NodeLost" else "Failed"
+    if row.status == "Terminating":
+        meta["deletionTimestamp"] = clock.ago(0)
+    if phase:
+        status["phase"] = phase
+    if row.containers:
+        ready = "True" if row.ready == row.containers else "False"
+        status["conditions"] = [
+            {"type": "Ready", "status": ready},
+            {"type": "ContainersReady", "status": ready},
+        ]
+    if row.ip:
+        status["podIP"] = row.ip
+    spec: Raw = {"nodeName": row.node} if row.node else {}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}
+
+
+def table_events(lines: Sequence[Line]) -> list[EventRow]:
+    """The rows of an events table (header first)."""
+    texts = [text for _, text in lines]
+    first = lines[0][0] if lines else 0
+    return list(event_rows(texts, first))
+
+
+def _shown(text: str) -> str:
+    return "" if text in ("<none>", "<unknown>", "<pending>") else text
