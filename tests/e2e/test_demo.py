@@ -3,6 +3,8 @@ proposal to validation, sandbox down."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from kubemedic.cli import demo
@@ -11,7 +13,9 @@ pytestmark = pytest.mark.e2e
 
 
 def test_the_demo_breaks_diagnoses_and_stops(capsys: pytest.CaptureFixture[str]) -> None:
+    before = dict(os.environ)
     assert demo.main() == 0
+    assert dict(os.environ) == before  # the demo's settings do not leak into the caller
     out = capsys.readouterr().out
     for breakage in demo.BREAKAGES:
         assert f"sandbox break {breakage.scenario}" in out

@@ -215,7 +215,9 @@ def test_official_client_token_and_access_reviews(bare_sandbox: Sandbox) -> None
     assert "cluster-admin" in admin.status.reason
 
 
-def _in_pod_kubectl(sandbox: Sandbox, name: str, script: str, account: str = "robot") -> list[str]:
+def _in_pod_kubectl(
+    sandbox: Sandbox, name: str, script: str, account: str = "robot", *, token: bool = True
+) -> list[str]:
     """Run ``script`` once in a bitnami/kubectl pod as ``account``; its log lines."""
     pod = {
         "apiVersion": "v1",
@@ -223,6 +225,7 @@ def _in_pod_kubectl(sandbox: Sandbox, name: str, script: str, account: str = "ro
         "metadata": {"name": name},
         "spec": {
             "serviceAccountName": account,
+            "automountServiceAccountToken": token,
             "restartPolicy": "Never",
             "containers": [
                 {
@@ -269,3 +272,30 @@ def test_kubectl_inside_a_pod_is_forbidden_until_its_account_is_bound(
         f'Error from server (Forbidden): pods "x" is forbidden: User "{SA}" cannot delete '
         'resource "pods" in API group "" in the namespace "default"'
     ) in listed
+
+
+def test_kubectl_inside_a_pod_without_a_token_or_egress_cannot_reach_the_server(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    sandbox = sandbox_factory(seed="empty", time_scale=50.0)
+    _with_robot(sandbox)
+
+    no_token = _in_pod_kubectl(sandbox, "no-token", "kubectl get pods", token=False)
+    deny_egress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "deny-egress"},
+        "spec": {"podSelector": {}, "policyTypes": ["Egress"]},
+    }
+    sandbox.kubectl("apply", "-f", "-", stdin=json.dumps(deny_egress))
+    no_egress = _in_pod_kubectl(sandbox, "no-egress", "kubectl get pods")
+
+    assert no_token == [
+        "The connection to the server localhost:8080 was refused - did you specify the right "
+        "host or port?",
+        "exit=1",
+    ]
+    assert no_egress == [
+        "Unable to connect to the server: dial tcp 10.96.0.1:443: i/o timeout",
+        "exit=1",
+    ]

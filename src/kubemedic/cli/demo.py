@@ -13,8 +13,8 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from contextlib import redirect_stdout
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -80,17 +80,37 @@ def main() -> int:
         kubeconfig = state / "kubeconfig"
         settings = Path(tmp) / "kubemedic.yaml"
         settings.write_text(SETTINGS, encoding="utf-8")
-        os.environ["KUBEMEDIC_CONFIG_FILE"] = str(settings)
-        os.environ["KUBEMEDIC_RECORDS"] = str(Path(tmp) / "records")
-        console.print(Rule(Text("1/5  Start the sandbox cluster (the Todo app on three nodes)")))
-        _show("kubemedic sandbox up --time-scale " + TIME_SCALE)
-        if run(["sandbox", "up", "--state-dir", str(state), "--time-scale", TIME_SCALE]):
-            return 4
-        try:
-            return _demo(console, state, kubeconfig)
-        finally:
-            console.print(Rule(Text("5/5  Stop the sandbox")))
-            run(["sandbox", "down", "--state-dir", str(state)])
+        with _environment(
+            KUBEMEDIC_CONFIG_FILE=str(settings), KUBEMEDIC_RECORDS=str(Path(tmp) / "records")
+        ):
+            return _run(console, state, kubeconfig)
+
+
+def _run(console: Console, state: Path, kubeconfig: Path) -> int:
+    console.print(Rule(Text("1/5  Start the sandbox cluster (the Todo app on three nodes)")))
+    _show("kubemedic sandbox up --time-scale " + TIME_SCALE)
+    if run(["sandbox", "up", "--state-dir", str(state), "--time-scale", TIME_SCALE]):
+        return 4
+    try:
+        return _demo(console, state, kubeconfig)
+    finally:
+        console.print(Rule(Text("5/5  Stop the sandbox")))
+        run(["sandbox", "down", "--state-dir", str(state)])
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """The demo's settings and records, for its own commands only (restored after)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _demo(console: Console, state: Path, kubeconfig: Path) -> int:
