@@ -11,7 +11,7 @@ import orjson
 from kubemedic.errors import InputError
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.k8s import dig
-from kubemedic.models.operations import ActionRequest
+from kubemedic.models.operations import ActionRequest, Change
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 SCALABLE_KINDS = ("Deployment", "StatefulSet", "ReplicaSet")
@@ -58,14 +58,34 @@ def int_param(request: ActionRequest, key: str, *, minimum: int = 0) -> int:
     return number
 
 
-def fingerprint(obj: Mapping[str, Any] | None) -> dict[str, str]:
+def fingerprint(obj: Mapping[str, Any] | None, *, replicas: bool = True) -> dict[str, str]:
     """What identifies the target's desired state: uid and a hash of spec (or data).
 
     Status updates do not change it; any change to what the object asks for does, which is
     what makes an execution refuse a target that changed since its proposal. A missing object
-    (one a change is to create) has the fingerprint of an empty one.
+    (one a change is to create) has the fingerprint of an empty one. ``replicas=False`` leaves
+    ``spec.replicas`` out: an autoscaler moving it does not make an approved image or resources
+    change describe another object.
     """
     obj = obj or {}
     desired = {key: obj[key] for key in ("spec", "data", "binaryData") if key in obj}
+    if not replicas and isinstance(desired.get("spec"), Mapping):
+        desired["spec"] = {k: v for k, v in desired["spec"].items() if k != "replicas"}
     digest = hashlib.sha256(orjson.dumps(desired, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return {"uid": str(dig(obj, "metadata", "uid") or ""), "desired_sha256": digest}
+
+
+def touches_replicas(change: Change) -> bool:
+    """True when the change sets ``spec.replicas`` (so a moved replica count matters)."""
+    body = change.body or {}
+    if change.patch_type == "json":
+        return any(
+            str(op.get("path", "")).startswith("/spec/replicas") for op in body.get("ops") or []
+        )
+    spec = body.get("spec")
+    return isinstance(spec, Mapping) and "replicas" in spec
+
+
+def change_fingerprint(obj: Mapping[str, Any] | None, change: Change) -> dict[str, str]:
+    """The fingerprint that decides whether ``change`` still applies to ``obj`` as approved."""
+    return fingerprint(obj, replicas=touches_replicas(change))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kubemedic.actions._common import fingerprint
+from kubemedic.actions._common import change_fingerprint
 from kubemedic.adapters.kubernetes.writer import ClusterWriter, PatchType
 from kubemedic.errors import Conflict
 from kubemedic.models.k8s import dig
@@ -40,7 +40,7 @@ def apply_unchanged(
             if current is None:
                 raise
             fresh = writer.get(change.target)
-            if fingerprint(fresh) != fingerprint(current):
+            if change_fingerprint(fresh, change) != change_fingerprint(current, change):
                 raise
             current = fresh
     return apply_change(writer, change, current, dry_run=dry_run)

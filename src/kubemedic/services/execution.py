@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kubemedic.actions._common import fingerprint
+from kubemedic.actions._common import change_fingerprint
 from kubemedic.actions.checks import restart_counts
 from kubemedic.adapters.kubernetes.writer import ClusterWriter
 from kubemedic.errors import ClusterError, Refused
@@ -58,7 +58,9 @@ def execute(ws: Workspace, record_id: str, actor: Actor) -> Execution:
                 f"{op.change.target} no longer exists; operation {record_id} cannot run",
                 hint=f"cancel it: kubemedic cancel {record_id} --reason ...",
             )
-        if fingerprint(current) != dict(op.header.get("target_fingerprint") or {}):
+        if change_fingerprint(current, op.change) != dict(
+            op.header.get("target_fingerprint") or {}
+        ):
             raise Refused(
                 f"{op.target} changed since operation {record_id} was proposed; "
                 "what was approved no longer describes it",
@@ -81,8 +83,8 @@ def _start_and_apply(
         preview, dry_run_error = None, str(exc)
     start = {
         "prior_object": _without_noise(current) if current else None,
-        "prior_fingerprint": fingerprint(current),
-        "expected_fingerprint": fingerprint(preview) if preview else None,
+        "prior_fingerprint": change_fingerprint(current, op.change),
+        "expected_fingerprint": change_fingerprint(preview, op.change) if preview else None,
         "resource_version": dig(current, "metadata", "resourceVersion") if current else None,
         "dry_run": "passed" if dry_run_error is None else f"refused: {dry_run_error}",
         "pre": usage_snapshot(writer, op),
@@ -145,7 +147,7 @@ def _resume(ws: Workspace, op: OperationRecord, actor: Actor) -> Execution:
     current = read_or_none(writer, op.change.target)
     if _landed(op, current, started.data):
         return _complete(ws, op, actor, writer, resumed=True)
-    if fingerprint(current) == started.data.get("prior_fingerprint"):
+    if change_fingerprint(current, op.change) == started.data.get("prior_fingerprint"):
         return _apply(ws, op, actor, writer, current, resumed=True)
     return _fail(
         ws,
@@ -169,7 +171,9 @@ def _landed(
     expected = started.get("expected_fingerprint") or {}
     if current is None:
         return False
-    return fingerprint(current)["desired_sha256"] == expected.get("desired_sha256")
+    return change_fingerprint(current, op.change)["desired_sha256"] == expected.get(
+        "desired_sha256"
+    )
 
 
 def _restarts_before(writer: ClusterWriter, op: OperationRecord) -> dict[str, int]:

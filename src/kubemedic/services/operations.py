@@ -14,7 +14,7 @@ from typing import Any
 
 from kubemedic._internal.timeutils import format_time, human_duration
 from kubemedic.actions import plan_change
-from kubemedic.actions._common import fingerprint
+from kubemedic.actions._common import change_fingerprint
 from kubemedic.errors import Refused
 from kubemedic.governance import approvals as rules
 from kubemedic.governance.conditions import check_applicable, parse_condition
@@ -113,7 +113,7 @@ def propose(
             "dry_run": "passed",
         },
         "facts": plan.facts.to_data(),
-        "target_fingerprint": fingerprint(changed),
+        "target_fingerprint": change_fingerprint(changed, plan.change),
         "validation": {
             "delays": list(validation_delays or ws.policy.validation_delays),
             "timeout": ws.policy.validation_timeout,

@@ -192,3 +192,17 @@ def test_validate_due_runs_what_cron_finds_due(governed: Governed) -> None:
     assert "stage 2" in due.out
     assert governed.record(op)["state"] == "validated"
     assert "No validation is due." in governed.cli("validate", "--due").out
+
+
+def test_a_moved_replica_count_does_not_void_an_approved_template_change(
+    governed: Governed,
+) -> None:
+    op = _propose(governed, "resources", "deploy/frontend", "-n", "todo", "--memory-limit", "300Mi")
+    assert governed.cli("approve", op, "--as", "Ada").code == 0
+    governed.sandbox.kubectl("scale", "deployment/frontend", "-n", "todo", "--replicas=3")
+    done = governed.cli("execute", op)  # as an autoscaler would have moved it
+    assert done.code == 0, done.err
+    frontend = governed.deployment("frontend")
+    assert frontend["spec"]["replicas"] == 3
+    limits = frontend["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert limits["memory"] == "300Mi"

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from kubemedic.actions import PlanContext, plan_change
+from kubemedic.actions._common import change_fingerprint
 from kubemedic.actions.holds import differences
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.operations import ActionRequest, ActionType, Change, ChangeVerb
@@ -161,3 +162,19 @@ def test_a_planned_change_holds_once_applied_and_its_inverse_once_rolled_back(
     restored = applied(changed, plan.inverse)
     assert differences(restored, plan.inverse) == ()
     assert differences(restored, plan.change) != ()
+
+
+def test_the_fingerprint_ignores_a_replica_count_only_changes_that_do_not_set_it() -> None:
+    ref = ObjectRef("Deployment", "web", "shop")
+    scale = Change(ChangeVerb.PATCH, ref, {"spec": {"replicas": 3}}, "merge")
+    image = Change(
+        ChangeVerb.PATCH,
+        ref,
+        {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "x:2"}]}}}},
+    )
+    before = {"metadata": {"uid": "u"}, "spec": {"replicas": 2, "paused": False}}
+    scaled = {"metadata": {"uid": "u"}, "spec": {"replicas": 4, "paused": False}}
+    paused = {"metadata": {"uid": "u"}, "spec": {"replicas": 2, "paused": True}}
+    assert change_fingerprint(before, image) == change_fingerprint(scaled, image)
+    assert change_fingerprint(before, scale) != change_fingerprint(scaled, scale)
+    assert change_fingerprint(before, image) != change_fingerprint(paused, image)
