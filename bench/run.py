@@ -1,11 +1,14 @@
 """Benchmark `kubemedic diagnose` on a synthetic 10,000-pod dump and record the figures.
 
-Measures, each as the median of several runs of a fresh process (what a user waits for):
-the bare parse of the dump's files (orjson, and the stdlib json for reference), the whole
-`kubemedic diagnose -A --from-file DUMP -o json`, and `kubemedic --version`. Results replace
-the "Diagnosis" section of docs/performance.md; targets are stated next to each figure.
+Measures, each as the median of several runs of a fresh process (what a user waits for): the
+bare parse of the dump's files (stdlib json, the target's baseline, and orjson for reference)
+alternating with the whole `kubemedic diagnose -A --from-file DUMP -o json`, its answer
+checked; `kubemedic --version`; then one pod on a live sandbox. Results replace the "Diagnosis"
+section of docs/performance.md; targets are stated next to each figure. Unless ``--skip-scale``, the
+large dumps of ``bench/scale.py`` follow. Dumps are generated on first use under
+``~/.cache/kubemedic-bench`` (``$XDG_CACHE_HOME``), never in the repository.
 
-    python bench/run.py [--runs 5] [--dump bench/out/dump]
+    python bench/run.py [--runs 5] [--big-runs 3] [--skip-scale]
 """
 
 from __future__ import annotations
@@ -19,50 +22,51 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "performance.md"
-BEGIN, END = "<!-- bench:diagnose:begin -->", "<!-- bench:diagnose:end -->"
-KUBEMEDIC = [sys.executable, "-m", "kubemedic"]
+from measure import (
+    BENCH,
+    ENV,
+    JSON_PARSE,
+    KUBEMEDIC,
+    ORJSON_PARSE,
+    BenchFailure,
+    compare,
+    dump,
+    repeat,
+    size_mb,
+    verdict,
+    write_section,
+)
 
-PARSE = """
-import sys, pathlib, {lib} as j
-for f in sorted(pathlib.Path(sys.argv[1]).rglob("*.json")):
-    j.loads(f.read_bytes())
+BEGIN, END = "<!-- bench:diagnose:begin -->", "<!-- bench:diagnose:end -->"
+
+
+IN_PROCESS = """
+import sys, time
+from pathlib import Path
+from kubemedic.adapters.kubernetes.files import load_files
+from kubemedic.services.diagnose import diagnose
+start = time.perf_counter()
+view = load_files([Path(sys.argv[1])])
+loaded = time.perf_counter()
+diagnose(view)
+print(loaded - start, time.perf_counter() - loaded)
 """
 
 
-# Measure as an installed kubemedic runs: with the bytecode cache pip writes at install time,
-# even where the environment asks Python not to write one.
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-
-def _time(cmd: list[str], runs: int) -> float:
+def _in_process(dump_dir: Path, runs: int) -> tuple[float, float]:
+    """Seconds to load the files into the cluster view, and to run every analyzer on it
+    (medians, each in a child process: the bench's own memory stays small, so the peaks it
+    reads for the other children are theirs)."""
     samples = []
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
-def _ensure_dump(dump: Path) -> None:
-    if (dump / "nodes.json").is_file():
-        return
-    subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "generate_dump.py"), str(dump)], check=True
+        cmd = [sys.executable, "-c", IN_PROCESS, str(dump_dir)]
+        done = subprocess.run(cmd, check=True, capture_output=True, text=True, env=ENV)
+        load_s, analyze_s = map(float, done.stdout.split())
+        samples.append((load_s, analyze_s))
+    return (
+        statistics.median(s[0] for s in samples),
+        statistics.median(s[1] for s in samples),
     )
-
-
-def _in_process(dump: Path) -> tuple[float, float, int]:
-    from kubemedic.adapters.kubernetes.files import load_files
-    from kubemedic.services.diagnose import diagnose
-
-    start = time.perf_counter()
-    view = load_files([dump])
-    loaded = time.perf_counter()
-    result = diagnose(view)
-    done = time.perf_counter()
-    return loaded - start, done - loaded, len(result.findings)
 
 
 def _live_pod(runs: int) -> tuple[int, float, float]:
@@ -109,67 +113,64 @@ def _wait_for_crash(client: object) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--dump", type=Path, default=ROOT / "bench" / "out" / "dump")
+    parser.add_argument("--big-runs", type=int, default=3, help="runs for the large dumps")
+    parser.add_argument("--skip-scale", action="store_true", help="only the 10,000-pod dump")
     args = parser.parse_args()
-    _ensure_dump(args.dump)
-    dump = str(args.dump)
-    subprocess.run(  # warm the page cache and write the bytecode cache
-        [*KUBEMEDIC, "diagnose", "-A", "--from-file", dump, "-o", "json"],
-        check=False,
-        stdout=subprocess.DEVNULL,
-        env=ENV,
-    )
-    parse_orjson = _time([sys.executable, "-c", PARSE.format(lib="orjson"), dump], args.runs)
-    parse_json = _time([sys.executable, "-c", PARSE.format(lib="json"), dump], args.runs)
-    whole = _time([*KUBEMEDIC, "diagnose", "-A", "--from-file", dump, "-o", "json"], args.runs)
-    version = _time([*KUBEMEDIC, "--version"], args.runs * 2)
-    load_s, analyze_s, findings = _in_process(args.dump)
+    generated = dump("mixed")
+    dump_dir, expected = generated / "dump", generated / "expected.json"
+    files = [str(f) for f in sorted(dump_dir.rglob("*.json"))]
+    try:
+        compare(dump_dir, expected, 1)  # warm the page cache and write the bytecode cache
+        parses = {
+            "json": [sys.executable, "-c", JSON_PARSE, *files],
+            "orjson": [sys.executable, "-c", ORJSON_PARSE, *files],
+        }
+        compared = compare(dump_dir, expected, args.runs, parses)
+    except BenchFailure as failure:
+        raise SystemExit(f"bench failed, nothing written: {failure}") from failure
+    version = repeat([*KUBEMEDIC, "--version"], args.runs * 2)
+    load_s, analyze_s = _in_process(dump_dir, args.runs)
     requests, pod_s, namespace_s = _live_pod(args.runs)
-    ratio = whole / parse_orjson
+    whole, findings = compared.kubemedic, compared.findings
+    parse_json, parse_orjson = compared.baselines["json"], compared.baselines["orjson"]
+    ratio = whole.seconds / parse_json.seconds
     rows = [
-        ("bare parse of the dump (orjson, fresh process)", parse_orjson, "baseline"),
-        ("bare parse of the dump (stdlib json, fresh process)", parse_json, "reference"),
+        ("bare parse of the dump (stdlib json, fresh process)", parse_json.seconds, "baseline"),
+        ("bare parse of the dump (orjson, fresh process)", parse_orjson.seconds, "reference"),
         (
             "`kubemedic diagnose -A --from-file DUMP -o json`",
-            whole,
-            f"< 1.5 s: {'met' if whole < 1.5 else 'NOT met'}; "
-            f"<= 2x the orjson parse: {'met' if ratio <= 2 else 'NOT met'} ({ratio:.2f}x; "
-            f"{whole / parse_json:.2f}x the stdlib-json parse)",
+            whole.seconds,
+            f"< 1.5 s: {verdict(whole.seconds < 1.5)}; <= 2x the stdlib-json parse: "
+            f"{verdict(ratio <= 2)} ({ratio:.2f}x; "
+            f"{whole.seconds / parse_orjson.seconds:.2f}x the orjson parse)",
         ),
         ("  of which: load files into the cluster view (in process)", load_s, ""),
         ("  of which: all analyzers + grouping (in process)", analyze_s, ""),
-        ("`kubemedic --version`", version, f"< 0.3 s: {'met' if version < 0.3 else 'NOT met'}"),
+        ("`kubemedic --version`", version.seconds, f"< 0.3 s: {verdict(version.seconds < 0.3)}"),
         (
             f"live: one crashed pod on the sandbox API ({requests} requests)",
             pod_s,
-            f"<= 5 round trips: {'met' if requests <= 5 else 'NOT met'}",
+            f"<= 5 round trips: {verdict(requests <= 5)}",
         ),
         ("live: the whole todo namespace on the sandbox API", namespace_s, ""),
     ]
+    load = os.getloadavg()[0]
     lines = [
-        BEGIN,
-        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; median of {args.runs} fresh-process runs. Dump: "
-        f"10,000 pods (5% failing), 20,000 events, 30 nodes, generated by "
-        f"`bench/generate_dump.py`; {findings} findings reported.",
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores "
+        f"(load average {load:.1f} when done), Python {platform.python_version()}; median of "
+        f"{args.runs} fresh-process runs. Dump: 10,000 pods (5% failing), 20,000 events, 30 "
+        f"nodes, {size_mb([Path(f) for f in files]):.0f} MB of JSON, generated by "
+        f"`bench/generate_dump.py mixed`; every run reported the 100 expected findings "
+        f"({findings} in all).",
         "",
         "| measurement | seconds | target |",
         "|---|---:|---|",
         *[f"| {name} | {sec:.3f} | {target} |" for name, sec, target in rows],
-        END,
     ]
-    _write_section("\n".join(lines))
+    write_section(BEGIN, END, "## Diagnosis", "\n".join(lines))
     print("\n".join(lines))
-
-
-def _write_section(section: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n## Diagnosis\n\n" + section + "\n"
-    DOC.write_text(text)
+    if not args.skip_scale:  # in a process of its own: this one's memory is not in its peaks
+        subprocess.run([sys.executable, str(BENCH / "scale.py"), "--runs", str(args.big_runs)])
 
 
 if __name__ == "__main__":

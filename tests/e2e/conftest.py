@@ -91,9 +91,15 @@ class Sandbox:
         return client.ApiClient(configuration)
 
     def wait_for(
-        self, predicate: Callable[[], Any], *, timeout: float = 30, what: str = "condition"
+        self,
+        predicate: Callable[[], Any],
+        *,
+        timeout: float = 30,
+        what: str = "condition",
+        interval: float = 0.1,
     ) -> Any:
-        """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
+        """Poll ``predicate`` every ``interval`` seconds until it returns something truthy;
+        fail after ``timeout``."""
         deadline = time.monotonic() + timeout
         while True:
             result = predicate()
@@ -101,7 +107,7 @@ class Sandbox:
                 return result
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-            time.sleep(0.1)
+            time.sleep(interval)
 
 
 SandboxFactory = Callable[..., Sandbox]

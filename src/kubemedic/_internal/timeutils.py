@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
 def parse_time(value: object) -> datetime | None:
     """Parse "2024-05-01T10:00:00Z" (optionally with fractions or an offset); None if absent."""
     if not isinstance(value, str) or not value:
         return None
+    return _parse_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(value: str) -> datetime | None:
+    """Remembered: analyzers read the same few times of a pod again and again, and replicas
+    share theirs."""
     text = value.strip()
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"

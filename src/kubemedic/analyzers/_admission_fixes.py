@@ -63,7 +63,7 @@ class Context:
     def apply(self, pod_spec: Mapping[str, Any], commands: list[str], steps: list[str]) -> None:
         """Add the patch for this template change, or how to recreate a Job that has none."""
         patch = template_patch(self.workload, pod_spec)
-        recreate = recreate_step(self.workload)
+        recreate = recreate_step(self.workload, pod_spec)
         if patch is not None:
             commands.append(patch)
         elif recreate is not None:
@@ -142,15 +142,19 @@ def service_account(rejection: MissingServiceAccount, ctx: Context) -> Advice:
     ns, name = rejection.namespace, rejection.name
     existing = sorted(o.name for o in ctx.view.objects("ServiceAccount", ns))
     closest = difflib.get_close_matches(name, existing, n=1, cutoff=0.6)
-    commands = [f"kubectl create serviceaccount {name} -n {ns}"]
-    steps = [
-        f"Create ServiceAccount {name} in {ns} (and bind the Roles the workload needs), or point "
-        "the template at an existing one."
-    ]
-    evidence = []
-    if closest:
+    create = f"kubectl create serviceaccount {name} -n {ns}"
+    commands: list[str] = []
+    steps: list[str] = []
+    if closest:  # the template's own reference first; a new account has no permissions yet
         steps.append(f"ServiceAccount {closest[0]} exists in {ns}: was it meant?")
         ctx.apply({"serviceAccountName": closest[0]}, commands, steps)
+    steps.append(
+        f"Otherwise create ServiceAccount {name} in {ns} and bind the Roles the workload needs"
+        + (f": {create}" if commands else ".")
+    )
+    if not commands:
+        commands.append(create)
+    evidence = []
     if ctx.view.knows("ServiceAccount", ns):
         evidence.append(
             Evidence(

@@ -11,7 +11,6 @@ alternative step otherwise.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable
 from dataclasses import replace
 
 from kubemedic.models.findings import Remediation
@@ -56,15 +55,19 @@ def _kubectl_calls(command: str) -> list[list[str]] | None:
 
 
 def only_looks(command: str) -> bool:
-    """True for a kubectl command that changes nothing (get, describe, logs, rollout status)."""
+    """True for a kubectl command that changes nothing (get, describe, logs, rollout status),
+    or only runs a throwaway pod to look (``kubectl run --rm``, ``kubectl debug``)."""
     calls = _kubectl_calls(command)
     if not calls:
         return False
+    throwaway = "--rm" in command.split()
     return all(
         bool(words)
         and (
             words[0] in _LOOKING_VERBS
             or (len(words) > 1 and words[1] in _LOOKING_SUBVERBS.get(words[0], ()))
+            or words[0] == "debug"
+            or (words[0] == "run" and throwaway)
         )
         for words in calls
     )
@@ -73,11 +76,6 @@ def only_looks(command: str) -> bool:
 def is_rollback(command: str) -> bool:
     """True for ``kubectl rollout undo ...``."""
     return _runs(command, "rollout", "undo")
-
-
-def changes_something(commands: Iterable[str]) -> bool:
-    """True when one of the commands changes the cluster."""
-    return any(not only_looks(command) for command in commands)
 
 
 def with_rollback(fix: Remediation, undo: str) -> Remediation:
@@ -91,7 +89,7 @@ def with_rollback(fix: Remediation, undo: str) -> Remediation:
         if "--to-revision" in own[0] or "--to-revision" not in undo:
             return fix
         return replace(fix, commands=tuple(undo if c == own[0] else c for c in fix.commands))
-    if changes_something(fix.commands):
+    if not all(only_looks(c) for c in fix.commands):
         step = f"Or return to the previous pod template instead of the change above: {undo}"
         return replace(fix, steps=tuple(dict.fromkeys((*fix.steps, step))))
     watching = [i for i, c in enumerate(fix.commands) if _runs(c, "rollout", "status")]

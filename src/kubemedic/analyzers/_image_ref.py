@@ -2,152 +2,73 @@
 
 Pod specs and kubelet messages write images in short forms (``nginx:1.27``, ``ghcr.io/acme/api``).
 Naming the registry host, the repository and the tag separately is what tells a person whether
-to fix the tag, the credentials for one host, or the network path to it.
+to fix the tag, the credentials for one host, or the network path to it. The grammar is the
+runtimes' and is shared with the sandbox (``_internal.image_reference``); this module words its
+verdicts for a person and proposes a corrected reference.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from kubemedic._internal.image_reference import (
+    DOCKER_HUB,
+    Flaw,
+    ImageReference,
+    cut,
+    parse,
+    refusal,
+    shaped_like_host,
+)
 
-DOCKER_HUB = "docker.io"
-_DOCKER_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
+__all__ = ["DOCKER_HUB", "ImageRef", "corrected_image", "invalid_reason", "parse_image"]
 
-# The reference grammar of the container runtimes, in the parts that people get wrong.
-_LABEL = r"[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?"
-_HOST = re.compile(rf"^{_LABEL}(\.{_LABEL})*(:\d+)?$")
-_PATH_COMPONENT = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$")
-_TAG = re.compile(r"^\w[\w.-]{0,127}$")
-_DIGEST = re.compile(r"^[a-z0-9]+([+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
+ImageRef = ImageReference
+parse_image = parse
 
-
-@dataclass(frozen=True, slots=True)
-class ImageRef:
-    """One image reference, normalised (``nginx`` is ``docker.io/library/nginx:latest``)."""
-
-    text: str
-    host: str
-    repository: str
-    tag: str
-    digest: str
-
-    @property
-    def is_docker_hub(self) -> bool:
-        return self.host == DOCKER_HUB
-
-    @property
-    def is_official_library(self) -> bool:
-        """Docker Hub's official images: all public, so "access denied" means "no such image"."""
-        return self.is_docker_hub and self.repository.startswith("library/")
-
-    @property
-    def version(self) -> str:
-        """What the reference pins: ``tag 1.27`` or ``digest sha256:...``."""
-        return f"digest {self.digest}" if self.digest else f"tag {self.tag}"
-
-    @property
-    def described(self) -> str:
-        """``registry host docker.io, repository library/nginx, tag 1.27-alpne``."""
-        return f"registry host {self.host}, repository {self.repository}, {self.version}"
-
-    @property
-    def repository_url(self) -> str:
-        """``docker.io/library/nginx``: the repository without tag, as registry tools take it."""
-        return f"{self.host}/{self.repository}"
-
-    def with_tag(self, tag: str) -> str:
-        """This reference, as written in the spec, with another tag (digest dropped)."""
-        base = self.text.split("@", 1)[0]
-        name, colon, current = base.rpartition(":")
-        if colon and "/" not in current:
-            base = name
-        return f"{base}:{tag}"
-
-
-def parse_image(text: str) -> ImageRef:
-    """Split ``text`` into host, repository, tag and digest, applying Docker Hub defaults."""
-    rest, _, digest = text.strip().partition("@")
-    first, slash, remainder = rest.partition("/")
-    if slash and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
-        host, path = first, remainder
-    else:
-        host, path = DOCKER_HUB, rest
-    tag = ""
-    name, colon, maybe_tag = path.rpartition(":")
-    if colon and "/" not in maybe_tag:
-        path, tag = name, maybe_tag
-    if host in _DOCKER_HUB_ALIASES:
-        host = DOCKER_HUB
-        if "/" not in path:
-            path = f"library/{path}"
-    if not tag and not digest:
-        tag = "latest"
-    return ImageRef(text=text, host=host, repository=path, tag=tag, digest=digest)
+_WORDING = {  # str.format templates: {part!r} is the part at fault
+    Flaw.EMPTY: "the image is empty",
+    Flaw.WHITESPACE: "the image contains whitespace",
+    Flaw.QUOTES: "the image contains quote characters (a templating leftover)",
+    Flaw.DIGEST: "the digest {part!r} is malformed",
+    Flaw.DIGEST_ALGORITHM: "the digest {part!r} names an algorithm the runtime does not verify "
+    "(sha256, sha384 or sha512)",
+    Flaw.DIGEST_LENGTH: "the digest {part!r} has the wrong length for its algorithm (sha256 "
+    "takes 64 hexadecimal digits)",
+    Flaw.DIGEST_CASE: "the digest {part!r} must be lower-case",
+    Flaw.HOST: "the registry host {part!r} is malformed",
+    Flaw.TAG_EMPTY: "the tag after ':' is empty",
+    Flaw.TAG: "the tag {part!r} has characters a tag cannot have",
+    Flaw.REPOSITORY_EMPTY: "the repository name is empty",
+    Flaw.HOST_EMPTY: "the registry host before the leading '/' is empty (often an unset "
+    "variable, as in ${{REGISTRY}}/app)",
+    Flaw.COMPONENT_EMPTY: "the repository path has an empty component ('//'), often an unset "
+    "variable, as in ${{REGISTRY}}/${{TEAM}}/app",
+    Flaw.NAME_EMPTY: "the image name after the last '/' is empty",
+    Flaw.UPPER_CASE: "repository name must be lowercase",
+    Flaw.COMPONENT: "the repository path component {part!r} is malformed",
+}
 
 
 def invalid_reason(text: str) -> str | None:
     """Why the runtime would refuse ``text`` as an image reference, or None when it is valid."""
-    if not text.strip():
-        return "the image is empty"
-    if text != text.strip() or any(c.isspace() for c in text):
-        return "the image contains whitespace"
-    if any(c in text for c in "\"'"):
-        return "the image contains quote characters (a templating leftover)"
-    rest, at, digest = text.partition("@")
-    if at and not _DIGEST.match(digest):
-        return f"the digest {digest!r} is malformed"
-    first, slash, remainder = rest.partition("/")
-    is_host = slash and ("." in first or ":" in first or first == "localhost")
-    if is_host and not _HOST.match(first):
-        return f"the registry host {first!r} is malformed"
-    path = remainder if is_host else rest
-    name, colon, tag = path.rpartition(":")
-    if colon and "/" not in tag:
-        if not tag:
-            return "the tag after ':' is empty"
-        if not _TAG.match(tag):
-            return f"the tag {tag!r} has characters a tag cannot have"
-        path = name
-    if not path:
-        return "the repository name is empty"
-    if empty := _empty_part(path, is_host=bool(is_host)):
-        return empty
-    if path != path.lower():
-        return "repository name must be lowercase"
-    for component in path.split("/"):
-        if not _PATH_COMPONENT.match(component):
-            return f"the repository path component {component!r} is malformed"
-    return None
-
-
-def _empty_part(path: str, *, is_host: bool) -> str | None:
-    """An empty host or path component: what an unset variable leaves in ``${REGISTRY}/app``."""
-    if path.startswith("/") and not is_host:
-        return (
-            "the registry host before the leading '/' is empty (often an unset variable, as in "
-            "${REGISTRY}/app)"
-        )
-    if path.startswith("/") or "//" in path:
-        return (
-            "the repository path has an empty component ('//'), often an unset variable, as "
-            "in ${REGISTRY}/${TEAM}/app"
-        )
-    if path.endswith("/"):
-        return "the image name after the last '/' is empty"
-    return None
+    found = refusal(text)
+    return None if found is None else _WORDING[found.flaw].format(part=found.part)
 
 
 def corrected_image(text: str) -> str | None:
-    """A valid reference close to an invalid one (trimmed, unquoted, lower-cased), if any."""
+    """A valid reference close to an invalid one (trimmed, unquoted, lower-cased), if any.
+
+    A first component stays a host only when shaped like one: ``MyRepo/App`` is meant as
+    ``myrepo/app`` on Docker Hub, not as a registry called MyRepo.
+    """
     candidate = text.strip().strip("\"'").strip()
     if invalid_reason(candidate) is None:
         return candidate if candidate != text else None
-    rest, at, digest = candidate.partition("@")
-    first, slash, remainder = rest.partition("/")
-    is_host = slash and ("." in first or ":" in first or first == "localhost")
-    path = remainder if is_host else rest
-    name, colon, tag = path.rpartition(":")
-    path = f"{name.lower()}:{tag}" if colon and "/" not in tag and tag else path.lower()
-    fixed = f"{first}/{path}" if is_host else path
-    fixed = f"{fixed}@{digest}" if at else fixed
+    written = cut(candidate)
+    host = written.host if shaped_like_host(written.host) else ""
+    path = written.path if host or not written.host else f"{written.host}/{written.path}"
+    fixed = f"{host}/{path.lower()}" if host else path.lower()
+    if written.tag is not None:
+        fixed = f"{fixed}:{written.tag}"
+    if written.digest is not None:
+        fixed = f"{fixed}@{written.digest}"
     return fixed if invalid_reason(fixed) is None else None

@@ -16,7 +16,7 @@ from kubemedic.analyzers._build import Fix
 from kubemedic.analyzers._crash_case import CrashCase, crash_dependency
 from kubemedic.analyzers._crash_fix import crash_remediation
 from kubemedic.analyzers._job_pods import PodFailure
-from kubemedic.analyzers._template_patch import container_patch, recreate_step
+from kubemedic.analyzers._template_patch import container_patch, container_recreate_step
 from kubemedic.analyzers.crashloop import IDS as CRASH_IDS
 from kubemedic.analyzers.oomkilled import ID as OOM_ID
 from kubemedic.models.categories import Category
@@ -54,8 +54,9 @@ def pod_cause(
     if failure.oom:
         limit = spec.resources.limit("memory")
         new = round_up_memory(max(limit or 0, _MIN_MEMORY) * 2)
-        patch = container_patch(workload, spec, {"resources": {"limits": {"memory": new}}})
-        recreate = recreate_step(workload)
+        change = {"resources": {"limits": {"memory": new}}}
+        patch = container_patch(workload, spec, change)
+        recreate = container_recreate_step(workload, spec, change)
         fix = Fix(
             f"Give container {spec.name} a memory limit of {new} (twice "
             f"{spec.resources.limit_text('memory') or 'no limit'}; the real need is unknown "

@@ -21,6 +21,7 @@ from kubemedic.analyzers._pending_case import (
     node_evidence,
     pod_spec_evidence,
 )
+from kubemedic.analyzers._previous_revision import previous_revision
 from kubemedic.analyzers._replicas import SETTABLE_KINDS
 from kubemedic.analyzers._scheduler_message import Blocker
 from kubemedic.models.categories import Category
@@ -201,13 +202,22 @@ def _resources_fix(
     workload = case.workload
     commands: list[str] = []
     lowered: list[str] = []
+    previous = previous_revision(case.view, case.pod)
     for resource in (r for r in short if r in ("cpu", "memory")):
         container = max(case.pod.containers, key=lambda c: c.resources.request(resource) or 0.0)
         room = max((f.free.get(resource, 0.0) for f in candidates), default=0.0)
-        value = _request_value(resource, room)
+        before = previous.container(container.name) if previous is not None else None
+        earlier = before.resources.request(resource) if before is not None else None
+        if previous is not None and before is not None and earlier and earlier <= room:
+            # the request the revision before this one ran with, when it fits: a known value
+            value = before.resources.request_text(resource)
+            how = f"back to {value}, as in {previous.name}"
+        else:
+            value = _request_value(resource, room)
+            how = f"to at most {value}"
         if value is None:
             continue
-        lowered.append(f"{resource} of {container.name} to at most {value}")
+        lowered.append(f"{resource} of {container.name} {how}")
         if workload.kind in SETTABLE_KINDS:
             commands.append(
                 f"kubectl set resources {workload.kubectl_ref} -c {container.name} "

@@ -94,11 +94,12 @@ def _fix(summary: str, case: PendingCase, taint: Taint | None) -> Remediation:
         )
     if taint is not None:
         tolerations = [dict(t) for t in case.pod.tolerations if not _admission_default(t)]
-        patch = template_patch(case.workload, {"tolerations": [*tolerations, taint.toleration()]})
+        change = {"tolerations": [*tolerations, taint.toleration()]}
+        patch = template_patch(case.workload, change)
         if patch:
             commands.append(patch)
         else:
-            steps += [step for step in (recreate_step(case.workload),) if step]
+            steps += [step for step in (recreate_step(case.workload, change),) if step]
     commands.append("kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints")
     return Remediation(
         summary=summary,
@@ -142,6 +143,10 @@ def _control_plane_taints(
     case: PendingCase, by_taint: Mapping[Taint, list[str]], evidence: tuple[Evidence, ...]
 ) -> Explanation:
     taint, nodes = next(iter(by_taint.items()))
+    tolerations = [dict(t) for t in case.pod.tolerations if not _admission_default(t)]
+    change = {"tolerations": [*tolerations, taint.toleration()]}
+    patch = template_patch(case.workload, change)
+    recreate = recreate_step(case.workload, change)
     return Explanation(
         category=Category.SCHEDULING_TAINT,
         summary=f"Pod cannot be scheduled: only control-plane nodes ({taint}) are left",
@@ -150,16 +155,21 @@ def _control_plane_taints(
         "node that accepts the pod.",
         evidence=evidence,
         remediation=Remediation(
-            summary="Add a worker node; on a single-node test cluster, remove the "
-            "control-plane taint.",
+            summary="Add a worker node; on a single-node test cluster, let this workload "
+            "tolerate the control-plane taint.",
             risk=RiskTier.MEDIUM,
             reversible=True,
-            expected_outcome="A node without the control-plane taint accepts the pod.",
+            expected_outcome="A node without the control-plane taint, or the control-plane node "
+            "for this workload, accepts the pod.",
             steps=(
                 "Production: add worker nodes (or fix the node pool that should provide them).",
-                "Single-node or lab clusters: remove the taint from the control-plane node.",
+                "Single-node or lab clusters: the command lets only this workload onto the "
+                "control-plane node.",
+                *((recreate,) if recreate else ()),
+                f"Or remove the taint from the node (kubectl taint nodes {nodes[0]} {taint}-): "
+                "a change to a shared node that lets every workload onto the control plane.",
             ),
-            commands=(f"kubectl taint nodes {nodes[0]} {taint}-",),
+            commands=(patch,) if patch else (),
         ),
     )
 
@@ -239,14 +249,18 @@ def _selector_fix(
     for requirement in unmet[:2]:
         values = label_values(nodes, requirement.key)
         if requirement in from_selector and len(values) == 1:
-            value = next(iter(values))
-            patch = template_patch(case.workload, {"nodeSelector": {requirement.key: value}})
-            if patch:
-                commands.append(patch)
+            change = {"nodeSelector": {requirement.key: next(iter(values))}}
+            patch = template_patch(case.workload, change)
+            commands += [patch] if patch else []
+            steps += [s for s in (recreate_step(case.workload, change),) if s]
         if requirement.operator == "In" and nodes:
+            # A node is shared: labelling it is the alternative, never the first fix.
             target = values[next(iter(values))][0] if values else nodes[0].name
-            commands.append(
-                f"kubectl label node {target} {requirement.key}={requirement.values[0]} --overwrite"
+            steps.append(
+                f"Or, if node {target} is meant for this workload, label it: kubectl label node "
+                f"{target} {requirement.key}={requirement.values[0]} --overwrite — a change to a "
+                "shared node: it replaces the value other workloads may select it by, and "
+                f"draws every pod that selects {requirement}."
             )
     commands.append("kubectl get nodes --show-labels")
     return Remediation(

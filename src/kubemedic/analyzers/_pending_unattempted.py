@@ -11,7 +11,11 @@ from datetime import timedelta
 
 from kubemedic.analyzers._build import event_evidence
 from kubemedic.analyzers._pending_case import Explanation, pod_spec_evidence
-from kubemedic.analyzers._template_patch import recreate_step
+from kubemedic.analyzers._template_patch import (
+    recreate_step,
+    stuck_pod_step,
+    template_field_removal,
+)
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import ObjectRef, Remediation
@@ -114,12 +118,22 @@ def _missing_node(pod: Pod, workload: ObjectRef) -> Explanation:
             risk=RiskTier.LOW,
             reversible=True,
             expected_outcome="The scheduler places the new pod on an existing node.",
-            steps=(
-                recreate_step(workload)
-                or f"Remove nodeName from {workload}'s pod template; its controller then "
-                "creates a pod the scheduler can place.",
+            steps=tuple(
+                s
+                for s in (
+                    recreate_step(workload, {"nodeName": None}),
+                    stuck_pod_step(workload, pod.name),
+                )
+                if s
+            )
+            or (
+                f"The command removes nodeName from {workload}'s pod template; its controller "
+                "then creates pods the scheduler can place.",
             ),
-            commands=("kubectl get nodes", f"kubectl delete pod {pod.name} -n {pod.namespace}"),
+            commands=(
+                "kubectl get nodes",
+                *(c for c in (template_field_removal(workload, "nodeName"),) if c),
+            ),
         ),
     )
 

@@ -18,9 +18,13 @@ from kubemedic.analyzers._admission import (
     QuotaUsage,
 )
 from kubemedic.analyzers._admission_fixes import Advice, Context
+from kubemedic.analyzers._replicas import SETTABLE_KINDS
 from kubemedic.models.findings import Evidence, EvidenceSource
 from kubemedic.models.k8s import ContainerSpec, dig
 from kubemedic.models.severity import RiskTier
+
+_SETTABLE = SETTABLE_KINDS | {"CronJob"}
+"""Kinds whose pod template ``kubectl set resources`` changes (a Job's cannot change)."""
 
 
 def _quantity(resource: str, value: float) -> str:
@@ -45,6 +49,7 @@ def quota_exceeded(rejection: QuotaExceeded, ctx: Context) -> Advice:
     over = rejection.exceeded
     hard: dict[str, str] = {}
     steps = []
+    lower: list[str] = []
     for usage in over:
         asked, used = parse_quantity(usage.requested), parse_quantity(usage.used)
         if asked is not None and used is not None:
@@ -53,18 +58,33 @@ def quota_exceeded(rejection: QuotaExceeded, ctx: Context) -> Advice:
         group, _, resource = usage.resource.rpartition(".")
         group = group or "requests"  # a bare "memory" quota is on requests
         if free and group in ("limits", "requests") and resource in ("cpu", "memory"):
-            steps.append(
-                f"If the pod is over-sized, lower its {usage.resource} to "
-                f"{_quantity(usage.resource, free)} or less: kubectl set resources "
-                f"{ctx.workload.kubectl_ref} --{group}={resource}={_quantity(resource, free)}"
-            )
+            lower.append(f"--{group}={resource}={_quantity(resource, free)}")
     raise_cmd = f"kubectl patch resourcequota {quota} -n {ns} --type merge -p " + shlex.quote(
         json.dumps({"spec": {"hard": hard}}, separators=(",", ":"))
     )
+    commands = [f"kubectl describe resourcequota {quota} -n {ns}"]
+    containers = ctx.containers()
+    if lower and ctx.workload.kind in _SETTABLE and len(containers) == 1:
+        # The workload's own size first; the quota is the namespace's, shared with others.
+        commands.append(
+            f"kubectl set resources {ctx.workload.kubectl_ref} -c {containers[0].name} "
+            + " ".join(lower)
+        )
+        steps.append(
+            "The command sizes the pod to what the quota has left; do it only if the pod is "
+            "over-sized (compare with its real usage)."
+        )
+        steps.append(f"Or raise the quota to fit one more pod: {raise_cmd}")
+    else:
+        commands.append(raise_cmd)
+        steps.append(
+            "The command raises the quota to fit one more pod: "
+            + ", ".join(f"{r}={v}" for r, v in hard.items())
+            + "."
+        )
     steps.append(
-        "Or raise the quota to fit one more pod: "
-        + ", ".join(f"{r}={v}" for r, v in hard.items())
-        + " (the namespace's budget grows; check with whoever owns it)."
+        "Raising a quota grows the namespace's budget, shared by all its workloads: check with "
+        "whoever owns it."
     )
     steps.append(
         "Or free quota: scale down or delete workloads in the namespace that no longer need "
@@ -80,7 +100,7 @@ def quota_exceeded(rejection: QuotaExceeded, ctx: Context) -> Advice:
         "other pods.",
         risk=RiskTier.MEDIUM,
         steps=tuple(steps),
-        commands=(f"kubectl describe resourcequota {quota} -n {ns}", raise_cmd),
+        commands=tuple(commands),
         evidence=_quota_object_evidence(ctx, quota),
     )
 
@@ -109,10 +129,15 @@ def quota_needs_values(rejection: QuotaNeedsValues, ctx: Context) -> Advice:
     steps, commands = [], []
     for container in ctx.containers():
         flags = _missing_flags(rejection, container)
-        if flags:
+        if flags and ctx.workload.kind in _SETTABLE:
             commands.append(
                 f"kubectl set resources {ctx.workload.kubectl_ref} -c {container.name} "
                 + " ".join(flags)
+            )
+        elif flags:
+            steps.append(
+                f"Recreate {ctx.workload} from its manifest with these values on container "
+                f"{container.name}: {' '.join(flags)} (its pod template cannot be changed)."
             )
     steps.append(
         "Declare the missing values on every container of the workload's template (sizes below "

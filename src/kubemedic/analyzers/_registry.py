@@ -9,7 +9,7 @@ findings only for pods that no other analyzer's finding covers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass
 
 from kubemedic.models.categories import Category
@@ -17,6 +17,8 @@ from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Finding
 
 Analyze = Callable[[ClusterView], Iterable[Finding]]
+Covered = Set[tuple[str, str]]
+"""Pods (namespace, name) that a finding of an analyzer other than the fallbacks lists."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +26,9 @@ class Analyzer:
     """One failure family: what it looks for and the function that looks.
 
     ``fallback``: its findings only count for pods no other analyzer's finding lists among its
-    affected pods (the safety net for failures no analyzer recognises).
+    affected pods (the safety net for failures no analyzer recognises). ``analyze_uncovered``,
+    when a fallback has it, gives those findings without the work on covered pods: the diagnose
+    service calls it instead of ``analyze`` once the other analyzers have run.
     """
 
     name: str
@@ -32,6 +36,7 @@ class Analyzer:
     categories: tuple[Category, ...]
     analyze: Analyze
     fallback: bool = False
+    analyze_uncovered: Callable[[ClusterView, Covered], Iterable[Finding]] | None = None
 
 
 class DuplicateAnalyzerError(ValueError):

@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cached_property
 from typing import Any
 
 from kubemedic._internal.timeutils import format_time, human_duration
@@ -61,20 +60,15 @@ class Rollout:
 
 
 class ReplicaSets:
-    """The view's ReplicaSets grouped by owning Deployment: one pass on first use, then lookups."""
+    """The view's ReplicaSets grouped by owning Deployment: one pass per view on first use
+    (shared by every instance), then lookups."""
 
     def __init__(self, view: ClusterView) -> None:
         self._view = view
 
-    @cached_property
+    @property
     def _owned(self) -> dict[tuple[str, str], list[Workload]]:
-        owned: dict[tuple[str, str], list[Workload]] = defaultdict(list)
-        for replica_set in self._view.workloads("ReplicaSet"):
-            owner = replica_set.controller
-            if owner is not None and owner.kind == "Deployment":
-                key = owner.uid or f"name:{owner.name}"
-                owned[(replica_set.namespace, key)].append(replica_set)
-        return owned
+        return self._view.derived(_by_deployment)
 
     def of(self, deployment: Workload) -> list[Workload]:
         """ReplicaSets controlled by this Deployment (by uid; by name where uids are missing)."""
@@ -91,14 +85,24 @@ class ReplicaSets:
         ]
 
 
+def _by_deployment(view: ClusterView) -> dict[tuple[str, str], list[Workload]]:
+    owned: dict[tuple[str, str], list[Workload]] = defaultdict(list)
+    for replica_set in view.workloads("ReplicaSet"):
+        owner = replica_set.controller
+        if owner is not None and owner.kind == "Deployment":
+            key = owner.uid or f"name:{owner.name}"
+            owned[(replica_set.namespace, key)].append(replica_set)
+    return owned
+
+
 def rollout_of(
     view: ClusterView, deployment: Workload, replica_sets: ReplicaSets | None = None
 ) -> Rollout:
     """The Deployment's ReplicaSets, ordered by ``deployment.kubernetes.io/revision``.
 
-    The view's index of ReplicaSets is built once and shared (``replica_sets`` overrides it).
+    The view's index of ReplicaSets is built once and shared, however many are asked for.
     """
-    owned = (replica_sets or view.derived(ReplicaSets)).of(deployment)
+    owned = (replica_sets or ReplicaSets(view)).of(deployment)
     owned.sort(key=lambda rs: (rs.revision, rs.created_at is not None, rs.created_at))
     return Rollout(deployment, tuple(owned))
 

@@ -41,6 +41,17 @@ def template_patch(workload: ObjectRef, pod_spec: Mapping[str, Any]) -> str | No
     return f"kubectl patch {workload.kubectl_ref} --type strategic -p {shlex.quote(payload)}"
 
 
+def template_field_removal(workload: ObjectRef, field: str) -> str | None:
+    """``kubectl patch --type json`` removing one field of the workload's pod spec (None for
+    kinds whose template cannot be patched)."""
+    path = _TEMPLATE_PATHS.get(workload.kind)
+    if path is None:
+        return None
+    pointer = "/" + "/".join((*path, field))
+    payload = json.dumps([{"op": "remove", "path": pointer}], separators=(",", ":"))
+    return f"kubectl patch {workload.kubectl_ref} --type json -p {shlex.quote(payload)}"
+
+
 def container_patch(
     workload: ObjectRef, container: ContainerSpec, fields: Mapping[str, Any]
 ) -> str | None:

@@ -156,8 +156,8 @@ def _remediation(
     summary = f"{raise_it}, or fix the memory growth if usage keeps climbing."
     if rollback is not None:
         summary = (
-            f"Return to {rollback.name}, which ran under the same limit: the new release needs "
-            f"more memory (or leaks). {raise_it} only if it truly needs more."
+            f"Return to {rollback.name}, which had the same limit: the new release needs more "
+            f"memory (or leaks). {raise_it} only if it truly needs more."
         )
         steps.append(f"Or keep the release and raise the limit: {' '.join(commands)}")
         commands = [rollback.undo]
@@ -224,9 +224,10 @@ def _release_change(
     spec: ContainerSpec,
     limit: float | None,
 ) -> str:
-    """Why the new release, not the limit, is to blame: the revision before it served under
-    the same limit with another image, command or environment ("" when that is not so)."""
-    if previous is None or before is None or not previous.serving or limit is None:
+    """Why the new release, not the limit, is to blame: the kills are on the newest revision,
+    which changed the image, command or environment under the limit the revision before it
+    had ("" when that is not so)."""
+    if previous is None or before is None or limit is None:
         return ""
     if before.resources.limit("memory") != limit:
         return ""
@@ -242,9 +243,9 @@ def _release_change(
     if not changed:
         return ""
     return (
-        f"The kills began with the rollout: {previous.name} ran under the same "
-        f"{format_memory(limit)} limit without being killed, and the new one changed its "
-        f"{' and '.join(changed)}."
+        f"The kills began with the rollout from {previous.name}, which changed the "
+        f"{' and '.join(changed)} under the same {format_memory(limit)} limit: the new release "
+        "needs more memory, or leaks."
     )
 
 

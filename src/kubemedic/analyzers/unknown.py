@@ -27,7 +27,7 @@ from kubemedic.analyzers._failure_signals import (
     recent_warnings,
     termination_fact,
 )
-from kubemedic.analyzers._registry import Analyzer
+from kubemedic.analyzers._registry import Analyzer, Covered
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, Finding, ObjectRef, Remediation
@@ -41,7 +41,14 @@ _SHOWN_WARNINGS = 3
 
 
 def analyze(view: ClusterView) -> Iterator[Finding]:
+    return analyze_uncovered(view, frozenset())
+
+
+def analyze_uncovered(view: ClusterView, covered: Covered) -> Iterator[Finding]:
+    """The findings about pods other than ``covered`` (which the diagnose service would drop)."""
     for pod in _candidates(view):
+        if (pod.namespace, pod.name) in covered:
+            continue
         if pod.deletion_timestamp is not None or pod.phase == "Succeeded":
             continue
         if view.of_completed_job(pod):
@@ -220,4 +227,5 @@ ANALYZER = Analyzer(
     categories=(Category.UNKNOWN,),
     analyze=analyze,
     fallback=True,
+    analyze_uncovered=analyze_uncovered,
 )

@@ -29,7 +29,7 @@ def dig(raw: object, *path: str | int) -> Any:
                 return None
             node = node[step]
         else:
-            if not isinstance(node, Mapping):
+            if type(node) is not dict and not isinstance(node, Mapping):  # dict: no ABC check
                 return None
             node = node.get(step)
             if node is None:
@@ -439,7 +439,7 @@ class ContainerState:
     @property
     def terminated(self) -> TerminatedState | None:
         raw = self.raw.get("terminated")
-        return TerminatedState(raw) if isinstance(raw, Mapping) else None
+        return TerminatedState(raw) if type(raw) is dict or isinstance(raw, Mapping) else None
 
 
 class ContainerStatus:

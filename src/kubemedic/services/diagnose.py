@@ -10,13 +10,14 @@ come out in the order a person should read them — worst first, causes before s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from kubemedic._internal.gcpause import paused_gc
 from kubemedic.analyzers import BUILTIN
 from kubemedic.analyzers._commands import is_rollback, with_rollback
-from kubemedic.analyzers._registry import Registry
+from kubemedic.analyzers._registry import Analyzer, Covered, Registry
 from kubemedic.analyzers._rollout import ReplicaSets, rollout_change
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
@@ -60,12 +61,16 @@ def diagnose(
     failures: list[AnalyzerFailure] = []
     with paused_gc():
         for analyzer in registry:
-            try:
-                (last_resort if analyzer.fallback else raw).extend(analyzer.analyze(view))
-            except Exception as exc:  # one broken analyzer must not hide the rest
-                failures.append(AnalyzerFailure(analyzer.name, f"{type(exc).__name__}: {exc}"))
+            if not analyzer.fallback:
+                _run(analyzer, partial(analyzer.analyze, view), raw, failures)
+        covered = covered_pods(raw)
+        for analyzer in registry:
+            if analyzer.fallback:
+                rest = analyzer.analyze_uncovered
+                found = partial(rest, view, covered) if rest else partial(analyzer.analyze, view)
+                _run(analyzer, found, last_resort, failures)
     unexplained = frozenset(c for a in registry if a.fallback for c in a.categories)
-    raw += uncovered(last_resort, raw)
+    raw += uncovered(last_resort, covered)
     replica_sets = ReplicaSets(view)
     findings = [
         with_rollout_change(view, f, replica_sets)
@@ -75,6 +80,19 @@ def diagnose(
         findings = [f for f in findings if _concerns(f, target)]
     findings.sort(key=lambda f: _reading_order(f, unexplained))
     return Diagnosis(tuple(findings), view, tuple(a.name for a in registry), tuple(failures))
+
+
+def _run(
+    analyzer: Analyzer,
+    analyze: Callable[[], Iterable[Finding]],
+    into: list[Finding],
+    failures: list[AnalyzerFailure],
+) -> None:
+    """Add what ``analyze`` finds to ``into``; if it raises, report the analyzer as failed."""
+    try:
+        into.extend(analyze())
+    except Exception as exc:  # one broken analyzer must not hide the rest
+        failures.append(AnalyzerFailure(analyzer.name, f"{type(exc).__name__}: {exc}"))
 
 
 def fold_replicas(findings: Iterable[Finding]) -> list[Finding]:
@@ -88,18 +106,8 @@ def fold_replicas(findings: Iterable[Finding]) -> list[Finding]:
     return [first.merge(*rest) if rest else first for first, *rest in groups.values()]
 
 
-def uncovered(last_resort: Iterable[Finding], findings: Sequence[Finding]) -> list[Finding]:
-    """The fallback findings about pods that no other finding covers (impacts cover nothing).
-
-    A pod counts as covered when another finding lists it among its affected pods; an impact
-    (``IMPACTS``) says how much is down, not why, so it leaves its pods to the fallback.
-    """
-    covered = {
-        (pod.namespace, pod.name)
-        for finding in findings
-        if finding.category not in IMPACTS
-        for pod in finding.affected
-    }
+def uncovered(last_resort: Iterable[Finding], covered: Covered) -> list[Finding]:
+    """The fallback findings, less the ``covered`` pods (see ``covered_pods``)."""
     kept = []
     for finding in last_resort:
         pods = tuple(p for p in finding.affected if (p.namespace, p.name) not in covered)
@@ -108,6 +116,18 @@ def uncovered(last_resort: Iterable[Finding], findings: Sequence[Finding]) -> li
         elif pods:
             kept.append(replace(finding, affected=pods))
     return kept
+
+
+def covered_pods(findings: Iterable[Finding]) -> set[tuple[str, str]]:
+    """Pods (namespace, name) that no fallback needs to report: another finding lists them
+    among its affected pods. Impacts (``IMPACTS``) cover nothing: they say how much is down,
+    not why, so they leave their pods to the fallback."""
+    return {
+        (pod.namespace, pod.name)
+        for finding in findings
+        if finding.category not in IMPACTS
+        for pod in finding.affected
+    }
 
 
 def fold_impacts(

@@ -29,6 +29,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 PIECE_BYTES = 256 * 1024
+_SHARED_STRINGS = 1 << 16  # strings remembered to be shared, at most
 _STR = "tag:yaml.org,2002:str"
 _MARKER = re.compile(rb"(?:---|\.\.\.)(?:[ \t\r\n]|$)")
 _ITEMS_KEY = re.compile(rb"items:[ \t]*(?:#[^\n]*)?\r?\n?")
@@ -86,7 +87,10 @@ class CompactLoader(yaml.CSafeLoader):
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         if node.tag == _STR and type(node) is ScalarNode:
             value: str = node.value
-            return self._strings.setdefault(value, value)
+            strings = self._strings
+            if len(strings) >= _SHARED_STRINGS:
+                strings.clear()  # mostly names and uids by now; the repeated ones come back
+            return strings.setdefault(value, value)
         return super().construct_object(node, deep)
 
     def documents(self) -> Iterator[tuple[Node, Any]]:

@@ -18,12 +18,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from kubemedic._internal.image_reference import DOCKER_HUB as DOCKER_HUB  # for sandbox modules
+from kubemedic._internal.image_reference import Flaw, parse, refusal
 from kubemedic.sandbox.kubelet.apps import AppSpec
-
-DOCKER_HUB = "docker.io"
-_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
-_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
-_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,33 +49,30 @@ class InvalidImageName(ValueError):
 
 
 def parse_reference(text: str) -> ImageRef:
-    """Normalise ``text`` like containerd; InvalidImageName with the kubelet's message if bad."""
-    prefix = f'Failed to apply default image tag "{text}": couldn\'t parse image reference "{text}"'
-    rest, _, digest = text.partition("@")
-    if digest and not _DIGEST.match(digest):
-        raise InvalidImageName(f"{prefix}: invalid reference format")
-    name, tag = rest, ""
-    if ":" in rest.rsplit("/", 1)[-1]:
-        name, tag = rest.rsplit(":", 1)
-        if not _TAG.match(tag):
-            raise InvalidImageName(f"{prefix}: invalid reference format")
-    parts = name.split("/")
-    registry = DOCKER_HUB
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        registry, parts = parts[0], parts[1:]
-    if not parts or not all(parts):
-        raise InvalidImageName(f"{prefix}: invalid reference format")
-    if any(p != p.lower() for p in parts):
+    """Normalise ``text`` like containerd; InvalidImageName with the kubelet's message if bad.
+
+    The grammar is the one kubemedic's analyzers read references with
+    (``_internal.image_reference``); only the kubelet's wording of a refusal is the sandbox's.
+    """
+    found = refusal(text)
+    if found is not None:
+        reason = _KUBELET_REASONS.get(found.flaw, "invalid reference format")
         raise InvalidImageName(
-            f"{prefix}: invalid reference format: repository name must be lowercase"
+            f'Failed to apply default image tag "{text}": couldn\'t parse image reference '
+            f'"{text}": {reason}'
         )
-    if not all(_COMPONENT.match(p) for p in parts):
-        raise InvalidImageName(f"{prefix}: invalid reference format")
-    if registry == DOCKER_HUB and len(parts) == 1:
-        parts = ["library", *parts]
-    return ImageRef(
-        text, registry, "/".join(parts), tag or ("" if digest else "latest"), digest or None
-    )
+    ref = parse(text)
+    return ImageRef(text, ref.host, ref.repository, ref.tag, ref.digest or None)
+
+
+_KUBELET_REASONS = {
+    Flaw.UPPER_CASE: "invalid reference format: repository name must be lowercase",
+    Flaw.DIGEST_ALGORITHM: "unsupported digest algorithm",
+    Flaw.DIGEST_LENGTH: "invalid checksum digest length",
+    Flaw.DIGEST_CASE: "invalid checksum digest format",
+}
+"""What the kubelet says after "couldn't parse image reference" (go-digest's words for a
+digest it cannot verify); anything else is "invalid reference format"."""
 
 
 @dataclass(frozen=True, slots=True)
