@@ -3,7 +3,8 @@
 Measures, each as the median of several runs of a fresh process (what a user waits for): the
 bare parse of the dump's files (stdlib json, the target's baseline, and orjson for reference)
 alternating with the whole `kubemedic diagnose -A --from-file DUMP -o json`, its answer
-checked; `kubemedic --version`; then one pod on a live sandbox. Results replace the "Diagnosis"
+checked; `kubemedic --version`; the diagnosis of one pod's YAML (what start-up costs); then one
+pod on a live sandbox. Results replace the "Diagnosis"
 section of docs/performance.md; targets are stated next to each figure. Unless ``--skip-scale``, the
 large dumps of ``bench/scale.py`` follow. Dumps are generated on first use under
 ``~/.cache/kubemedic-bench`` (``$XDG_CACHE_HOME``), never in the repository.
@@ -14,11 +15,13 @@ large dumps of ``bench/scale.py`` follow. Dumps are generated on first use under
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,9 +31,12 @@ from measure import (
     JSON_PARSE,
     KUBEMEDIC,
     ORJSON_PARSE,
+    ROOT,
     BenchFailure,
+    Measured,
     compare,
     dump,
+    fresh,
     repeat,
     size_mb,
     verdict,
@@ -38,6 +44,8 @@ from measure import (
 )
 
 BEGIN, END = "<!-- bench:diagnose:begin -->", "<!-- bench:diagnose:end -->"
+ONE_POD = ROOT / "tests" / "scenarios" / "oomkilled-undersized-limit"
+"""A pod, its events and log as YAML: its diagnosis is almost all start-up."""
 
 
 IN_PROCESS = """
@@ -69,10 +77,22 @@ def _in_process(dump_dir: Path, runs: int) -> tuple[float, float]:
     )
 
 
+def _one_pod(runs: int) -> Measured:
+    """``kubemedic diagnose -f`` one OOM-killed pod's YAML, its answer checked each time."""
+    cmd = [*KUBEMEDIC, "diagnose", "--from-file", str(ONE_POD), "-o", "json"]
+    samples = []
+    with tempfile.TemporaryDirectory() as tmp:
+        output = Path(tmp) / "diagnosis.json"
+        for _ in range(runs):
+            samples.append(fresh(cmd, stdout=output))
+            found = [f["category"] for f in json.loads(output.read_bytes())["findings"]]
+            if found != ["oomkilled"]:
+                raise BenchFailure(f"{ONE_POD.name}: expected one oomkilled finding, got {found}")
+    return Measured.of(samples)
+
+
 def _live_pod(runs: int) -> tuple[int, float, float]:
     """Requests and seconds for one crashed pod, and seconds for its namespace, on the sandbox."""
-    import tempfile
-
     from kubemedic.adapters.kubernetes.live import connect, scan
     from kubemedic.models.findings import ObjectRef
     from kubemedic.services import sandbox
@@ -126,6 +146,7 @@ def main() -> None:
             "orjson": [sys.executable, "-c", ORJSON_PARSE, *files],
         }
         compared = compare(dump_dir, expected, args.runs, parses)
+        one_pod = _one_pod(args.runs * 2)
     except BenchFailure as failure:
         raise SystemExit(f"bench failed, nothing written: {failure}") from failure
     version = repeat([*KUBEMEDIC, "--version"], args.runs * 2)
@@ -147,6 +168,7 @@ def main() -> None:
         ("  of which: load files into the cluster view (in process)", load_s, ""),
         ("  of which: all analyzers + grouping (in process)", analyze_s, ""),
         ("`kubemedic --version`", version.seconds, f"< 0.3 s: {verdict(version.seconds < 0.3)}"),
+        ("`kubemedic diagnose -f` one pod's YAML (start-up)", one_pod.seconds, ""),
         (
             f"live: one crashed pod on the sandbox API ({requests} requests)",
             pod_s,

@@ -16,8 +16,12 @@ ever sees a raw ``urllib3`` or ``yaml`` error.
     ├── SandboxError               exit 4  the built-in sandbox cluster failed to start or stop
     ├── RecordsError               exit 5  the records repository cannot be read or written
     │   └── LockBusy                       another kubemedic holds the record's lock
-    └── Refused                    exit 6  governance refused the step (not approved, illegal
-                                           transition, unmet condition, changed target, ...)
+    ├── Refused                    exit 6  governance refused the step (not approved, illegal
+    │                                      transition, unmet condition, changed target, ...)
+    └── MetricsError               exit 7  usage history cannot be read: Prometheus unreachable,
+        │                                  timed out or refused the query, a metric missing,
+        │                                  the embedded store unreadable
+        └── StoreCorrupt                   the embedded store file is not a usable database
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ EXIT_CLUSTER = 3
 EXIT_SANDBOX = 4
 EXIT_RECORDS = 5
 EXIT_REFUSED = 6
+EXIT_METRICS = 7
 
 
 class KubemedicError(Exception):
@@ -121,3 +126,13 @@ class Refused(KubemedicError):
     """
 
     exit_code = EXIT_REFUSED
+
+
+class MetricsError(KubemedicError):
+    """Usage history could not be read from Prometheus or the embedded store."""
+
+    exit_code = EXIT_METRICS
+
+
+class StoreCorrupt(MetricsError):
+    """The embedded metrics store file exists but is not a database kubemedic can use."""

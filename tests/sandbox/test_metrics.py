@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kubemedic._internal.quantities import parse_quantity
-from tests.sandbox.conftest import Cluster
+from tests.sandbox.conftest import Cluster, ready
 
 PROMTOOL = shutil.which("promtool")
 
@@ -38,6 +38,22 @@ def test_load_drives_cpu_to_the_requested_share(cluster: Cluster) -> None:
         if metrics["metadata"]["name"].startswith("frontend-"):
             cpu = parse_quantity(metrics["containers"][0]["usage"]["cpu"]) or 0
             assert 0.035 < cpu <= 0.2  # 90% of a 50m request, with noise, never above the limit
+
+
+def test_load_is_a_demand_shared_by_the_workload_s_pods(cluster: Cluster) -> None:
+    cluster.wait(lambda: len([p for p in cluster.pods("todo", "frontend-") if ready(p)]) == 2, "2")
+    cluster.sim.set_load("Deployment", "todo", "frontend", 80)
+    deployment = cluster.store.get("Deployment", "todo", "frontend")
+    deployment["spec"]["replicas"] = 4
+    cluster.store.replace(deployment)
+    cluster.wait(lambda: len([p for p in cluster.pods("todo", "frontend-") if ready(p)]) == 4, "4")
+    shares = [
+        (parse_quantity(m["containers"][0]["usage"]["cpu"]) or 0) / 0.05
+        for m in cluster.sim.pod_metrics("todo")
+        if m["metadata"]["name"].startswith("frontend-")
+    ]
+    assert len(shares) == 4
+    assert all(0.3 < share < 0.5 for share in shares), shares  # 80% x 2 pods / 4 pods, +-8%
 
 
 def test_a_scrape_has_cadvisor_kube_state_and_application_series(cluster: Cluster) -> None:

@@ -46,6 +46,21 @@ class ValidationInput:
     """The changed object itself, read now (the ConfigMap, the Deployment)."""
     change: Change | None = None
     """The change that was applied (for ``change-holds``)."""
+    error_rate: ErrorRate | None = None
+    """The workload's HTTP error rate since the change, when a Prometheus is configured."""
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRate:
+    """5xx responses over all responses of the workload's pods, and where it was measured."""
+
+    ratio: float | None
+    requests: float
+    source: str
+
+
+MAX_ERROR_RATE = 0.05
+"""Above this share of failed requests the change is hurting users (the rollout gate's bar)."""
 
 
 def run_checks(names: Sequence[str], given: ValidationInput) -> tuple[CheckResult, ...]:
@@ -212,6 +227,51 @@ def _hpa_active(given: ValidationInput) -> CheckResult:
     return CheckResult("hpa-active", True, f"autoscaler active, {current} replicas")
 
 
+def _replicas_grew(given: ValidationInput) -> CheckResult:
+    name = "replicas-grew"
+    before = given.after.get("replicasBefore")
+    now = dig(given.hpa, "status", "currentReplicas") if given.hpa else None
+    if now is None and given.workload is not None:
+        now = dig(given.workload, "status", "replicas")
+    if before is None or now is None:
+        return CheckResult(name, None, "replica counts not known yet")
+    grew = int(now) > int(before)
+    return CheckResult(name, grew, f"{now} replicas now, {before} before the autoscaler")
+
+
+def _cpu_under_target(given: ValidationInput) -> CheckResult:
+    name = "cpu-under-target"
+    target = given.after.get("cpuTargetPercent")
+    current = _hpa_cpu_utilization(given.hpa)
+    if target is None or current is None:
+        return CheckResult(name, None, "the autoscaler has not reported CPU utilization yet")
+    ok = current <= int(target)
+    return CheckResult(name, ok, f"CPU at {current}% of requests, target {target}%")
+
+
+def _hpa_cpu_utilization(hpa: Mapping[str, Any] | None) -> int | None:
+    if hpa is None:
+        return None
+    for metric in dig(hpa, "status", "currentMetrics") or []:
+        if dig(metric, "resource", "name") == "cpu":
+            value = dig(metric, "resource", "current", "averageUtilization")
+            return int(value) if value is not None else None
+    return None
+
+
+def _error_rate(given: ValidationInput) -> CheckResult:
+    name = "error-rate"
+    measured = given.error_rate
+    if measured is None or measured.ratio is None:
+        why = measured.source if measured else "no Prometheus is configured"
+        return CheckResult(name, None, f"error rate not measured: {why}")
+    detail = (
+        f"{measured.ratio:.1%} of {measured.requests:.0f} requests failed "
+        f"(limit {MAX_ERROR_RATE:.0%}, {measured.source})"
+    )
+    return CheckResult(name, measured.ratio <= MAX_ERROR_RATE, detail)
+
+
 def _paused_as_planned(given: ValidationInput) -> CheckResult:
     paused = bool(dig(given.target, "spec", "paused")) if given.target else None
     ok = paused == given.after.get("paused")
@@ -236,6 +296,9 @@ def _change_holds(given: ValidationInput) -> CheckResult:
 
 
 CHECKS: Mapping[str, Callable[[ValidationInput], CheckResult]] = {
+    "replicas-grew": _replicas_grew,
+    "cpu-under-target": _cpu_under_target,
+    "error-rate": _error_rate,
     "change-holds": _change_holds,
     "rollout-complete": _rollout_complete,
     "pods-ready": _pods_ready,

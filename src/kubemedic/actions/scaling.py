@@ -14,14 +14,15 @@ from kubemedic.models.k8s import dig
 from kubemedic.models.operations import ActionRequest, Change, ChangeVerb, Plan, TierFacts
 
 HPA_KIND = "HorizontalPodAutoscaler"
+SUSTAINED_LOAD_CHECKS = ("replicas-grew", "cpu-under-target", "error-rate")
+"""What an autoscaler proposed for a workload under sustained load must show once it runs."""
 _API_VERSIONS = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "ReplicaSet": "apps/v1"}
 
 
 def plan_scale(request: ActionRequest, current: Mapping[str, Any], context: PlanContext) -> Plan:
     require_kind(request, SCALABLE_KINDS)
     after = int_param(request, "replicas")
-    declared = dig(current, "spec", "replicas")
-    before = int(declared) if declared is not None else 1
+    before = declared_replicas(current)
     within: bool | None = None
     if after > before and context.nodes:
         within = replicas_that_fit(template_requests(current), context.nodes, context.pods) >= (
@@ -53,6 +54,12 @@ def plan_scale(request: ActionRequest, current: Mapping[str, Any], context: Plan
     )
 
 
+def declared_replicas(current: Mapping[str, Any]) -> int:
+    """``spec.replicas`` as the API server defaults it: 1 when unset."""
+    declared = dig(current, "spec", "replicas")
+    return int(declared) if declared is not None else 1
+
+
 def _replicas(target: ObjectRef, count: int) -> Change:
     return Change(ChangeVerb.PATCH, target, {"spec": {"replicas": count}}, "merge")
 
@@ -66,6 +73,7 @@ def plan_hpa(request: ActionRequest, current: Mapping[str, Any], context: PlanCo
     if low > high:
         raise InputError(f"--min {low} is greater than --max {high}")
     target = request.target
+    stabilization = request.params.get("scale_down_stabilization")
     missing = [
         str(c.get("name"))
         for c in template_containers(current)
@@ -96,15 +104,26 @@ def plan_hpa(request: ActionRequest, current: Mapping[str, Any], context: PlanCo
             }
         ],
     }
-    after = {"minReplicas": low, "maxReplicas": high, "cpuTargetPercent": target_pct}
+    if stabilization is not None:
+        seconds = int_param(request, "scale_down_stabilization")
+        spec["behavior"] = {"scaleDown": {"stabilizationWindowSeconds": seconds}}
+    before = declared_replicas(current)
+    after = {
+        "minReplicas": low,
+        "maxReplicas": high,
+        "cpuTargetPercent": target_pct,
+        "replicasBefore": before,
+    }
     facts = TierFacts(
         request.type,
         target.kind,
         target.namespace,
-        replicas_before=dig(current, "spec", "replicas"),
+        replicas_before=before,
         replicas_after=high,
     )
-    checks = ("hpa-active", "pods-ready")
+    checks: tuple[str, ...] = ("hpa-active", "pods-ready")
+    if request.params.get("sustained_load"):
+        checks = (*checks, *SUSTAINED_LOAD_CHECKS)
     existing = context.hpa
     if existing is None:
         name = target.name

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView, LogTail
@@ -124,9 +125,7 @@ def pod_finding(
     The diagnose service later folds findings with the same id and workload into one, so 12
     crashing replicas are reported once with 12 affected pods.
     """
-    seen = [e.first_seen for e in events if e.first_seen is not None]
-    last = [e.last_seen for e in events if e.last_seen is not None]
-    first = min(seen, default=pod.created_at)
+    first, last = finding_window(pod, events)
     return Finding(
         id=id,
         severity=severity,
@@ -138,6 +137,14 @@ def pod_finding(
         remediation=remediation,
         affected=(view.affected_pod(pod, containers),),
         first_seen=first,
-        last_seen=max(last, default=first),
+        last_seen=last,
         analyzer=analyzer,
     )
+
+
+def finding_window(pod: Pod, events: Sequence[Event]) -> tuple[datetime | None, datetime | None]:
+    """When a pod's problem was first and last seen: its events' times, else its creation."""
+    seen = [e.first_seen for e in events if e.first_seen is not None]
+    last = [e.last_seen for e in events if e.last_seen is not None]
+    first = min(seen, default=pod.created_at)
+    return first, max(last, default=first)

@@ -128,7 +128,23 @@ def failures_evidence(failures: Sequence[Event]) -> Evidence:
 
 
 def probe_kill(view: ClusterView, pod: Pod, status: ContainerStatus) -> ProbeKill | None:
-    """The probe that killed the container's last instance, if a probe did."""
+    """The probe that killed the container's last instance, if a probe did.
+
+    Asked of every restarted container by the crash, liveness and probe analyzers alike: the
+    answer is worked out once per view."""
+    known = view.derived(_probe_kills)
+    key = (pod.namespace, pod.name, status.name)
+    if key not in known:
+        known[key] = _probe_kill(view, pod, status)
+    return known[key]
+
+
+def _probe_kills(view: ClusterView) -> dict[tuple[str, str, str], ProbeKill | None]:
+    """The answers of :func:`probe_kill` in this view so far, by pod and container."""
+    return {}
+
+
+def _probe_kill(view: ClusterView, pod: Pod, status: ContainerStatus) -> ProbeKill | None:
     term = status.last_termination
     if term is None or term.reason == "OOMKilled":
         return None

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 
+from kubemedic.analyzers._arch import node_architecture
 from kubemedic.analyzers._build import (
     event_evidence,
     matching_events,
@@ -28,6 +30,7 @@ from kubemedic.analyzers._crashing import failed_elsewhere, is_crashing, long_ru
 from kubemedic.analyzers._exit_codes import SIGKILL_EXIT
 from kubemedic.analyzers._probes import probe_kill
 from kubemedic.analyzers._registry import Analyzer
+from kubemedic.analyzers._same_failure import SameFailures
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, Finding, ObjectRef
@@ -48,24 +51,53 @@ _NODE_OOM_REASONS = frozenset({"SystemOOM", "OOMKilling"})
 
 
 def analyze(view: ClusterView) -> Iterator[Finding]:
+    alike = SameFailures(view)  # replicas that crash alike are explained once
     for pod in view.troubled_pods:
         if pod.deletion_timestamp is not None or failed_elsewhere(pod):
             continue
         for status in long_running(pod):
             if not is_crashing(view, pod, status) or probe_kill(view, pod, status) is not None:
                 continue
-            crash = diagnose_container(view, pod, status)
-            spec = pod.container(status.name)
-            if crash is not None and spec is not None:
-                yield _finding(view, pod, status, spec, crash)
+            back_offs, runtime = _events(view, pod, status.name)
+            finding = alike.finding(
+                pod,
+                [status.name],
+                back_offs + runtime,
+                partial(_analyzed, view, pod, status),
+                extra=_node_architecture(view, pod),
+            )
+            if finding is not None:
+                yield finding
+
+
+def _analyzed(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding | None:
+    crash = diagnose_container(view, pod, status)
+    spec = pod.container(status.name)
+    if crash is None or spec is None:
+        return None
+    return _finding(view, pod, status, spec, crash)
+
+
+def _events(view: ClusterView, pod: Pod, container: str) -> tuple[list[Event], list[Event]]:
+    """The back-offs of a container, and the runtime's errors about starting it."""
+    back_offs = matching_events(view, pod, ("BackOff",), container=container)
+    return back_offs, runtime_events(view, pod, container)
+
+
+def _node_architecture(view: ClusterView, pod: Pod) -> str:
+    """What the crash diagnosis reads of the node: whether the image is built for its CPU."""
+    return view.derived(_architectures).get(pod.node_name, "")
+
+
+def _architectures(view: ClusterView) -> dict[str, str]:
+    return {node.name: node_architecture(node) for node in view.nodes}
 
 
 def _finding(
     view: ClusterView, pod: Pod, status: ContainerStatus, spec: ContainerSpec, crash: Crash
 ) -> Finding:
     workload = view.workload_of(pod)
-    back_offs = matching_events(view, pod, ("BackOff",), container=status.name)
-    runtime = runtime_events(view, pod, status.name)
+    back_offs, runtime = _events(view, pod, status.name)
     node_oom = _node_oom(view, pod, crash)
     case = CrashCase(crash, pod, spec, workload, crash_dependency(view, pod, crash), node_oom, view)
     evidence = _evidence(view, pod, status, case)

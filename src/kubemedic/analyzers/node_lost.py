@@ -68,11 +68,11 @@ def _lost(view: ClusterView, pod: Pod) -> _Lost | None:
     evidence = [_status(pod)] if pod.reason == "NodeLost" or pod.phase == "Unknown" else []
     since: datetime | None = None
     if node is not None:
-        if _scaling_down(node) or _owned_by_node_or_daemonset(pod):
-            return None  # expected scale-down; a node's own pods are node_health's
-        ready = node.condition("Ready")
+        ready = node.condition("Ready")  # first: the one test that fails on every healthy node
         if ready is None or ready.status != "Unknown":
             return None  # the kubelet still reports: not lost (NotReady has its own cause)
+        if _scaling_down(node) or _owned_by_node_or_daemonset(pod):
+            return None  # expected scale-down; a node's own pods are node_health's
         evidence += _node_evidence(node, ready)
         since = ready.last_transition or _taint_time(node)
     events = tuple(matching_events(view, pod, ("NodeNotReady",)))

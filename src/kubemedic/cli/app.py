@@ -1,9 +1,11 @@
 """The ``kubemedic`` command (also installed as ``kubectl-medic``, a kubectl plugin).
 
-Importing this module loads typer and nothing heavy, so ``--help`` and ``--version`` answer at
-once. ``run`` is the one place errors end: a ``KubemedicError`` becomes ``error: <message>``
-on stderr and the exit code its class documents; anything else is a bug, reported in one line
-with exit code 70 (``--debug`` shows the traceback).
+Importing this module loads typer and nothing else: each command's module is imported only when
+that command runs (or when ``--help`` lists it), so ``kubemedic diagnose`` never loads the
+governance, records or sandbox stacks and ``--version`` answers at once. ``run`` is the one
+place errors end: a ``KubemedicError`` becomes ``error: <message>`` on stderr and the exit code
+its class documents; anything else is a bug, reported in one line with exit code 70
+(``--debug`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -11,27 +13,118 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from kubemedic import __version__
-from kubemedic.cli import decide
-from kubemedic.cli.diagnose import EPILOG as DIAGNOSE_EPILOG
-from kubemedic.cli.diagnose import diagnose_command
-from kubemedic.cli.governed import EXIT_CODES as GOVERNED_EPILOG
-from kubemedic.cli.propose import app as propose_app
-from kubemedic.cli.records import app as records_app
-from kubemedic.cli.records import stats_command
-from kubemedic.cli.sandbox import app as sandbox_app
 from kubemedic.cli.session import Session, session_of
-from kubemedic.cli.watch import watch_command
 from kubemedic.errors import EXIT_OK, KubemedicError
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h: kubemedic itself failed
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command function, as ``module:function``, with the epilog under its help (a
+    ``module:attribute`` holding the text)."""
+
+    target: str
+    epilog: str | None = None
+
+    def load(self, name: str) -> TyperCommand | TyperGroup:
+        single = typer.Typer(add_completion=False)
+        epilog = _attribute(self.epilog) if self.epilog else None
+        single.command(name, epilog=epilog)(_attribute(self.target))
+        command = typer.main.get_command(single)
+        assert isinstance(command, TyperCommand)
+        return command
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A typer sub-app of commands, as ``module:app``."""
+
+    target: str
+
+    def load(self, name: str) -> TyperCommand | TyperGroup:
+        group = typer.main.get_group(_attribute(self.target))
+        group.name = name
+        return group
+
+
+_DECIDE = "kubemedic.cli.decide"
+_GOVERNED = "kubemedic.cli.governed:EXIT_CODES"
+
+COMMANDS: Mapping[str, Command | Group] = {
+    # One line per command, in the order --help lists them; its module is imported only when
+    # the command runs. To add one:
+    #     "collect": Command("kubemedic.cli.collect:collect_command"),
+    #     "recommend": Group("kubemedic.cli.recommend:app"),
+    "diagnose": Command("kubemedic.cli.diagnose:diagnose_command", "kubemedic.cli.diagnose:EPILOG"),
+    "watch": Command("kubemedic.cli.watch:watch_command", _GOVERNED),
+    "approve": Command(f"{_DECIDE}:approve_command", _GOVERNED),
+    "reject": Command(f"{_DECIDE}:reject_command", _GOVERNED),
+    "cancel": Command(f"{_DECIDE}:cancel_command", _GOVERNED),
+    "execute": Command(f"{_DECIDE}:execute_command", _GOVERNED),
+    "validate": Command(f"{_DECIDE}:validate_command", _GOVERNED),
+    "rollback": Command(f"{_DECIDE}:rollback_command", _GOVERNED),
+    "approvals": Command(f"{_DECIDE}:approvals_command", _GOVERNED),
+    "stats": Command("kubemedic.cli.records:stats_command", _GOVERNED),
+    "propose": Group("kubemedic.cli.propose:app"),
+    "records": Group("kubemedic.cli.records:app"),
+    "collect": Command("kubemedic.cli.collect:collect_command", "kubemedic.cli.collect:EPILOG"),
+    "recommend": Group("kubemedic.cli.recommend:app"),
+    "rollout": Group("kubemedic.cli.rollout:app"),
+    "audit": Group("kubemedic.cli.audit:app"),
+    "sandbox": Group("kubemedic.cli.sandbox:app"),
+}
+"""Every command of ``kubemedic``."""
+
+
+def _attribute(target: str) -> Any:
+    module, _, name = target.partition(":")
+    return getattr(import_module(module), name)
+
+
+class _Loaded(MutableMapping[str, Any]):
+    """The commands of a group, each built on first use from its entry in ``COMMANDS``."""
+
+    def __init__(self, commands: Mapping[str, Command | Group]) -> None:
+        self._commands = commands
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            self._built[name] = self._commands[name].load(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("the commands of kubemedic are fixed")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(self._commands), **dict.fromkeys(self._built)})
+
+    def __len__(self) -> int:
+        return len(set(self._commands) | set(self._built))
+
+
+class _LazyGroup(TyperGroup):
+    """The root group: its commands are ``COMMANDS``, loaded as they are asked for."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Loaded(COMMANDS)
+
 
 app = typer.Typer(
     name="kubemedic",
@@ -39,25 +132,13 @@ app = typer.Typer(
     "execution, validation, rollback, with an audit trail in git.",
     epilog="Exit codes: 0 ok; 1 findings at or above --fail-on, or a failed check; 2 bad usage "
     "or input; 3 cluster unreachable or forbidden; 4 sandbox error; 5 records repository error; "
-    "6 refused by governance; 70 internal error.",
+    "6 refused by governance; 7 usage history unreadable; 70 internal error.",
+    cls=_LazyGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.command("diagnose", epilog=DIAGNOSE_EPILOG)(diagnose_command)
-app.command("watch", epilog=GOVERNED_EPILOG)(watch_command)
-app.add_typer(propose_app, name="propose")
-app.command("approve", epilog=GOVERNED_EPILOG)(decide.approve_command)
-app.command("reject", epilog=GOVERNED_EPILOG)(decide.reject_command)
-app.command("cancel", epilog=GOVERNED_EPILOG)(decide.cancel_command)
-app.command("execute", epilog=GOVERNED_EPILOG)(decide.execute_command)
-app.command("validate", epilog=GOVERNED_EPILOG)(decide.validate_command)
-app.command("rollback", epilog=GOVERNED_EPILOG)(decide.rollback_command)
-app.command("approvals", epilog=GOVERNED_EPILOG)(decide.approvals_command)
-app.add_typer(records_app, name="records")
-app.command("stats", epilog=GOVERNED_EPILOG)(stats_command)
-app.add_typer(sandbox_app, name="sandbox")
 
 
 def _print_version(value: bool) -> None:

@@ -1,8 +1,9 @@
-"""The demo behind ``make demo``: break the Todo app, diagnose it, govern one fix, stop.
+"""The demo behind ``make demo``: break the Todo app, diagnose it, govern one fix, right-size, stop.
 
 It drives the same commands a user would type — ``kubemedic sandbox up``, ``sandbox break``,
 ``kubemedic diagnose -n todo --propose``, ``approve``, ``execute --wait``, ``records`` and
-``stats`` — against a throwaway sandbox cluster and records repository in a temporary
+``stats``, then ``collect --import`` and ``recommend`` over a week of recorded history — against a
+throwaway sandbox cluster and records repository in a temporary
 directory, shows progress while the failures emerge, and always stops the sandbox at the end.
 """
 
@@ -87,14 +88,15 @@ def main() -> int:
 
 
 def _run(console: Console, state: Path, kubeconfig: Path) -> int:
-    console.print(Rule(Text("1/5  Start the sandbox cluster (the Todo app on three nodes)")))
+    console.print(Rule(Text("1/6  Start the sandbox cluster (the Todo app on three nodes)")))
     _show("kubemedic sandbox up --time-scale " + TIME_SCALE)
     if run(["sandbox", "up", "--state-dir", str(state), "--time-scale", TIME_SCALE]):
         return 4
     try:
-        return _demo(console, state, kubeconfig)
+        code = _demo(console, state, kubeconfig)
+        return code or _recommend(console, state, kubeconfig)
     finally:
-        console.print(Rule(Text("5/5  Stop the sandbox")))
+        console.print(Rule(Text("6/6  Stop the sandbox")))
         run(["sandbox", "down", "--state-dir", str(state)])
 
 
@@ -118,7 +120,7 @@ def _demo(console: Console, state: Path, kubeconfig: Path) -> int:
     console.print("Waiting for the Todo app to run ...")
     if not _wait(lambda: not _categories(diagnose), "a healthy app", console):
         console.print("[yellow]the app is not healthy yet; continuing anyway[/yellow]")
-    console.print(Rule(Text("2/5  Break it the way a person would (edit the specs)")))
+    console.print(Rule(Text("2/6  Break it the way a person would (edit the specs)")))
     for breakage in BREAKAGES:
         console.print(Text(f"- {breakage.what}"))
         _show(f"kubemedic sandbox break {breakage.scenario} --target {breakage.target}")
@@ -128,7 +130,7 @@ def _demo(console: Console, state: Path, kubeconfig: Path) -> int:
     expected = {b.category for b in BREAKAGES}
     console.print(f"Waiting for the failures to show (cluster time runs {TIME_SCALE}x) ...")
     _wait(lambda: expected <= _categories(diagnose), "the failures", console)
-    console.print(Rule(Text("3/5  Diagnose the namespace, and propose the fixes for approval")))
+    console.print(Rule(Text("3/6  Diagnose the namespace, and propose the fixes for approval")))
     _show("kubemedic diagnose -n todo --propose")
     code = run([*diagnose, "--propose"])
     if code not in (0, 1):
@@ -145,7 +147,7 @@ def _demo(console: Console, state: Path, kubeconfig: Path) -> int:
 
 def _govern(console: Console, kubeconfig: Path) -> int:
     """Approve, execute and validate the backend's fix; show the trail and the figures."""
-    console.print(Rule(Text("4/5  Approve, execute and validate one fix; read the trail")))
+    console.print(Rule(Text("4/6  Approve, execute and validate one fix; read the trail")))
     _show("kubemedic approvals")
     run(["approvals"])
     backend = _pending_fix_of("deployment/backend")
@@ -162,6 +164,39 @@ def _govern(console: Console, kubeconfig: Path) -> int:
         _show("kubemedic " + " ".join(command))
         run(command)
     return code
+
+
+def _recommend(console: Console, state: Path, kubeconfig: Path) -> int:
+    """A week of the sandbox's history into the store, then right-sizing and scaling advice."""
+    console.print(Rule(Text("5/6  Right-size and autoscale from a week of usage history")))
+    history, store = state / "history.om", state / "metrics.duckdb"
+    where = ["--state-dir", str(state)]
+    steps = (
+        ["sandbox", "load", "deployment/frontend", "--cpu", "90", "-n", "todo"],
+        ["sandbox", "history", "--days", "8", "--out", str(history)],
+        ["collect", "--import", str(history), "--store", str(store)],
+    )
+    for step in steps:
+        _show("kubemedic " + " ".join(step).replace(str(state) + "/", ""))
+        if run([*step, *where] if step[0] == "sandbox" else step):
+            return 4 if step[0] == "sandbox" else 7
+    for kind in ("resources", "scaling"):
+        _show(f"kubemedic recommend {kind} -n todo")
+        code = run(
+            [
+                "recommend",
+                kind,
+                "-n",
+                "todo",
+                "--store",
+                str(store),
+                "--kubeconfig",
+                str(kubeconfig),
+            ]
+        )
+        if code:
+            return code
+    return 0
 
 
 def _pending_fix_of(target: str) -> str | None:

@@ -187,8 +187,22 @@ def _hpa(
     cpu_target: Annotated[
         int, typer.Option("--cpu-target", min=1, help="Target average CPU utilization (%).")
     ],
+    scale_down_stabilization: Annotated[
+        int | None,
+        typer.Option(
+            "--scale-down-stabilization",
+            min=0,
+            help="Seconds of lower recommendations before scaling down (default: 300).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> Params:
-    return {"min": min_replicas, "max": max_replicas, "cpu_target": cpu_target}
+    return {
+        "min": min_replicas,
+        "max": max_replicas,
+        "cpu_target": cpu_target,
+        "scale_down_stabilization": scale_down_stabilization,
+    }
 
 
 @proposal(

@@ -23,7 +23,7 @@ from kubemedic.models.records import Record, RecordKind
 from kubemedic.models.severity import RiskTier
 
 ROLLBACK_TARGET_SECONDS = 300.0
-NOTES = frozenset({"sla-breached", "notification-failed"})
+NOTES = frozenset({"sla-breached", "notification-failed", "rollout-guarded"})
 
 CHECKS = (
     ("lifecycle", "every step followed the lifecycle"),

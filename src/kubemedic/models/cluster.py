@@ -47,6 +47,24 @@ class LogKey:
     container: str
 
 
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """Where an object read from files was written: the file, and the line it starts on."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def to_data(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line}
+
+
+Locate = Callable[[Raw], SourceLocation | None]
+"""Tells where a raw object of the view was read, when its source knows (files do)."""
+
+
 class ClusterView:
     """An immutable snapshot of the part of a cluster that was scanned."""
 
@@ -60,8 +78,10 @@ class ClusterView:
         logs: Mapping[LogKey, tuple[LogTail, ...]] | None = None,
         namespaces: tuple[str, ...] = (ALL_NAMESPACES,),
         warnings: tuple[ScanWarning, ...] = (),
+        locate: Locate | None = None,
     ) -> None:
         self.observed_at = observed_at
+        self._locate = locate
         self.warnings = warnings  # what could not be read as it should, e.g. a kind RBAC refused
         self.source = source
         self.namespaces = namespaces
@@ -136,6 +156,13 @@ class ClusterView:
 
     def by_uid(self, uid: str) -> KObject | None:
         return self._by_uid.get(uid)
+
+    def location(self, ref: ObjectRef) -> SourceLocation | None:
+        """The file and line an object was read from; None for a live cluster's objects."""
+        obj = self._by_key.get((ref.kind, ref.namespace, ref.name))
+        if obj is None or self._locate is None:
+            return None
+        return self._locate(obj.raw)
 
     @property
     def kinds(self) -> tuple[str, ...]:

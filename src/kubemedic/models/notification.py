@@ -26,6 +26,8 @@ EVENTS = frozenset(
         "operation.executed",
         "validation.failed",
         "operation.rolled-back",
+        "audit.critical",
+        "rollout.halted",
     }
 )
 """Every event a notification can be about; a webhook's ``events`` filter names some of them."""

@@ -209,7 +209,8 @@ def readiness_fail(sim: SimulatedCluster, target: Target) -> str:
 
 
 def cpu_spike(sim: SimulatedCluster, target: Target) -> str:
-    return sim.set_load(target.kind, target.namespace, target.name, 80.0) + " (sustained)"
+    # 2.5x what the pods can serve at their request: more than five replicas at 70% could hold
+    return sim.set_load(target.kind, target.namespace, target.name, 250.0) + " (sustained)"
 
 
 def memory_leak(sim: SimulatedCluster, target: Target) -> str:
@@ -346,7 +347,9 @@ SCENARIOS: dict[str, Scenario] = {
             readiness_fail,
         ),
         Scenario(
-            "cpu-spike", "sustained load at 80% of the CPU request: the HPA scales out", cpu_spike
+            "cpu-spike",
+            "sustained load at 2.5x the CPU requests: the HPA scales out to its max",
+            cpu_spike,
         ),
         Scenario("memory-leak", "a release that leaks memory until it is OOMKilled", memory_leak),
         Scenario("bad-rollout", "a release that fails 20% of HTTP requests with 500", bad_rollout),

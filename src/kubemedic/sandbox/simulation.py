@@ -57,7 +57,8 @@ class Simulation:
         self.queue = WorkQueue(clock)
         self.recorder = EventRecorder(store, clock)
         self.catalog = builtin_catalog()
-        self._loads: dict[tuple[str, str], tuple[Obj, float]] = {}
+        self._loads: dict[tuple[str, str], tuple[Obj, float, int]] = {}
+        """(namespace, kind/name) → (pod selector, percent of the request, pods at the time)."""
         self.kubelet = Kubelet(
             store, clock, self.queue, self.recorder, self.catalog, self._load_for
         )
@@ -155,7 +156,11 @@ class Simulation:
         return scenario.apply(self, target=target, namespace=namespace)
 
     def set_load(self, kind: str, namespace: str, name: str, cpu_percent: float) -> str:
-        """Drive every pod of a workload at ``cpu_percent`` of its CPU request."""
+        """Drive a workload's pods at ``cpu_percent`` of their CPU request.
+
+        The demand is the workload's, shared by its pods as traffic behind a Service is: when
+        an autoscaler adds replicas, each pod's share of it falls.
+        """
         workload = self.store.get(kind, namespace, name)
         selector = (workload.get("spec") or {}).get("selector") or {}
         if kind == "Pod":
@@ -163,19 +168,30 @@ class Simulation:
         if cpu_percent <= 0:
             self._loads.pop((namespace, f"{kind}/{name}"), None)
             return f"{kind.lower()}/{name} in {namespace}: load removed"
-        self._loads[(namespace, f"{kind}/{name}")] = (selector, cpu_percent)
+        pods = max(len(self._serving(namespace, selector)), 1)
+        self._loads[(namespace, f"{kind}/{name}")] = (selector, cpu_percent, pods)
         return (
-            f"{kind.lower()}/{name} in {namespace}: pods now use {cpu_percent:g}% of their CPU "
-            "request"
+            f"{kind.lower()}/{name} in {namespace}: its {pods} pods now use {cpu_percent:g}% of "
+            "their CPU request (a shared demand: more replicas each use less)"
         )
 
     def _load_for(self, pod: Obj) -> float | None:
         namespace = pod["metadata"]["namespace"]
         labels = pod["metadata"].get("labels") or {}
-        for (ns, _), (selector, percent) in self._loads.items():
+        for (ns, _), (selector, percent, pods) in self._loads.items():
             if ns == namespace and matches_selector_object(selector, labels):
-                return percent
+                return percent * pods / max(len(self._serving(namespace, selector)), 1)
         return None
+
+    def _serving(self, namespace: str, selector: Obj) -> list[Obj]:
+        """The workload's pods that take a share of its load: running, not being deleted."""
+        return [
+            pod
+            for pod in self.store.list("Pod", namespace)[0]
+            if (pod.get("status") or {}).get("phase") == "Running"
+            and not pod["metadata"].get("deletionTimestamp")
+            and matches_selector_object(selector, pod["metadata"].get("labels") or {})
+        ]
 
     def _cpu_of(self, pod: Obj) -> dict[str, float]:
         return {container: usage.cpu_cores for container, usage in self.kubelet.pod_samples(pod)}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from kubemedic._internal.gcpause import paused_gc
+from kubemedic.adapters.kubernetes.api import SCANNED, Resource
 from kubemedic.adapters.kubernetes.files import load_files
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import ObjectRef
@@ -24,8 +26,13 @@ class SourceRequest:
     request_timeout: float = 10.0
 
 
-def load_view(request: SourceRequest) -> ClusterView:
-    """Build the cluster view from files when any were given, else from the live cluster."""
+def load_view(
+    request: SourceRequest, *, resources: Sequence[Resource] = SCANNED, logs: bool = True
+) -> ClusterView:
+    """Build the cluster view from files when any were given, else from the live cluster.
+
+    ``resources`` and ``logs`` say what a live scan reads (files hold what they hold).
+    """
     with paused_gc():
         if request.files:
             return load_files(request.files)
@@ -38,4 +45,6 @@ def load_view(request: SourceRequest) -> ClusterView:
             context=request.context,
             kubeconfig=request.kubeconfig,
             timeout=request.request_timeout,
+            resources=resources,
+            logs=logs,
         )

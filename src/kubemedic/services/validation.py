@@ -18,9 +18,11 @@ from kubemedic.errors import NotFound, Refused
 from kubemedic.governance.lifecycle import Event, next_state
 from kubemedic.models.identity import SYSTEM, Actor
 from kubemedic.models.operation_record import OperationRecord
-from kubemedic.models.operations import OperationState
+from kubemedic.models.operations import ActionType, OperationState
 from kubemedic.models.outcomes import StageOutcome, Validation
 from kubemedic.models.records import Record, RecordKind
+from kubemedic.recommenders.prices import realised_savings
+from kubemedic.recommenders.resources import workload_replicas
 from kubemedic.services.incidents import resolve_incident
 from kubemedic.services.notifications import notify
 from kubemedic.services.records import Step
@@ -29,8 +31,8 @@ from kubemedic.services.targets import autoscaler_of
 from kubemedic.services.workspace import Workspace
 
 POLL_SECONDS = 1.0
-NO_DATA_IS_FINE = frozenset({"usage-within-limits"})
-"""Checks whose data may be missing (no metrics-server) without failing the stage."""
+NO_DATA_IS_FINE = frozenset({"usage-within-limits", "error-rate"})
+"""Checks whose data may be missing (no metrics-server, no Prometheus) without failing."""
 VALIDATING = (OperationState.EXECUTED, OperationState.VALIDATED)
 
 
@@ -115,6 +117,13 @@ def _run_stage(
         f"- {'pass' if r.ok else 'FAIL' if r.ok is False else 'n/a'} {r.name}: {r.detail}"
         for r in results
     ]
+    last = stage + 1 == len(op.validation_delays or ws.policy.validation_delays)
+    if ok and last and op.request.type is ActionType.RESOURCES:
+        savings = realised_savings(
+            op.plan.get("prior") or {}, op.plan.get("after") or {}, _replicas(writer, op), ws.prices
+        )
+        data["realised_savings"] = savings.to_data()
+        lines.append(f"- realised: {savings.describe()} at the configured prices")
     title = f"Validation stage {stage + 1} ({human_duration(delay)} after execution): " + (
         "passed" if ok else "FAILED"
     )
@@ -127,6 +136,12 @@ def _run_stage(
     if ok and op.incident and op.rollback_of is None:
         resolve_incident(ws, op.incident, reason=f"fixed by {op.id}, validated")
     return StageOutcome(stage + 1, delay, ok, results)
+
+
+def _replicas(writer: ClusterWriter, op: OperationRecord) -> int:
+    """Pods the workload runs now: what the realised savings multiply by."""
+    obj = workload(writer, op)
+    return workload_replicas(obj) if obj is not None else 0
 
 
 def _input(writer: ClusterWriter, op: OperationRecord) -> ValidationInput:

@@ -17,6 +17,7 @@ from kubemedic.adapters.kubernetes.writer import ClusterWriter
 from kubemedic.config import Settings
 from kubemedic.models.notification import Webhook
 from kubemedic.models.policy import Policy
+from kubemedic.models.recommendation_settings import PriceBook
 from kubemedic.services.records import RecordStore
 
 
@@ -35,6 +36,8 @@ class Workspace:
     kubeconfig: Path | None = None
     request_timeout: float = 10.0
     allowed_signers: Path | None = None
+    prices: PriceBook = field(default_factory=PriceBook)
+    """What requests cost, for the savings a right-sizing realises."""
     now: Callable[[], datetime] = utc_now
     sleep: Callable[[float], None] = time.sleep
     _writer: ClusterWriter | None = field(default=None, repr=False)
@@ -64,4 +67,5 @@ def open_workspace(settings: Settings) -> Workspace:
         kubeconfig=settings.kubeconfig,
         request_timeout=settings.request_timeout,
         allowed_signers=settings.allowed_signers,
+        prices=settings.price_book(),
     )

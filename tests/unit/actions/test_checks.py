@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from kubemedic.actions.checks import CHECKS, ValidationInput, restart_counts, run_checks
+from kubemedic.actions.checks import (
+    CHECKS,
+    ErrorRate,
+    ValidationInput,
+    restart_counts,
+    run_checks,
+)
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.operations import Change, ChangeVerb
 from tests.unit.actions.objects import configmap, deployment, hpa, pod
@@ -48,6 +54,9 @@ def test_every_check_a_plan_names_exists() -> None:
         "no-oomkilled",
         "usage-within-limits",
         "hpa-active",
+        "replicas-grew",
+        "cpu-under-target",
+        "error-rate",
         "paused-as-planned",
         "configmap-data",
     }
@@ -310,6 +319,55 @@ def test_a_new_autoscaler_is_undecided_until_it_reports() -> None:
 
 def test_a_missing_autoscaler_fails() -> None:
     assert _check("hpa-active", hpa=None) == (False, "the autoscaler does not exist")
+
+
+# ------------------------------------------------ replicas-grew, cpu-under-target, error-rate
+
+
+def _scaled(current: int, utilization: int | None) -> dict[str, Any]:
+    scaled = hpa()
+    scaled["status"]["currentReplicas"] = current
+    if utilization is not None:
+        scaled["status"]["currentMetrics"] = [
+            {
+                "type": "Resource",
+                "resource": {
+                    "name": "cpu",
+                    "current": {"averageUtilization": utilization, "averageValue": "180m"},
+                },
+            }
+        ]
+    return scaled
+
+
+def test_replicas_grew_compares_with_the_count_before_the_autoscaler() -> None:
+    after = {"replicasBefore": 2, "cpuTargetPercent": 70}
+    assert _check("replicas-grew", after=after, hpa=_scaled(4, 65)) == (
+        True,
+        "4 replicas now, 2 before the autoscaler",
+    )
+    assert _check("replicas-grew", after=after, hpa=_scaled(2, 95))[0] is False
+
+
+def test_cpu_under_target_reads_the_autoscaler_s_own_figure() -> None:
+    after = {"replicasBefore": 2, "cpuTargetPercent": 70}
+    assert _check("cpu-under-target", after=after, hpa=_scaled(4, 65)) == (
+        True,
+        "CPU at 65% of requests, target 70%",
+    )
+    assert _check("cpu-under-target", after=after, hpa=_scaled(4, 88))[0] is False
+    assert _check("cpu-under-target", after=after, hpa=_scaled(4, None))[0] is None
+
+
+def test_error_rate_fails_above_five_percent_and_is_undecided_without_prometheus() -> None:
+    fine = ErrorRate(0.012, 5000, "prometheus http://prom:9090")
+    assert _check("error-rate", error_rate=fine) == (
+        True,
+        "1.2% of 5000 requests failed (limit 5%, prometheus http://prom:9090)",
+    )
+    bad = ErrorRate(0.21, 400, "prometheus http://prom:9090")
+    assert _check("error-rate", error_rate=bad)[0] is False
+    assert _check("error-rate") == (None, "error rate not measured: no Prometheus is configured")
 
 
 # -------------------------------------------------------------- paused, configmap, change-holds

@@ -494,9 +494,37 @@ def test_an_hpa_is_created_named_after_the_workload_and_deleted_by_the_inverse()
     }
     assert plan.inverse == Change(ChangeVerb.DELETE, HPA_REF)
     assert plan.prior == {"hpa": None}
-    assert plan.after == {"minReplicas": 2, "maxReplicas": 8, "cpuTargetPercent": 70}
+    assert plan.after == {
+        "minReplicas": 2,
+        "maxReplicas": 8,
+        "cpuTargetPercent": 70,
+        "replicasBefore": 3,
+    }
     assert (plan.facts.replicas_before, plan.facts.replicas_after) == (3, 8)
     assert plan.checks == ("hpa-active", "pods-ready")
+
+
+def test_an_hpa_for_sustained_load_sets_its_scale_down_window_and_checks_it_helped() -> None:
+    plan = _plan(
+        ActionType.HPA,
+        deployment(replicas=2),
+        min=2,
+        max=6,
+        cpu_target=70,
+        scale_down_stabilization=600,
+        sustained_load=True,
+    )
+    assert plan.change.body is not None
+    assert plan.change.body["spec"]["behavior"] == {
+        "scaleDown": {"stabilizationWindowSeconds": 600}
+    }
+    assert plan.checks == (
+        "hpa-active",
+        "pods-ready",
+        "replicas-grew",
+        "cpu-under-target",
+        "error-rate",
+    )
 
 
 def test_an_existing_hpa_is_changed_and_the_inverse_restores_its_spec() -> None:
@@ -507,7 +535,12 @@ def test_an_existing_hpa_is_changed_and_the_inverse_restores_its_spec() -> None:
     assert plan.change.verb is ChangeVerb.PATCH
     assert (plan.change.target, plan.change.patch_type) == (HPA_REF, "merge")
     assert plan.prior == {"minReplicas": 2, "maxReplicas": 6, "cpuTargetPercent": 80}
-    assert plan.after == {"minReplicas": 3, "maxReplicas": 10, "cpuTargetPercent": 60}
+    assert plan.after == {
+        "minReplicas": 3,
+        "maxReplicas": 10,
+        "cpuTargetPercent": 60,
+        "replicasBefore": 3,
+    }
     changed = _round_trip(existing, plan)
     assert changed["spec"]["behavior"] == existing["spec"]["behavior"]
     assert (changed["spec"]["minReplicas"], changed["spec"]["maxReplicas"]) == (3, 10)

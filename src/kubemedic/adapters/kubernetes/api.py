@@ -73,12 +73,53 @@ SCANNED: tuple[Resource, ...] = (
 )
 """Everything a namespace (or all-namespaces) scan lists, one request per entry."""
 
-BY_KIND: Mapping[str, Resource] = {r.kind: r for r in SCANNED} | {
-    "Namespace": Resource("Namespace", "v1", "namespaces", namespaced=False),
-    "ReplicationController": Resource("ReplicationController", "v1", "replicationcontrollers"),
-    "ControllerRevision": Resource("ControllerRevision", "apps/v1", "controllerrevisions"),
-    "PodDisruptionBudget": Resource("PodDisruptionBudget", "policy/v1", "poddisruptionbudgets"),
-}
+_RBAC = "rbac.authorization.k8s.io/v1"
+_BY_KIND = {r.kind: r for r in SCANNED}
+
+AUDITED: tuple[Resource, ...] = (
+    *(
+        _BY_KIND[kind]
+        for kind in (
+            "Pod",
+            "Service",
+            "ConfigMap",
+            "Secret",
+            "ServiceAccount",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "Job",
+            "CronJob",
+        )
+    ),
+    Resource("Namespace", "v1", "namespaces", namespaced=False),
+    Resource("Ingress", "networking.k8s.io/v1", "ingresses"),
+    Resource("NetworkPolicy", "networking.k8s.io/v1", "networkpolicies"),
+    Resource("Role", _RBAC, "roles"),
+    Resource("RoleBinding", _RBAC, "rolebindings"),
+    Resource("ClusterRole", _RBAC, "clusterroles", namespaced=False),
+    Resource("ClusterRoleBinding", _RBAC, "clusterrolebindings", namespaced=False),
+    Resource(
+        "VulnerabilityReport",
+        "aquasecurity.github.io/v1alpha1",
+        "vulnerabilityreports",
+        optional=True,
+    ),
+)
+"""What the security audit lists: workloads, identities and their rights, network policies,
+Secrets (values dropped) and Trivy Operator's reports when it runs. Diagnose does not pay
+for these: it lists ``SCANNED``."""
+
+BY_KIND: Mapping[str, Resource] = (
+    _BY_KIND
+    | {r.kind: r for r in AUDITED}
+    | {
+        "ReplicationController": Resource("ReplicationController", "v1", "replicationcontrollers"),
+        "ControllerRevision": Resource("ControllerRevision", "apps/v1", "controllerrevisions"),
+        "PodDisruptionBudget": Resource("PodDisruptionBudget", "policy/v1", "poddisruptionbudgets"),
+    }
+)
 """Every kind kubemedic can name: the scanned ones, and those only changes or their checks need."""
 
 _METHODS: Mapping[str, str] = {

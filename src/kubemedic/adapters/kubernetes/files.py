@@ -9,7 +9,9 @@ an object is absent (``kubectl get pod a b`` prints a List too: users are told t
 lists). The view is dated by the latest moment recorded in the data, so the same
 files always give the same diagnosis. An object missing a field the diagnosis can do without
 is read with a warning (see ``lenient``); a file that cannot be parsed, or an input holding no
-Kubernetes object at all, stops the load with an InputError naming the file and line.
+Kubernetes object at all, stops the load with an InputError naming the file and line. The view
+can tell the file and line each object was read from (``ClusterView.location``), for outputs
+that point into the files, such as the security audit's SARIF.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from kubemedic.adapters.kubernetes.manifests import Manifest, parse
 from kubemedic.adapters.kubernetes.objects import list_items, normalize, record_moments
 from kubemedic.adapters.kubernetes.pasted import PastedObjects, PastedText
 from kubemedic.errors import InputError
-from kubemedic.models.cluster import ClusterView
+from kubemedic.models.cluster import ClusterView, SourceLocation
+from kubemedic.models.k8s import Raw
 from kubemedic.models.scan_warning import ScanWarning
 
 MANIFEST_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
@@ -88,7 +91,33 @@ def load_files(paths: Iterable[Path]) -> ClusterView:
             listed=snapshot.listed,
             logs=read_logs(snapshot.log_files, snapshot.pods),
             warnings=warnings,
+            locate=snapshot.origins.locate,
         )
+
+
+@dataclass(slots=True)
+class _Origins:
+    """Where each object was read; lines are found on the first question about a file (one
+    compose of it at most, none for YAML read piece by piece), so a diagnosis pays nothing."""
+
+    _places: dict[int, tuple[Manifest, tuple[int, int | None]]] = field(default_factory=dict)
+    _lines: dict[int, int | None] = field(default_factory=dict)
+
+    def add(
+        self, obj: dict[str, Any], manifest: Manifest, position: tuple[int, int | None]
+    ) -> None:
+        self._places[id(obj)] = (manifest, position)
+
+    def locate(self, raw: Raw) -> SourceLocation | None:
+        place = self._places.get(id(raw))
+        if place is None:
+            return None
+        manifest = place[0]
+        if id(raw) not in self._lines:
+            keys = [key for key, (other, _) in self._places.items() if other is manifest]
+            lines = manifest.lines([self._places[key][1] for key in keys])
+            self._lines.update(zip(keys, lines, strict=True))
+        return SourceLocation(str(manifest.path), self._lines[id(raw)])
 
 
 @dataclass(slots=True)
@@ -103,6 +132,7 @@ class _Snapshot:
     gaps: Gaps = field(default_factory=Gaps)
     manifests_seen: int = 0
     pasted: PastedText = field(default_factory=PastedText)
+    origins: _Origins = field(default_factory=_Origins)
 
     def add_path(self, path: Path) -> None:
         if not path.exists():
@@ -211,6 +241,7 @@ class _Snapshot:
         admitted = self.gaps.admit(manifest, index, item, obj)
         if admitted is not None:
             self.objects.append(obj)
+            self.origins.add(obj, manifest, (index, item))
         return admitted
 
     def _mark_listed(self, kind: str, namespaces: set[str], hint: str | None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kubemedic._internal.timeutils import parse_time
-from kubemedic.adapters.kubernetes.api import SCANNED, ApiRequest
+from kubemedic.adapters.kubernetes.api import SCANNED, ApiRequest, Resource
 from kubemedic.adapters.kubernetes.gather import Collected, list_kind, read_log, run_all
 from kubemedic.adapters.kubernetes.kubeconfig import resolve
 from kubemedic.adapters.kubernetes.logs import wanted_logs
@@ -54,10 +54,23 @@ def load_live(
     context: str | None,
     kubeconfig: Path | None,
     timeout: float,
+    resources: Sequence[Resource] = SCANNED,
+    logs: bool = True,
 ) -> ClusterView:
-    """Scan the cluster of the chosen kubeconfig context (or of the pod kubemedic runs in)."""
+    """Scan the cluster of the chosen kubeconfig context (or of the pod kubemedic runs in).
+
+    ``resources`` are the kinds listed (the security audit lists its own set); ``logs`` False
+    skips reading crashed containers' logs.
+    """
     with connect(context=context, kubeconfig=kubeconfig, timeout=timeout) as client:
-        result = scan(client, namespace=namespace, all_namespaces=all_namespaces, target=target)
+        result = scan(
+            client,
+            namespace=namespace,
+            all_namespaces=all_namespaces,
+            target=target,
+            resources=resources,
+            logs=logs,
+        )
     return result.view
 
 
@@ -81,6 +94,8 @@ def scan(
     namespace: str | None,
     all_namespaces: bool = False,
     target: ObjectRef | None = None,
+    resources: Sequence[Resource] = SCANNED,
+    logs: bool = True,
 ) -> LiveScan:
     """Collect a pod target cheaply, or everything in the namespace (or all namespaces)."""
     default = namespace or client.config.namespace
@@ -90,7 +105,7 @@ def scan(
     if target is not None and target.kind == "Pod":
         collected = collect_pod(client, target.namespace or default, target.name)
     else:
-        collected = collect_scope(client, scope)
+        collected = collect_scope(client, scope, resources=resources, logs=logs)
     view = ClusterView(
         collected.objects,
         observed_at=_observed_at(collected.objects),
@@ -118,14 +133,22 @@ def _observed_at(objects: Iterable[Mapping[str, Any]]) -> datetime:
     return max(now, latest) if latest else now
 
 
-def collect_scope(client: ApiClient, namespace: str | None) -> Collected:
+def collect_scope(
+    client: ApiClient,
+    namespace: str | None,
+    *,
+    resources: Sequence[Resource] = SCANNED,
+    logs: bool = True,
+) -> Collected:
     """One LIST per kind in a namespace (None: all), then the crashed containers' logs."""
     tasks = []
-    for resource in SCANNED:
+    for resource in resources:
         request = ApiRequest.list(resource, namespace)
         covered = (namespace or ALL_NAMESPACES) if resource.namespaced else ""
         tasks.append(partial(list_kind, client, request, complete_for=(resource.kind, covered)))
     collected = run_all(tasks)
+    if not logs:
+        return collected
     crashed = [
         (pod, wanted)
         for pod in (Pod(obj) for obj in collected.objects if obj.get("kind") == "Pod")

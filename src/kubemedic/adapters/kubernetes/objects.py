@@ -3,13 +3,20 @@
 List items served by the API carry no ``kind``/``apiVersion``; files may hold ``stringData``
 or a ``last-applied-configuration`` annotation that repeats every Secret value in clear. Both
 sources pass each object through :func:`normalize` before anything else sees it, so a Secret
-value is never kept in memory, logged or written anywhere by kubemedic.
+value is never kept in memory, logged or written anywhere by kubemedic. The one thing read
+from a value on the way is the expiry of a ``kubernetes.io/tls`` Secret's certificate (public
+data, kept under ``CERTIFICATE_FIELD``), for the security audit; the private key is never read.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from kubemedic._internal.timeutils import format_time
+from kubemedic.models.security import CERTIFICATE_FIELD
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -32,18 +39,55 @@ def normalize(obj: dict[str, Any], kind: str = "", api_version: str = "") -> dic
 
 
 def _redact_secret(secret: dict[str, Any]) -> None:
-    """Keep only the key names (with empty values) and the type of a Secret."""
+    """Keep only the key names (with empty values), the type of a Secret and, for a TLS
+    Secret, its certificate's expiry."""
     keys: dict[str, str] = {}
+    certificate: bytes | None = None
     for field in ("data", "stringData"):
         values = secret.pop(field, None)
         if isinstance(values, Mapping):
             keys.update(dict.fromkeys(map(str, values), ""))
+            if TLS_CERT in values:
+                certificate = _pem(values[TLS_CERT], encoded=field == "data")
     secret["data"] = keys
+    read_before = certificate is None and CERTIFICATE_FIELD in secret  # normalized twice
+    if secret.get("type") == TLS_TYPE and TLS_CERT in keys and not read_before:
+        secret[CERTIFICATE_FIELD] = _expiry(certificate)
     metadata = secret.get("metadata")
     if isinstance(metadata, dict):
         annotations = metadata.get("annotations")
         if isinstance(annotations, dict):
             annotations.pop(LAST_APPLIED, None)
+
+
+TLS_TYPE = "kubernetes.io/tls"
+TLS_CERT = "tls.crt"
+
+
+def _pem(value: object, *, encoded: bool) -> bytes | None:
+    """The certificate text of ``data`` (base64) or ``stringData`` (plain); None if unreadable
+    or empty (as it is once redacted)."""
+    if not isinstance(value, str) or not value:
+        return None
+    if not encoded:
+        return value.encode()
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _expiry(pem: bytes | None) -> dict[str, str]:
+    """``{"notAfter": ...}`` of the first (leaf) certificate, or ``{"error": ...}``."""
+    if not pem or b"-----BEGIN CERTIFICATE-----" not in pem:
+        return {"error": "tls.crt holds no PEM certificate"}
+    from cryptography import x509  # only when a TLS Secret is read
+
+    try:
+        certificate = x509.load_pem_x509_certificate(pem)
+    except ValueError:
+        return {"error": "tls.crt is not a readable X.509 certificate"}
+    return {"notAfter": format_time(certificate.not_valid_after_utc)}
 
 
 def list_items(document: Mapping[str, Any]) -> tuple[str, list[Any]] | None:

@@ -148,8 +148,9 @@ class ClusterWriter:
         answer = self.client.request(request, body=orjson.dumps(options))
         return None if answer.get("kind") == "Status" else _served(resource, answer)
 
-    def pod_metrics(self, namespace: str) -> Objects | None:
-        """metrics.k8s.io PodMetrics of a namespace; None when no metrics API is served."""
+    def pod_metrics(self, namespace: str | None) -> Objects | None:
+        """metrics.k8s.io PodMetrics of a namespace (None: all namespaces); None when no
+        metrics API is served."""
         resource = BY_KIND["PodMetrics"]
         try:
             body = self.client.request(ApiRequest.list(resource, namespace), retry=False)

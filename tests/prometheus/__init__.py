@@ -1,0 +1,1 @@
+"""The Prometheus backend of usage history, against a real Prometheus and local HTTP servers."""

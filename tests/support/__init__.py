@@ -1,0 +1,1 @@
+"""Helpers several test suites share (real servers started for a test, input writers)."""
