@@ -175,6 +175,16 @@ class RecommendSetting(_Section):
         return _seconds(value)
 
 
+class AuditSetting(_Section):
+    """Defaults of ``audit security`` (docs/security.md)."""
+
+    level: str = Field(default="baseline", pattern=r"^(baseline|restricted)$")
+    allowed_registries: tuple[str, ...] = Field(
+        default=(), description="registry hosts or repository prefixes images may come from"
+    )
+    tls_expiry_days: int = Field(default=30, ge=0)
+
+
 class Settings(BaseModel):
     """Every setting kubemedic reads; see docs/diagnose.md for each one."""
 
@@ -213,6 +223,7 @@ class Settings(BaseModel):
     prometheus: PrometheusSetting = Field(default_factory=PrometheusSetting)
     prices: PricesSetting = Field(default_factory=PricesSetting)
     recommend: RecommendSetting = Field(default_factory=RecommendSetting)
+    audit: AuditSetting = Field(default_factory=AuditSetting)
 
     @field_validator("fail_on", mode="before")
     @classmethod

@@ -216,8 +216,14 @@ def runtime_error(view: ClusterView, pod: Pod, status: ContainerStatus) -> str:
 
 def runtime_events(view: ClusterView, pod: Pod, container: str) -> list[Event]:
     """``Failed`` events in which the runtime explains why it could not start the container."""
-    failed = matching_events(view, pod, ("Failed",), container=container)
-    return [e for e in failed if _RUNTIME_EVENT.search(e.message) and "pull" not in e.message]
+    return [
+        e for e in matching_events(view, pod, ("Failed",), container=container) if is_runtime(e)
+    ]
+
+
+def is_runtime(event: Event) -> bool:
+    """A ``Failed`` event in which the runtime explains why it could not start a container."""
+    return bool(_RUNTIME_EVENT.search(event.message)) and "pull" not in event.message
 
 
 def _category(

@@ -22,7 +22,7 @@ from kubemedic.analyzers._build import (
     related_evidence,
     spec_evidence,
 )
-from kubemedic.analyzers._crash import Crash, diagnose_container, runtime_events
+from kubemedic.analyzers._crash import Crash, diagnose_container, is_runtime
 from kubemedic.analyzers._crash_case import CrashCase, crash_dependency
 from kubemedic.analyzers._crash_evidence import crash_evidence
 from kubemedic.analyzers._crash_fix import crash_remediation
@@ -80,8 +80,9 @@ def _analyzed(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding |
 
 def _events(view: ClusterView, pod: Pod, container: str) -> tuple[list[Event], list[Event]]:
     """The back-offs of a container, and the runtime's errors about starting it."""
-    back_offs = matching_events(view, pod, ("BackOff",), container=container)
-    return back_offs, runtime_events(view, pod, container)
+    found = matching_events(view, pod, ("BackOff", "Failed"), container=container)
+    back_offs = [e for e in found if e.reason == "BackOff"]
+    return back_offs, [e for e in found if e.reason == "Failed" and is_runtime(e)]
 
 
 def _node_architecture(view: ClusterView, pod: Pod) -> str:

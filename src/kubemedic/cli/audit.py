@@ -95,15 +95,20 @@ def security_command(
         typer.Option("--fail-on", help="Exit 1 when a finding has this severity or a worse one."),
     ] = FailOn.NONE,
     level: Annotated[
-        Level,
-        typer.Option("--level", help="Pod Security level every workload must meet."),
-    ] = Level.BASELINE,
+        Level | None,
+        typer.Option(
+            "--level",
+            help="Pod Security level every workload must meet (default: the settings' "
+            "audit.level, else baseline).",
+            show_default=False,
+        ),
+    ] = None,
     allowed_registry: Annotated[
         list[str] | None,
         typer.Option(
             "--allowed-registry",
             help="A registry host (ghcr.io) or repository prefix (ghcr.io/acme) images may "
-            "come from; repeatable. Default: any registry.",
+            "come from; repeatable. Default: the settings' audit.allowed_registries, else any.",
             show_default=False,
         ),
     ] = None,
@@ -135,7 +140,6 @@ def security_command(
 
     if namespace and all_namespaces:
         raise InputError("--namespace and --all-namespaces cannot be used together")
-    registries = tuple(r.strip() for r in allowed_registry or () if r.strip())
     settings = load_settings(
         config_file=session_of(ctx).config_file,
         context=context,
@@ -151,8 +155,15 @@ def security_command(
         kubeconfig=settings.kubeconfig,
         request_timeout=settings.request_timeout,
     )
+    chosen = settings.audit
+    registries = tuple(
+        r.strip() for r in (allowed_registry or chosen.allowed_registries) if r.strip()
+    )
     options = AuditOptions(
-        level=PodSecurityLevel(level.value), allowed_registries=registries, complete=bool(files)
+        level=PodSecurityLevel(level.value if level else chosen.level),
+        allowed_registries=registries,
+        complete=bool(files),
+        tls_expiry_days=chosen.tls_expiry_days,
     )
     result = audit(request, options, version=__version__)
     write(result, output, sys.stdout)

@@ -78,6 +78,25 @@ def test_level_restricted_and_the_registry_allow_list_add_findings(kubemedic: In
     assert registry["object"]["name"] == "redis-cart"  # redis:alpine, from Docker Hub
 
 
+def test_the_level_and_allow_list_default_to_the_settings(
+    kubemedic: Invoke, tmp_path: Path
+) -> None:
+    boutique = PUBLIC_DIR / "online-boutique.yaml"
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "audit:\n  level: restricted\n"
+        "  allowed_registries: [us-central1-docker.pkg.dev/google-samples]\n"
+    )
+    from_settings = kubemedic("--config", config, "audit", "security", "-f", boutique, "-o", "json")
+    ids = {f["id"] for f in _findings(from_settings.stdout)}
+    assert {"KM-SEC-PSS-SECCOMP", "KM-SEC-IMAGE-REGISTRY"} <= ids
+    flag_wins = kubemedic(
+        "--config", config, "audit", "security", "-f", boutique, "-o", "json",
+        "--level", "baseline", "--allowed-registry", "docker.io",
+    )  # fmt: skip
+    assert "KM-SEC-PSS-SECCOMP" not in {f["id"] for f in _findings(flag_wins.stdout)}
+
+
 def test_a_malformed_manifest_is_named_with_its_file_and_line(
     kubemedic: Invoke, tmp_path: Path
 ) -> None:
