@@ -185,6 +185,72 @@ class AuditSetting(_Section):
     tls_expiry_days: int = Field(default=30, ge=0)
 
 
+class ServerSetting(_Section):
+    """``kubemedic serve``: accounts, sessions and how token users get roles (docs/server.md)."""
+
+    users_file: Path | None = Field(
+        default=None, description="local accounts; default $XDG_DATA_HOME/kubemedic/users.yaml"
+    )
+    secret_file: Path | None = Field(
+        default=None,
+        description="key signing session cookies, made on first use; default "
+        "$XDG_DATA_HOME/kubemedic/session-secret",
+    )
+    session_lifetime: float = Field(default=8 * 3600.0, gt=0)
+    login_attempts: int = Field(default=5, ge=1, description="failed sign-ins per window")
+    login_window: float = Field(default=300.0, gt=0)
+    user_roles: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="Kubernetes user name -> kubemedic roles"
+    )
+    group_roles: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="Kubernetes group -> kubemedic roles"
+    )
+    leader_election: bool = Field(
+        default=False,
+        description="run the background loops (due validations, escalation) on the one "
+        "replica holding the Lease lease_namespace/lease_name",
+    )
+    lease_name: str = Field(default="kubemedic-server", min_length=1)
+    lease_namespace: str = Field(default="kubemedic", min_length=1)
+    lease_duration: float = Field(default=15.0, ge=1, description="handover time after a crash")
+    background_interval: float = Field(
+        default=30.0, gt=0, description="how often the leader runs its background loops"
+    )
+
+    @field_validator(
+        "session_lifetime", "login_window", "lease_duration", "background_interval", mode="before"
+    )
+    @classmethod
+    def _duration(cls, value: object) -> float:
+        return _seconds(value)
+
+    def users_path(self) -> Path:
+        return (self.users_file or _data_dir() / "users.yaml").expanduser()
+
+    def secret_path(self) -> Path:
+        return (self.secret_file or _data_dir() / "session-secret").expanduser()
+
+
+class LlmSetting(_Section):
+    """An OpenAI-compatible chat-completions endpoint for ``ask`` and ``diagnose --explain``
+    (docs/agents.md). Off unless ``base_url`` and ``model`` are set; the API key is never a
+    setting: it is read from the environment variable ``api_key_env`` names."""
+
+    base_url: str | None = Field(default=None, pattern=r"^https?://")
+    model: str | None = None
+    api_key_env: str = Field(default="KUBEMEDIC_LLM_API_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    timeout: float = Field(default=60.0, gt=0)
+    retries: int = Field(default=2, ge=0, le=10)
+    max_tokens: int = Field(default=1024, ge=16, description="token budget of each answer")
+    redact_ips: bool = False
+    redact_emails: bool = False
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: object) -> float:
+        return _seconds(value)
+
+
 class Settings(BaseModel):
     """Every setting kubemedic reads; see docs/diagnose.md for each one."""
 
@@ -223,7 +289,9 @@ class Settings(BaseModel):
     prometheus: PrometheusSetting = Field(default_factory=PrometheusSetting)
     prices: PricesSetting = Field(default_factory=PricesSetting)
     recommend: RecommendSetting = Field(default_factory=RecommendSetting)
+    server: ServerSetting = Field(default_factory=ServerSetting)
     audit: AuditSetting = Field(default_factory=AuditSetting)
+    llm: LlmSetting = Field(default_factory=LlmSetting)
 
     @field_validator("fail_on", mode="before")
     @classmethod

@@ -18,10 +18,12 @@ ever sees a raw ``urllib3`` or ``yaml`` error.
     │   └── LockBusy                       another kubemedic holds the record's lock
     ├── Refused                    exit 6  governance refused the step (not approved, illegal
     │                                      transition, unmet condition, changed target, ...)
-    └── MetricsError               exit 7  usage history cannot be read: Prometheus unreachable,
-        │                                  timed out or refused the query, a metric missing,
-        │                                  the embedded store unreadable
-        └── StoreCorrupt                   the embedded store file is not a usable database
+    ├── MetricsError               exit 7  usage history cannot be read: Prometheus unreachable,
+    │                                      timed out or refused the query, a metric missing,
+    │                                      the embedded store unreadable
+    │   └── StoreCorrupt                   the embedded store file is not a usable database
+    └── LlmError                   exit 8  the language model endpoint (``ask``, ``--explain``)
+                                           failed: unreachable, timed out, refused, malformed
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ EXIT_SANDBOX = 4
 EXIT_RECORDS = 5
 EXIT_REFUSED = 6
 EXIT_METRICS = 7
+EXIT_LLM = 8
 
 
 class KubemedicError(Exception):
@@ -136,3 +139,9 @@ class MetricsError(KubemedicError):
 
 class StoreCorrupt(MetricsError):
     """The embedded metrics store file exists but is not a database kubemedic can use."""
+
+
+class LlmError(KubemedicError):
+    """The configured language model could not answer: kubemedic's own findings still stand."""
+
+    exit_code = EXIT_LLM

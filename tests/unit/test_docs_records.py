@@ -30,6 +30,7 @@ from kubemedic.governance.compliance import NOTES
 from kubemedic.governance.integrity import chain_problems
 from kubemedic.governance.lifecycle import Event
 from kubemedic.models.findings import ObjectRef
+from kubemedic.models.health import REPORT_TYPE
 from kubemedic.models.identity import Actor
 from kubemedic.models.notification import EVENTS, Webhook
 from kubemedic.models.operations import (
@@ -43,10 +44,12 @@ from kubemedic.models.operations import (
 from kubemedic.models.policy import Policy
 from kubemedic.models.records import SCHEMA, Record, RecordKind, parse, render_header
 from kubemedic.models.severity import RiskTier, Severity
+from kubemedic.reports.health import health_report
 from kubemedic.services.diagnose import diagnose
 from kubemedic.services.incidents import close_incident
 from kubemedic.services.records import RecordStore
 from kubemedic.services.remediate import remedy
+from kubemedic.services.report import PUBLISHED, record_report
 from kubemedic.services.sources import SourceRequest, load_view
 from kubemedic.services.workspace import Workspace
 
@@ -181,6 +184,30 @@ def test_the_incident_sections_have_exactly_the_schema_keys_events_and_states(
         assert set(section["actor"]) == set(DEFS["person"]["required"])
 
 
+def test_the_report_record_the_service_writes_has_exactly_the_schema_keys(
+    tmp_path: Path,
+) -> None:
+    request = SourceRequest(files=(SCENARIO,))
+    view = load_view(request)
+    report = health_report(
+        view, diagnose(view).findings, {"score": 90}, now=view.observed_at, version="0",
+        namespace=None,
+    )  # fmt: skip
+    store = RecordStore.open(tmp_path / "records")
+    record_id = record_report(store, report, "The report.", request)
+    parsed = _parsed(store.load(record_id))
+    header = parsed["header"]
+    required, documented = _keys(DEFS["reportHeader"])
+    assert set(header) == required == documented
+    assert re.fullmatch(DEFS["reportId"]["pattern"], header["id"])
+    assert TIME.fullmatch(header["created_at"])
+    assert header["findings"] == [f.key for f in report.findings]
+    [section] = parsed["sections"]
+    assert set(section) == set(DEFS["section"]["required"])
+    assert section["event"] in _enum("reportSection", "properties", "event")
+    assert section["state"] in _enum("reportSection", "properties", "state")
+
+
 def test_the_operation_header_has_exactly_the_keys_propose_writes() -> None:
     header = _propose_header()
     required, documented = _keys(DEFS["operationHeader"])
@@ -226,6 +253,8 @@ def _enum(*path: str) -> set[Any]:
         (("operationSection", "properties", "event"), {e.value for e in Event} | NOTES),
         (("operationSection", "properties", "state"), {s.value for s in OperationState} | {None}),
         (("incidentSection", "properties", "state"), {s.value for s in IncidentState} | {None}),
+        (("reportSection", "properties", "event"), {PUBLISHED}),
+        (("reportHeader", "properties", "report_type"), {REPORT_TYPE}),
     ],
     ids=lambda value: "/".join(value) if isinstance(value, tuple) else None,
 )
@@ -242,7 +271,7 @@ def test_the_schema_is_draft_2020_12_of_this_format() -> None:
         rule["if"]["properties"]["header"]["properties"]["kind"]["const"]
         for rule in SCHEMA_DOC["allOf"]
     }
-    assert kinds == {RecordKind.OPERATION.value, RecordKind.INCIDENT.value}
+    assert kinds == {k.value for k in RecordKind}
     finding = DIAGNOSIS_SCHEMA["$defs"]["finding"]["required"]
     assert DEFS["incidentHeader"]["properties"]["finding"]["required"] == finding
 
@@ -253,6 +282,8 @@ def test_the_records_page_names_every_event_and_header_key() -> None:
         | _enum("incidentSection", "properties", "event")
         | set(DEFS["operationHeader"]["properties"])
         | set(DEFS["incidentHeader"]["properties"])
+        | _enum("reportSection", "properties", "event")
+        | set(DEFS["reportHeader"]["properties"])
     )
     missing = sorted(n for n in names if f"`{n}`" not in RECORDS_PAGE)
     assert not missing, f"docs/records.md does not mention {missing}"

@@ -83,7 +83,13 @@ COMMANDS: Mapping[str, Command | Group] = {
     "recommend": Group("kubemedic.cli.recommend:app"),
     "rollout": Group("kubemedic.cli.rollout:app"),
     "audit": Group("kubemedic.cli.audit:app"),
+    "report": Group("kubemedic.cli.report:app"),
+    "schedule": Group("kubemedic.cli.schedule:app"),
     "sandbox": Group("kubemedic.cli.sandbox:app"),
+    "serve": Command("kubemedic.cli.serve:serve_command"),
+    "user": Group("kubemedic.cli.user:app"),
+    "mcp": Command("kubemedic.cli.mcp:mcp_command", "kubemedic.cli.mcp:EPILOG"),
+    "ask": Command("kubemedic.cli.ask:ask_command", "kubemedic.cli.ask:EPILOG"),
 }
 """Every command of ``kubemedic``."""
 

@@ -1,0 +1,119 @@
+"""What the server shows: records as plain data, ready for JSON or a template.
+
+The API and the dashboard read the same documents, so the page an approver decides on and the
+JSON a script reads never disagree. An operation's view adds what a decision needs at a glance:
+the plan as the object's fields before and after, the evidence of its incident, the validation
+stages and what is still needed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import orjson
+
+from kubemedic._internal.timeutils import format_time, parse_duration
+from kubemedic.errors import InputError
+from kubemedic.formatters.operations import to_json
+from kubemedic.governance.approvals import still_needed
+from kubemedic.models.operation_record import OperationRecord
+from kubemedic.models.operations import OperationState
+from kubemedic.models.records import Record, RecordKind
+from kubemedic.services.records import path_of
+from kubemedic.services.trail import trail_figures
+from kubemedic.services.workspace import Workspace
+
+Document = dict[str, Any]
+
+
+def record_rows(ws: Workspace, kind: RecordKind | None, state: str | None) -> list[Document]:
+    """Records of ``kind`` (all: None) in ``state`` (any: None), newest first."""
+    found = [r for r in ws.store.all(kind) if state is None or r.state == state]
+    found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+    return [_row(r) for r in found]
+
+
+def _row(record: Record) -> Document:
+    row: Document = {
+        "id": record.id,
+        "kind": record.kind.value,
+        "state": record.state,
+        "title": record.title,
+        "created_at": record.header.get("created_at"),
+    }
+    if record.kind is RecordKind.OPERATION:
+        op = OperationRecord(record)
+        row |= {"tier": op.tier.value, "requester": op.requester, "summary": op.plan["summary"]}
+    return row
+
+
+def record_document(ws: Workspace, record_id: str) -> Document:
+    """A record's header, state and every section (``records show --json``)."""
+    record = ws.store.load(record_id)
+    return {
+        "id": record.id,
+        "kind": record.kind.value,
+        "header": dict(record.header),
+        "state": record.state,
+        "sections": [
+            {
+                "seq": s.seq,
+                "event": s.event,
+                "at": format_time(s.at),
+                "actor": str(s.actor),
+                "state": s.state,
+                "data": dict(s.data),
+                "text": s.text,
+            }
+            for s in record.sections
+        ],
+        "markdown": ws.store.repo.read_text(path_of(record_id)) or "",
+    }
+
+
+def operation_document(ws: Workspace, record_id: str) -> Document:
+    """An operation's record plus the plan as before/after rows, evidence and validations."""
+    document = record_document(ws, record_id)
+    if document["kind"] != RecordKind.OPERATION.value:
+        raise InputError(f"{record_id} is a {document['kind']}, not an operation")
+    op = OperationRecord(ws.store.load(record_id))
+    plan = op.plan
+    prior, after = plan.get("prior") or {}, plan.get("after") or {}
+    document["diff"] = [
+        {"field": key, "before": prior.get(key), "after": after.get(key)}
+        for key in sorted(set(prior) | set(after))
+    ]
+    document["change"] = plan.get("change")
+    document["tier"] = op.tier.value
+    document["requester"] = op.requester
+    document["summary"] = plan.get("summary")
+    document["needs"] = (
+        still_needed(op.rule, op.approvals) if op.state is OperationState.PENDING_APPROVAL else None
+    )
+    document["due_at"] = format_time(op.due_at) if op.due_at else None
+    document["validations"] = [
+        s for s in document["sections"] if s["event"].startswith("validation-")
+    ]
+    document["evidence"] = _evidence(ws, op.incident)
+    return document
+
+
+def _evidence(ws: Workspace, incident: str | None) -> list[Document]:
+    """The evidence of the finding that opened the operation's incident."""
+    if not incident:
+        return []
+    header = ws.store.load(incident).header
+    finding = header.get("finding") or {}
+    evidence = finding.get("evidence") if isinstance(finding, dict) else None
+    return [e for e in evidence or () if isinstance(e, dict)]
+
+
+def figures_document(ws: Workspace, since: str) -> Document:
+    """``stats``: MTTD, MTTR, approval latency per tier and outcomes over ``since``."""
+    window = parse_duration(since)
+    if window is None:
+        raise InputError(f"since={since}: not a duration like 30d, 12h, 90m")
+    figures = trail_figures(ws, ws.now() - timedelta(seconds=window))
+    document: Document = orjson.loads(to_json(figures))
+    return document

@@ -1,0 +1,114 @@
+"""A running ``kubemedic serve``: the real app on uvicorn in a thread on a free loopback port,
+with local accounts, a settings file and (for the governed tests) the sandbox cluster."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from kubemedic.config import load_settings
+from kubemedic.services.accounts import add_account
+from kubemedic.web.app import create_app
+
+PASSWORD = "correct horse battery"
+ACCOUNTS = {
+    "ada": (("architect", "operator"), "ada@example.com"),
+    "lin": (("operator", "architect"), "lin@example.com"),
+    "sam": (("security",), "sam@example.com"),
+    "vic": (("viewer",), "vic@example.com"),
+}
+
+
+@dataclass
+class Clock:
+    """The server's clock for sessions and sign-in throttling; tests move it forward."""
+
+    offset: float = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@dataclass
+class RunningServer:
+    url: str
+    clock: Clock
+    users: Path
+    _clients: list[httpx.Client] = field(default_factory=list)
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        made = httpx.Client(base_url=self.url, headers=headers, timeout=120)
+        self._clients.append(made)
+        return made
+
+    def signed_in(self, name: str) -> tuple[httpx.Client, str]:
+        """A client with a session as ``name``, and the session's CSRF token."""
+        browser = self.client()
+        form = browser.get("/login")
+        csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+        done = browser.post("/login", data={"name": name, "password": PASSWORD, "csrf": csrf})
+        assert done.status_code == 303, done.text
+        page = browser.get("/")
+        return browser, page.text.split('name="csrf" value="')[1].split('"')[0]
+
+    def close(self) -> None:
+        for made in self._clients:
+            made.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+ServerFactory = Callable[..., RunningServer]
+
+
+@pytest.fixture
+def start_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerFactory]:
+    """Start the server on the current settings (``KUBEMEDIC_*`` of the test)."""
+    running: list[tuple[uvicorn.Server, threading.Thread]] = []
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("KUBEMEDIC_RECORDS", str(tmp_path / "records"))
+
+    def start(**server: object) -> RunningServer:
+        settings = load_settings()
+        settings = settings.model_copy(update={"server": settings.server.model_copy(update=server)})
+        users = settings.server.users_path()
+        for name, (roles, email) in ACCOUNTS.items():
+            add_account(users, name, PASSWORD, roles, email)
+        clock = Clock()
+        port = free_port()
+        config = uvicorn.Config(
+            create_app(settings, clock=clock), host="127.0.0.1", port=port, log_level="warning"
+        )
+        instance = uvicorn.Server(config)
+        thread = threading.Thread(target=instance.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not instance.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.02)
+        running.append((instance, thread))
+        started.append(RunningServer(f"http://127.0.0.1:{port}", clock, users))
+        return started[-1]
+
+    started: list[RunningServer] = []
+    yield start
+    for each in started:
+        each.close()
+    for instance, thread in running:
+        instance.should_exit = True
+        thread.join(timeout=10)
