@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: bootstrap demo test check lint format typecheck layers bench lock clean
+.PHONY: bootstrap demo demo-web test check lint format typecheck layers bench lock clean
 
 bootstrap: $(STAMP)
 
@@ -18,6 +18,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 demo: $(STAMP)
 	@$(PY) -m kubemedic.cli.demo
+
+demo-web: $(STAMP)
+	@$(PY) -m kubemedic.cli.demo_web
 
 test: $(STAMP)
 	$(BIN)/pytest -q

@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import inspect
 import math
+import os
 import shutil
 import sys
 import tempfile
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import write_section  # noqa: E402
 from tests.support.prometheus_server import backfill, serving  # noqa: E402
 
 from kubemedic.adapters.prometheus import PrometheusClient, PrometheusUsage  # noqa: E402
@@ -201,6 +203,17 @@ def breakdown(url: str, window: UsageWindow) -> None:
         print(f"  {took - asking:6.2f} s  kubemedic's own work (answers read, pods pooled)")
 
 
+REPORTED: list[str] = []
+BEGIN, END_MARK = "<!-- bench:prometheus:begin -->", "<!-- bench:prometheus:end -->"
+HEADING = "## Usage history"
+
+
+def report(text: str) -> None:
+    """Print a figure and keep it for docs/performance.md."""
+    print(text)
+    REPORTED.append(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--containers", type=int, default=2000)
@@ -221,7 +234,7 @@ def main() -> None:
                 usage = source.container_usage(window, None, owner)
                 took, busy = time.perf_counter() - began, cpu_seconds(url) - busy
                 containers = sum(u.pods for u in usage)
-                print(
+                report(
                     f"container_usage: {took:.2f} s, {client.requests} queries, "
                     f"{len(usage)} workload containers from {containers} pod containers; "
                     f"Prometheus used {busy:.1f} CPU seconds"
@@ -230,10 +243,19 @@ def main() -> None:
                 recent = UsageWindow(END - timedelta(minutes=5), END)
                 began = time.perf_counter()
                 loads = source.recent_load(recent, None, owner)
-                print(
+                report(
                     f"recent_load: {time.perf_counter() - began:.2f} s, "
                     f"{client.requests - before} queries, {len(loads)} workloads"
                 )
+            when = f"{datetime.now(UTC):%Y-%m-%d}, load average {os.getloadavg()[0]:.1f} when done"
+            lines = "\n".join(f"- {line}" for line in REPORTED)
+            write_section(
+                BEGIN,
+                END_MARK,
+                HEADING,
+                f"Prometheus, `bench/prometheus.py`, {args.containers} containers x {args.days} "
+                f"days ({when}):\n\n{lines}",
+            )
             if args.breakdown:
                 print("each query alone:")
                 breakdown(url, window)

@@ -41,6 +41,12 @@ from kubemedic.models.samples import StatusSample, UsageSample
 from kubemedic.models.usage import UsageWindow
 from kubemedic.services.collect import CollectOptions, import_history
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import write_section
+
+BEGIN, END_MARK = "<!-- bench:store:begin -->", "<!-- bench:store:end -->"
+HEADING = "## Usage history"
+
 END = datetime(2026, 3, 1, tzinfo=UTC)
 CONTAINERS_PER_POD = ("app", "sidecar")
 PODS_PER_WORKLOAD = 2
@@ -152,6 +158,15 @@ def median_seconds(action: Callable[[], object], runs: int) -> tuple[float, obje
     return statistics.median(times), result
 
 
+REPORTED: list[str] = []
+
+
+def report(text: str) -> None:
+    """Print a figure and keep it for docs/performance.md."""
+    print(text)
+    REPORTED.append(text)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--containers", type=int, default=2000)
@@ -161,7 +176,7 @@ def main() -> int:
     args = parser.parse_args()
     root = cache_dir()
     root.mkdir(parents=True, exist_ok=True)
-    print(
+    report(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, "
         f"DuckDB {duckdb.__version__}"
@@ -181,7 +196,7 @@ def main() -> int:
 
         seconds, imported = median_seconds(load, args.runs)
     added = imported.stored.added  # type: ignore[attr-defined]
-    print(
+    report(
         f"import: {history.stat().st_size / 1e6:.0f} MB of OpenMetrics, "
         f"{args.import_containers} containers x {args.days} days: {added:,} samples in "
         f"{seconds:.2f} s ({added / seconds:,.0f} samples/s)"
@@ -196,17 +211,17 @@ def main() -> int:
     window = UsageWindow(END - timedelta(days=args.days), END)
     with duckdb.connect(str(copy), read_only=True) as db:
         (rows,) = db.execute("SELECT count(*) FROM samples").fetchone() or (0,)
-    print(
+    report(
         f"store: {args.containers} containers x {args.days} days at 1 minute: {rows:,} samples, "
         f"{copy.stat().st_size / 1e6:.0f} MB"
     )
 
     seconds, found = median_seconds(lambda: source.container_usage(window, None, owner), args.runs)
     assert len(found) == args.containers // PODS_PER_WORKLOAD  # type: ignore[arg-type]
-    print(f"container_usage, {args.days} days, all namespaces: {seconds:.2f} s (target < 5 s)")
+    report(f"container_usage, {args.days} days, all namespaces: {seconds:.2f} s (target < 5 s)")
     recent = UsageWindow(END - timedelta(minutes=10), END)
     seconds, _ = median_seconds(lambda: source.recent_load(recent, None, owner), args.runs)
-    print(f"recent_load, last 10 minutes: {seconds:.2f} s")
+    report(f"recent_load, last 10 minutes: {seconds:.2f} s")
 
     keys = [_key(i) for i in range(args.containers)]
     rounds = iter(range(1, args.runs + 1))
@@ -222,8 +237,13 @@ def main() -> int:
         return stored
 
     seconds, _ = median_seconds(one_round, args.runs)
-    print(f"one collect round ({args.containers} containers) into that store: {seconds:.2f} s")
+    report(f"one collect round ({args.containers} containers) into that store: {seconds:.2f} s")
     shutil.rmtree(copy.parent)
+    when = f"{datetime.now(UTC):%Y-%m-%d}, load average {os.getloadavg()[0]:.1f} when done"
+    lines = "\n".join(f"- {line}" for line in REPORTED)
+    write_section(
+        BEGIN, END_MARK, HEADING, f"Embedded store, `bench/store.py` ({when}):\n\n{lines}"
+    )
     return 0
 
 
