@@ -1,9 +1,9 @@
 """``kubemedic report health``: the weekly cluster health report, for people and for git.
 
-Reads the cluster once, adds Prometheus latency and error rates and right-sizing when they are
-configured, compares with the last recorded report, and writes Markdown, HTML or JSON to stdout
-or ``--out``; ``--record`` stores it as a report record. The services are imported inside the
-command so ``--help`` stays light.
+Reads the cluster once (or a dump of it, ``--from-file``), adds Prometheus latency and error
+rates and right-sizing when they are configured, compares with the last recorded report, and
+writes Markdown, HTML or JSON to stdout or ``--out``; ``--record`` stores it as a report record.
+The services are imported inside the command so ``--help`` stays light.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ Examples:
   kubemedic report health -A
   kubemedic report health -n shop -o html --out health.html
   kubemedic report health -A --prometheus http://prometheus:9090 --record
+  kubemedic report health --from-file dump/ -o html --out health.html
 
 Exit codes:
   0   report written (and recorded, with --record)
-  2   bad usage or settings
+  2   bad usage, settings or input file (a malformed manifest names its file and line)
   3   cluster unreachable, unauthorized or forbidden
   5   records repository error (--record)
   70  internal error: a bug in kubemedic (--debug shows the traceback)
@@ -60,6 +61,17 @@ def health_command(
     all_namespaces: Annotated[
         bool, typer.Option("--all-namespaces", "-A", help="Report on every namespace.")
     ] = False,
+    from_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--from-file",
+            "-f",
+            help="Report on a dump (YAML/JSON files or directories) instead of a cluster; "
+            "repeatable. Node usage, latency and right-sizing need a live cluster and become "
+            "notes.",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[HealthFormat, typer.Option("--output", "-o", help="Output format.")] = (
         HealthFormat.MARKDOWN
     ),
@@ -100,6 +112,13 @@ def health_command(
 
     if namespace and all_namespaces:
         raise InputError("--namespace and --all-namespaces cannot be used together")
+    files = tuple(from_file or ())
+    if files and namespace:
+        raise InputError(
+            "--namespace cannot be used with --from-file",
+            hint="the report covers every namespace the files hold; give only that "
+            "namespace's files",
+        )
     settings = load_settings(
         config_file=session_of(ctx).config_file,
         records=records,
@@ -111,6 +130,7 @@ def health_command(
     audit = settings.audit
     ask = HealthAsk(
         source=SourceRequest(
+            files=files,
             namespace=namespace,
             all_namespaces=all_namespaces,
             context=settings.context,
@@ -130,6 +150,7 @@ def health_command(
         audit=AuditOptions(
             level=PodSecurityLevel(audit.level),
             allowed_registries=audit.allowed_registries,
+            complete=bool(files),
             tls_expiry_days=audit.tls_expiry_days,
         ),
         records=settings.records_dir(),

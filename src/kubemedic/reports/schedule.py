@@ -184,8 +184,23 @@ def _pod(values: ScheduleValues, args: Sequence[str], mounts: Mapping[str, bool]
     }
 
 
+COLLECTOR_LABELS = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/component": "collector"}
+BESIDE_COLLECTOR = {
+    "podAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": [
+            {
+                "labelSelector": {"matchLabels": COLLECTOR_LABELS},
+                "topologyKey": "kubernetes.io/hostname",
+            }
+        ]
+    }
+}
+"""The store's volume is ReadWriteOnce: attached to one node, so a job reading it runs on the
+collector's node (the store is opened only for each write, so reading between writes works)."""
+
+
 def _collector(values: ScheduleValues) -> dict[str, Any]:
-    labels = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/component": "collector"}
+    labels = COLLECTOR_LABELS
     collector = _object("apps/v1", "Deployment", "kubemedic-collector", values.namespace)
     pod = _pod(values, ("collect", "-A"), {"store": False})
     pod["restartPolicy"] = "Always"
@@ -206,6 +221,8 @@ def _cron_job(
     if args[0] == "recommend":
         mounts = {"store": True}
     pod = _pod(values, args, mounts)
+    if "store" in mounts:
+        pod["affinity"] = BESIDE_COLLECTOR
     pod["restartPolicy"] = "OnFailure"
     job["spec"] = {
         "schedule": schedule,

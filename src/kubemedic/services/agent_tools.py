@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubemedic import __version__
-from kubemedic._internal.timeutils import format_time, parse_duration
+from kubemedic._internal.timeutils import parse_duration
 from kubemedic.config import Settings
 from kubemedic.errors import InputError
 from kubemedic.formatters.json import document
@@ -36,6 +36,9 @@ from kubemedic.services.identity import local_actor
 from kubemedic.services.redaction import Redaction
 from kubemedic.services.sources import SourceRequest, load_view
 from kubemedic.services.workspace import open_workspace, utc_now
+
+if TYPE_CHECKING:
+    from kubemedic.services.recommend import HistorySource
 
 Data = dict[str, Any]
 
@@ -215,20 +218,45 @@ def _narrowed(ctx: ToolContext, args: ScopeArguments) -> str | None:
     return args.namespace if ctx.files else None
 
 
+SUMMARIZED_AT_MOST = 10
+"""Findings and recommendations a health summary lists (the counts cover them all)."""
+
+
 def _health(ctx: ToolContext, args: ScopeArguments) -> Data:
-    result = diagnose(load_view(_request(ctx, args, None)))
-    view = result.view
-    pods = [p for p in view.pods if not args.namespace or p.namespace == args.namespace]
-    findings = diagnosis_data(result, namespace=_narrowed(ctx, args))["findings"]
-    troubled = sorted({f"{f['object']['kind']} {f['object']['name']}" for f in findings})
+    from kubemedic.models.security import AuditOptions, PodSecurityLevel
+    from kubemedic.services.report import HealthAsk, health
+
+    settings = ctx.settings
+    audit = settings.audit
+    ask = HealthAsk(
+        source=_request(ctx, args, None),
+        history=_history_source(settings),
+        right_sizing=settings.right_sizing(),
+        audit=AuditOptions(
+            level=PodSecurityLevel(audit.level),
+            allowed_registries=audit.allowed_registries,
+            complete=bool(ctx.files),
+            tls_expiry_days=audit.tls_expiry_days,
+        ),
+        records=settings.records_dir(),  # read for the trend; a tool never records
+    )
+    report = health(ask, now=ctx.now(), version=__version__).to_data()
+    trend = report["trend"]
+    phases: Counter[str] = Counter()
+    for namespace in report["pods"]:
+        phases.update(namespace["phases"])
     return {
-        "observed_at": format_time(view.observed_at),
-        "namespaces": list(view.namespaces),
-        "healthy": not findings,
-        "findings_by_severity": dict(Counter(f["severity"] for f in findings)),
-        "findings_by_category": dict(Counter(f["category"] for f in findings)),
-        "pods_by_phase": dict(Counter(p.phase or "Unknown" for p in pods)),
-        "troubled_objects": troubled,
+        "generated_at": report["generated_at"],
+        "source": report["source"],
+        "namespaces": report["namespaces"],
+        "score": report["score"],
+        "change_since_last": {k: v for k, v in trend.items() if k != "history"},
+        "key_figures": report["key_figures"],
+        "pods_by_phase": dict(phases),
+        "security": report["security"],
+        "findings": report["findings"][:SUMMARIZED_AT_MOST],
+        "recommendations": report["recommendations"][:SUMMARIZED_AT_MOST],
+        "notes": report["notes"],
     }
 
 
@@ -278,7 +306,7 @@ def _record(ctx: ToolContext, args: RecordArguments) -> Data:
 
 
 def _history(ctx: ToolContext, args: RecommendArguments) -> tuple[Any, Any, Any]:
-    from kubemedic.services.recommend import Ask, ClusterAccess, HistorySource
+    from kubemedic.services.recommend import Ask, ClusterAccess
 
     settings = ctx.settings
     span = parse_duration(args.history)
@@ -286,8 +314,17 @@ def _history(ctx: ToolContext, args: RecommendArguments) -> tuple[Any, Any, Any]
         raise InputError(f"history {args.history!r}: not a duration like 7d, 12h")
     if args.namespaces and args.all_namespaces:
         raise InputError("namespaces and all_namespaces cannot be used together")
+    access = ClusterAccess(settings.context, settings.kubeconfig, settings.request_timeout)
+    ask = Ask(tuple(args.namespaces), args.all_namespaces, timedelta(seconds=span))
+    return access, _history_source(settings), ask
+
+
+def _history_source(settings: Settings) -> HistorySource:
+    """Where usage history comes from: the configured Prometheus, else the metrics store."""
+    from kubemedic.services.recommend import HistorySource
+
     chosen = settings.prometheus
-    history = HistorySource(
+    return HistorySource(
         store=settings.store_path(),
         prometheus_url=chosen.url,
         token=settings.prometheus_token(),
@@ -296,9 +333,6 @@ def _history(ctx: ToolContext, args: RecommendArguments) -> tuple[Any, Any, Any]
         verify_tls=chosen.verify_tls,
         scrape_interval=chosen.scrape_interval,
     )
-    access = ClusterAccess(settings.context, settings.kubeconfig, settings.request_timeout)
-    ask = Ask(tuple(args.namespaces), args.all_namespaces, timedelta(seconds=span))
-    return access, history, ask
 
 
 def _resources(ctx: ToolContext, args: RecommendArguments) -> Data:
@@ -362,8 +396,9 @@ TOOLS: tuple[Tool, ...] = (
     ),
     Tool(
         "health_summary",
-        "A short health summary of a namespace (or all): findings counted by severity and "
-        "category, pods by phase, the troubled objects.",
+        "The health report's summary for a namespace (or all): score 0-100 with grade and "
+        "status, the change since the last recorded report, key figures, pods by phase, the "
+        "security audit's score, the worst findings and what to do about them. Read only.",
         ScopeArguments,
         _health,
     ),

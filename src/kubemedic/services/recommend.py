@@ -94,17 +94,23 @@ def _connected(access: ClusterAccess, history: HistorySource, ask: Ask) -> Itera
         yield _Sources(cluster, source, scope_of(cluster, ask.namespaces, ask.all_namespaces))
 
 
+def prometheus_client(history: HistorySource) -> PrometheusClient:
+    """A client for the configured Prometheus (``history.prometheus_url`` must be set)."""
+    assert history.prometheus_url is not None
+    return PrometheusClient(
+        history.prometheus_url,
+        token=history.token,
+        headers=history.headers,
+        timeout=history.timeout,
+        verify_tls=history.verify_tls,
+    )
+
+
 @contextmanager
 def usage_source(history: HistorySource) -> Iterator[UsageSource]:
     """The Prometheus backend when a URL is configured, else the embedded store."""
     if history.prometheus_url:
-        client = PrometheusClient(
-            history.prometheus_url,
-            token=history.token,
-            headers=history.headers,
-            timeout=history.timeout,
-            verify_tls=history.verify_tls,
-        )
+        client = prometheus_client(history)
         try:
             yield PrometheusUsage(client, scrape_interval=history.scrape_interval)
         finally:

@@ -3,6 +3,8 @@ diagnose, audit, compare with the last recorded report, and record this one when
 
 Whatever is not configured or does not answer (no Prometheus, no metrics store, Prometheus
 down) becomes a note in the report, never a failed run: a weekly job should always publish.
+A report of files (``--from-file``, a dump) has what the files hold; what only a live cluster
+gives (node usage, latency, right-sizing) becomes a note too.
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ from kubemedic.reports.health import health_report
 from kubemedic.reports.promql import queries
 from kubemedic.services.audit import audit_view
 from kubemedic.services.diagnose import diagnose
-from kubemedic.services.recommend import Ask, ClusterAccess, HistorySource, resources_report
+from kubemedic.services.recommend import (
+    Ask,
+    ClusterAccess,
+    HistorySource,
+    prometheus_client,
+    resources_report,
+)
 from kubemedic.services.records import RecordStore, Step
 from kubemedic.services.sources import SourceRequest, load_view
 
@@ -57,8 +65,13 @@ def health(ask: HealthAsk, *, now: datetime, version: str) -> HealthReport:
     view = load_view(request, resources=READ, logs=True)
     notes: list[str] = []
     audit = audit_view(view, ask.audit, version=version, namespace=request.namespace)
-    services = _service_figures(view, ask.history, now, notes)
-    right_sizing = _right_sizing(ask, now, notes)
+    services: tuple[ServiceFigures, ...] | None = None
+    right_sizing: Any = None
+    if request.files:
+        notes += _offline_notes(view)
+    else:
+        services = _service_figures(view, ask.history, now, notes)
+        right_sizing = _right_sizing(ask, now, notes)
     past = _past(ask.records, request, notes)
     return health_report(
         view,
@@ -74,19 +87,27 @@ def health(ask: HealthAsk, *, now: datetime, version: str) -> HealthReport:
     )
 
 
+def _offline_notes(view: ClusterView) -> list[str]:
+    """What a report of files leaves out, since only a live cluster can tell it."""
+    notes = [
+        "read from files: latency and error rates (Prometheus) need a live cluster and are "
+        "not reported",
+        "read from files: right-sizing (usage history of the live workloads) is not reported",
+    ]
+    if not view.objects("NodeMetrics"):
+        notes.insert(
+            0, "the files hold no NodeMetrics (metrics.k8s.io): node usage is not reported"
+        )
+    return notes
+
+
 def _service_figures(
     view: ClusterView, history: HistorySource, now: datetime, notes: list[str]
 ) -> tuple[ServiceFigures, ...] | None:
     if not history.prometheus_url:
         notes.append("no Prometheus configured: latency and error rates are not reported")
         return None
-    client = PrometheusClient(
-        history.prometheus_url,
-        token=history.token,
-        headers=history.headers,
-        timeout=history.timeout,
-        verify_tls=history.verify_tls,
-    )
+    client = prometheus_client(history)
     try:
         return tuple(
             figures
