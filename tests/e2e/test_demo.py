@@ -1,9 +1,10 @@
 """`make demo` runs end to end: sandbox up, three breakages diagnosed, one fix governed from
-proposal to validation, sandbox down."""
+proposal to validation, a crash-looping release halted and undone by the guard, sandbox down."""
 
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -25,4 +26,8 @@ def test_the_demo_breaks_diagnoses_and_stops(capsys: pytest.CaptureFixture[str])
     assert "is validated" in out
     assert "Records intact" in out
     assert "MTTR" in out
+    assert "halted at 1/2 new replicas: pod backend-" in out
+    assert re.search(
+        r"^OP-\S+ +operation +validated .* Halt the rollout: roll deployment/backend", out, re.M
+    )
     assert "sandbox stopped" in out

@@ -11,7 +11,7 @@ import orjson
 from kubemedic.errors import InputError
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.k8s import dig
-from kubemedic.models.operations import ActionRequest, Change
+from kubemedic.models.operations import ActionRequest, Change, ChangeVerb
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 SCALABLE_KINDS = ("Deployment", "StatefulSet", "ReplicaSet")
@@ -77,13 +77,22 @@ def fingerprint(obj: Mapping[str, Any] | None, *, replicas: bool = True) -> dict
 
 def touches_replicas(change: Change) -> bool:
     """True when the change sets ``spec.replicas`` (so a moved replica count matters)."""
+    return _touches_spec(change, "replicas")
+
+
+def touches_template(change: Change) -> bool:
+    """True when the change writes ``spec.template`` (on a Deployment: it starts a rollout)."""
+    return change.verb is ChangeVerb.PATCH and _touches_spec(change, "template")
+
+
+def _touches_spec(change: Change, field: str) -> bool:
     body = change.body or {}
     if change.patch_type == "json":
         return any(
-            str(op.get("path", "")).startswith("/spec/replicas") for op in body.get("ops") or []
+            str(op.get("path", "")).startswith(f"/spec/{field}") for op in body.get("ops") or []
         )
     spec = body.get("spec")
-    return isinstance(spec, Mapping) and "replicas" in spec
+    return isinstance(spec, Mapping) and field in spec
 
 
 def change_fingerprint(obj: Mapping[str, Any] | None, change: Change) -> dict[str, str]:

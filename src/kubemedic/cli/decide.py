@@ -7,6 +7,7 @@ written.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -87,6 +88,14 @@ def execute_command(
     wait: Annotated[
         bool, typer.Option("--wait", help="Then validate at each delay (1 min, 5 min, 1 h).")
     ] = False,
+    guard: Annotated[
+        bool,
+        typer.Option(
+            "--guard",
+            help="Run it under the rollout guard (its defaults): the Deployment rollout it "
+            "starts is halted when its first new replicas fail.",
+        ),
+    ] = False,
     records: RecordsOption = None,
     as_: AsOption = None,
     context: ContextOption = None,
@@ -99,6 +108,11 @@ def execute_command(
     from kubemedic.services.rollback import rollback_for_validation
     from kubemedic.services.validation import validate
 
+    if guard:
+        if wait:
+            raise InputError("give --wait or --guard, not both: the guard judges the rollout")
+        _execute_guarded(ctx, record_id, records, as_, context, kubeconfig, as_json=as_json)
+        return
     with workspace(ctx, records=records, as_=as_, context=context, kubeconfig=kubeconfig) as (
         ws,
         actor,
@@ -112,6 +126,35 @@ def execute_command(
             typer.echo(to_json(outcome) if as_json else validation_text(outcome))
             if not all(stage.ok for stage in outcome.stages):
                 raise typer.Exit(EXIT_FINDINGS)
+
+
+def _execute_guarded(
+    ctx: typer.Context,
+    record_id: str,
+    records: Path | None,
+    as_: str | None,
+    context: str | None,
+    kubeconfig: Path | None,
+    *,
+    as_json: bool,
+) -> None:
+    """``kubemedic rollout guard deploy/NAME --execute ID`` on the Deployment it changes."""
+    from kubemedic.cli.rollout import Output, guard_command
+    from kubemedic.services.rollouts.start import deployment_started_by
+
+    with workspace(ctx, records=records, as_=as_) as (ws, _):
+        deployment = deployment_started_by(ws, record_id)
+    guard_command(
+        ctx,
+        f"deploy/{deployment.name}",
+        namespace=deployment.namespace,
+        execute_id=record_id,
+        output=Output.JSON if as_json else Output.TEXT,
+        records=records,
+        as_=as_,
+        context=context,
+        kubeconfig=kubeconfig,
+    )
 
 
 def validate_command(

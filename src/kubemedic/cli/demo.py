@@ -1,10 +1,12 @@
-"""The demo behind ``make demo``: break the Todo app, diagnose it, govern one fix, right-size, stop.
+"""The demo behind ``make demo``: break the Todo app, diagnose it, govern one fix, right-size,
+halt a bad release, stop.
 
 It drives the same commands a user would type — ``kubemedic sandbox up``, ``sandbox break``,
 ``kubemedic diagnose -n todo --propose``, ``approve``, ``execute --wait``, ``records`` and
-``stats``, then ``collect --import`` and ``recommend`` over a week of recorded history — against a
-throwaway sandbox cluster and records repository in a temporary
-directory, shows progress while the failures emerge, and always stops the sandbox at the end.
+``stats``, then ``collect --import`` and ``recommend`` over a week of recorded history, then
+``rollout guard --set-image`` of an image that crash-loops — against a throwaway sandbox cluster
+and records repository in a temporary directory, shows progress while the failures emerge, and
+always stops the sandbox at the end.
 """
 
 from __future__ import annotations
@@ -25,8 +27,16 @@ from rich.rule import Rule
 from rich.text import Text
 
 from kubemedic.cli.app import run
+from kubemedic.errors import EXIT_FINDINGS
 
 TIME_SCALE = "30"
+CRASHING_IMAGE = "busybox:1.36"
+"""An image whose container exits at once: the backend's new pods crash-loop."""
+RELEASES = "  tiers: [{action: set-image, namespace: todo, tier: trivial}]\n"
+GUARD_OPTIONS = (
+    *("--set-image", f"backend={CRASHING_IMAGE}", "--on-failure", "undo"),
+    *("--first", "1", "--interval", "1s"),
+)
 WAIT_SECONDS = 40.0
 
 
@@ -84,19 +94,23 @@ def main() -> int:
         with _environment(
             KUBEMEDIC_CONFIG_FILE=str(settings), KUBEMEDIC_RECORDS=str(Path(tmp) / "records")
         ):
-            return _run(console, state, kubeconfig)
+            return _run(console, state, kubeconfig, settings)
 
 
-def _run(console: Console, state: Path, kubeconfig: Path) -> int:
-    console.print(Rule(Text("1/6  Start the sandbox cluster (the Todo app on three nodes)")))
+def _run(console: Console, state: Path, kubeconfig: Path, settings: Path) -> int:
+    console.print(Rule(Text("1/7  Start the sandbox cluster (the Todo app on three nodes)")))
     _show("kubemedic sandbox up --time-scale " + TIME_SCALE)
     if run(["sandbox", "up", "--state-dir", str(state), "--time-scale", TIME_SCALE]):
         return 4
     try:
         code = _demo(console, state, kubeconfig)
-        return code or _recommend(console, state, kubeconfig)
+        return (
+            code
+            or _recommend(console, state, kubeconfig)
+            or _guard_rollout(console, kubeconfig, settings)
+        )
     finally:
-        console.print(Rule(Text("6/6  Stop the sandbox")))
+        console.print(Rule(Text("7/7  Stop the sandbox")))
         run(["sandbox", "down", "--state-dir", str(state)])
 
 
@@ -120,7 +134,7 @@ def _demo(console: Console, state: Path, kubeconfig: Path) -> int:
     console.print("Waiting for the Todo app to run ...")
     if not _wait(lambda: not _categories(diagnose), "a healthy app", console):
         console.print("[yellow]the app is not healthy yet; continuing anyway[/yellow]")
-    console.print(Rule(Text("2/6  Break it the way a person would (edit the specs)")))
+    console.print(Rule(Text("2/7  Break it the way a person would (edit the specs)")))
     for breakage in BREAKAGES:
         console.print(Text(f"- {breakage.what}"))
         _show(f"kubemedic sandbox break {breakage.scenario} --target {breakage.target}")
@@ -130,7 +144,7 @@ def _demo(console: Console, state: Path, kubeconfig: Path) -> int:
     expected = {b.category for b in BREAKAGES}
     console.print(f"Waiting for the failures to show (cluster time runs {TIME_SCALE}x) ...")
     _wait(lambda: expected <= _categories(diagnose), "the failures", console)
-    console.print(Rule(Text("3/6  Diagnose the namespace, and propose the fixes for approval")))
+    console.print(Rule(Text("3/7  Diagnose the namespace, and propose the fixes for approval")))
     _show("kubemedic diagnose -n todo --propose")
     code = run([*diagnose, "--propose"])
     if code not in (0, 1):
@@ -147,7 +161,7 @@ def _demo(console: Console, state: Path, kubeconfig: Path) -> int:
 
 def _govern(console: Console, kubeconfig: Path) -> int:
     """Approve, execute and validate the backend's fix; show the trail and the figures."""
-    console.print(Rule(Text("4/6  Approve, execute and validate one fix; read the trail")))
+    console.print(Rule(Text("4/7  Approve, execute and validate one fix; read the trail")))
     _show("kubemedic approvals")
     run(["approvals"])
     backend = _pending_fix_of("deployment/backend")
@@ -168,7 +182,7 @@ def _govern(console: Console, kubeconfig: Path) -> int:
 
 def _recommend(console: Console, state: Path, kubeconfig: Path) -> int:
     """A week of the sandbox's history into the store, then right-sizing and scaling advice."""
-    console.print(Rule(Text("5/6  Right-size and autoscale from a week of usage history")))
+    console.print(Rule(Text("5/7  Right-size and autoscale from a week of usage history")))
     history, store = state / "history.om", state / "metrics.duckdb"
     where = ["--state-dir", str(state)]
     steps = (
@@ -197,6 +211,23 @@ def _recommend(console: Console, state: Path, kubeconfig: Path) -> int:
         if code:
             return code
     return 0
+
+
+def _guard_rollout(console: Console, kubeconfig: Path, settings: Path) -> int:
+    """Roll out an image that crash-loops under the guard: halted at its first new replica
+    on pod signals alone (no Prometheus), undone, and recorded."""
+    console.print(Rule(Text("6/7  Guard a release: halt and undo a bad rollout at its first pod")))
+    console.print(Text(f"The team lets image changes in todo run without approval:\n{RELEASES}"))
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("policy:\n", "policy:\n" + RELEASES), encoding="utf-8")
+    guard = ["rollout", "guard", "deploy/backend", "-n", "todo", *GUARD_OPTIONS]
+    _show("kubemedic " + " ".join(guard))
+    code = run([*guard, "--kubeconfig", str(kubeconfig)])
+    if code != EXIT_FINDINGS:
+        console.print("[yellow]the guard did not halt the rollout[/yellow]")
+        return code or 1
+    _show("kubemedic records list --kind operation")
+    return run(["records", "list", "--kind", "operation"])
 
 
 def _pending_fix_of(target: str) -> str | None:

@@ -53,12 +53,20 @@ def watch_command(
     settle: Annotated[
         float, typer.Option("--settle", help="Seconds to let a burst of changes settle.", min=0)
     ] = 1.0,
+    guard_rollouts: Annotated[
+        bool,
+        typer.Option(
+            "--guard-rollouts",
+            help="Guard each new Deployment rollout (the rollout guard's defaults, pod signals).",
+        ),
+    ] = False,
     records: RecordsOption = None,
     as_: AsOption = None,
     context: ContextOption = None,
     kubeconfig: KubeconfigOption = None,
 ) -> None:
     """Watch the cluster: open one incident per problem within seconds, close it when gone."""
+    from kubemedic.rollouts.settings import GuardSettings
     from kubemedic.services.watch import WatchOptions, WatchStatus, run_watch
 
     if namespace and all_namespaces:
@@ -91,6 +99,7 @@ def watch_command(
         min_severity=min_severity,
         close_after=close_after,
         settle=settle,
+        guard=GuardSettings() if guard_rollouts else None,
     )
     try:
         with workspace(ctx, records=records, as_=as_, context=context, kubeconfig=kubeconfig) as (

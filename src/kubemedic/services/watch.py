@@ -6,7 +6,8 @@ scope dirty; after a short settle time one diagnosis runs over the scope, so a b
 costs one scan. Each problem (category on an object) opens one incident — a crash-looping
 Deployment stays one incident however often it restarts — and an incident whose problem has
 been absent for ``close_after`` seconds is closed. With ``propose`` each new incident's fix is
-proposed as an operation.
+proposed as an operation; with ``guard`` each new Deployment rollout is guarded
+(``services.rollouts.watching``).
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from kubemedic.models.findings import Finding
 from kubemedic.models.identity import SYSTEM, Actor
 from kubemedic.models.records import RecordKind
 from kubemedic.models.severity import Severity
+from kubemedic.rollouts.settings import GuardSettings
 from kubemedic.services.diagnose import diagnose
 from kubemedic.services.incidents import incident_key, open_incident, resolve_incident
 from kubemedic.services.remediate import remedy
+from kubemedic.services.rollouts.watching import RolloutGuards
 from kubemedic.services.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,8 @@ class WatchOptions:
     """Seconds a problem must stay absent before its incident is closed."""
     rescan_every: float = 60.0
     """Scan at least this often even when no change arrived."""
+    guard: GuardSettings | None = None
+    """Guard each new Deployment rollout with these settings (``--guard-rollouts``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +91,13 @@ def run_watch(
     state.status = replace(state.status, open_incidents=len(state.known))
     dirty = threading.Event()
     failure: list[BaseException] = []
+    guards = RolloutGuards(ws, options.guard, actor, stop, on_change) if options.guard else None
 
     def changed(event: WatchEvent) -> None:
         state.status = replace(state.status, events=state.status.events + 1)
         dirty.set()
+        if guards is not None:
+            guards.seen(event)
 
     def follow(resource: Resource) -> None:
         try:
@@ -119,6 +127,8 @@ def run_watch(
         stop.set()
         for thread in threads:
             thread.join(timeout=5)
+        if guards is not None:
+            guards.join()
     if failure and isinstance(failure[0], KubemedicError):
         raise failure[0]
     return state.status

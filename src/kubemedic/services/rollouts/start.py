@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from kubemedic.actions._common import touches_template
 from kubemedic.errors import InputError, KubemedicError, Refused
 from kubemedic.governance.lifecycle import TERMINAL, what_now
 from kubemedic.models.findings import ObjectRef
@@ -76,6 +77,20 @@ def start_operation(
         raise KubemedicError(f"operation {record_id} failed: {done.detail}")
     say(f"executed {record_id}: {done.detail}")
     return record_id
+
+
+def deployment_started_by(ws: Workspace, record_id: str) -> ObjectRef:
+    """The Deployment whose rollout the operation starts (it writes the pod template); bad
+    usage for any other change, which leaves nothing to guard."""
+    op = OperationRecord(ws.store.load(record_id))
+    change = op.change
+    if change.target.kind != "Deployment" or not touches_template(change):
+        raise InputError(
+            f"operation {record_id} ({op.request.type.value} of {change.target.kubectl_ref}) "
+            "starts no Deployment rollout: there is nothing to guard",
+            hint=f"execute it without --guard: kubemedic execute {record_id}",
+        )
+    return change.target
 
 
 def _check_target(op: OperationRecord, ref: ObjectRef) -> None:
