@@ -38,7 +38,7 @@ ESCALATED_AT_MOST = 10
 
 def audit(request: SourceRequest, options: AuditOptions, *, version: str) -> SecurityAudit:
     """Read the cluster (or the files) the request names and audit it."""
-    view = load_view(request, resources=AUDITED, logs=False)
+    view = load_view(request, resources=AUDITED, logs=False, locations=True)
     return audit_view(view, options, version=version, namespace=request.namespace)
 
 

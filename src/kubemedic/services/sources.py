@@ -27,15 +27,20 @@ class SourceRequest:
 
 
 def load_view(
-    request: SourceRequest, *, resources: Sequence[Resource] = SCANNED, logs: bool = True
+    request: SourceRequest,
+    *,
+    resources: Sequence[Resource] = SCANNED,
+    logs: bool = True,
+    locations: bool = False,
 ) -> ClusterView:
     """Build the cluster view from files when any were given, else from the live cluster.
 
-    ``resources`` and ``logs`` say what a live scan reads (files hold what they hold).
+    ``resources`` and ``logs`` say what a live scan reads (files hold what they hold);
+    ``locations`` keeps where each object of a file was read, for findings that name it.
     """
     with paused_gc():
         if request.files:
-            return load_files(request.files)
+            return load_files(request.files, locations=locations)
         from kubemedic.adapters.kubernetes.live import load_live  # heavy: only when needed
 
         return load_live(

@@ -59,8 +59,11 @@ _UNDATED = (
 )
 
 
-def load_files(paths: Iterable[Path]) -> ClusterView:
+def load_files(paths: Iterable[Path], *, locations: bool = False) -> ClusterView:
     """Read every manifest and log under ``paths`` into one view.
+
+    With ``locations`` the view can say in which file and line each object was read (an audit
+    names them); without, nothing is kept per object for it (a diagnosis of a large dump).
 
     The cyclic collector is paused meanwhile (see ``paused_gc``): a dump is millions of
     small acyclic dicts, and collections triggered by their allocation find nothing to free.
@@ -68,7 +71,7 @@ def load_files(paths: Iterable[Path]) -> ClusterView:
     paths = tuple(paths)
     named = ", ".join(str(p) for p in paths)
     with paused_gc():
-        snapshot = _Snapshot()
+        snapshot = _Snapshot(origins=_Origins() if locations else None)
         for path in paths:
             snapshot.add_path(path)
         pasted = snapshot.add_pasted()
@@ -91,7 +94,7 @@ def load_files(paths: Iterable[Path]) -> ClusterView:
             listed=snapshot.listed,
             logs=read_logs(snapshot.log_files, snapshot.pods),
             warnings=warnings,
-            locate=snapshot.origins.locate,
+            locate=snapshot.origins.locate if snapshot.origins else None,
         )
 
 
@@ -132,7 +135,7 @@ class _Snapshot:
     gaps: Gaps = field(default_factory=Gaps)
     manifests_seen: int = 0
     pasted: PastedText = field(default_factory=PastedText)
-    origins: _Origins = field(default_factory=_Origins)
+    origins: _Origins | None = None
 
     def add_path(self, path: Path) -> None:
         if not path.exists():
@@ -241,7 +244,8 @@ class _Snapshot:
         admitted = self.gaps.admit(manifest, index, item, obj)
         if admitted is not None:
             self.objects.append(obj)
-            self.origins.add(obj, manifest, (index, item))
+            if self.origins is not None:
+                self.origins.add(obj, manifest, (index, item))
         return admitted
 
     def _mark_listed(self, kind: str, namespaces: set[str], hint: str | None) -> None:
