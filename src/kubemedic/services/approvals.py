@@ -13,7 +13,7 @@ from kubemedic.models.identity import SYSTEM
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import OperationState
 from kubemedic.models.outcomes import Escalation, PendingApproval
-from kubemedic.models.records import RecordKind
+from kubemedic.models.records import Record, RecordKind
 from kubemedic.services.notifications import notify
 from kubemedic.services.operations import expire_if_due
 from kubemedic.services.records import Step
@@ -27,9 +27,9 @@ def pending(ws: Workspace) -> tuple[PendingApproval, ...]:
     now = ws.now()
     waiting = []
     for record in ws.store.all(RecordKind.OPERATION):
-        op = OperationRecord(record)
-        if op.state is not OperationState.PENDING_APPROVAL:
+        if not ws.store.derived(record, _is_pending):
             continue
+        op = OperationRecord(record)
         due = op.due_at or now
         waiting.append(
             PendingApproval(
@@ -44,6 +44,10 @@ def pending(ws: Workspace) -> tuple[PendingApproval, ...]:
             )
         )
     return tuple(sorted(waiting, key=lambda p: p.left_seconds))
+
+
+def _is_pending(record: Record) -> bool:
+    return OperationRecord(record).state is OperationState.PENDING_APPROVAL
 
 
 def escalate(ws: Workspace) -> Escalation:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kubemedic.adapters.records import CommitResult, RecordsRepo
 from kubemedic.errors import InputError, RecordsError
@@ -29,6 +30,7 @@ from kubemedic.models.records import (
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Guard = Callable[[Record], None]
 """Checks the record as it is right before the append; raises to refuse (nothing is written)."""
 
@@ -46,12 +48,16 @@ class Step:
 class RecordStore:
     """Records of one repository, read and appended through git."""
 
-    def __init__(self, repo: RecordsRepo) -> None:
+    def __init__(self, repo: RecordsRepo, cache: RecordCache | None = None) -> None:
         self.repo = repo
+        self._cache = cache
 
     @classmethod
-    def open(cls, root: Path, *, remote: str | None = None) -> RecordStore:
-        return cls(RecordsRepo.open(root, remote=remote))
+    def open(
+        cls, root: Path, *, remote: str | None = None, cache: RecordCache | None = None
+    ) -> RecordStore:
+        """The records at ``root``; with ``cache``, listings reuse what it has parsed."""
+        return cls(RecordsRepo.open(root, remote=remote), cache)
 
     def new_id(self, kind: RecordKind, now: datetime) -> str:
         while True:
@@ -120,13 +126,69 @@ class RecordStore:
             )
         return parse(text, path)
 
+    def derived(self, record: Record, make: Callable[[Record], T]) -> T:
+        """``make(record)``, remembered by the cache (if any) while the record is unchanged."""
+        return make(record) if self._cache is None else self._cache.derived(record, make)
+
     def all(self, kind: RecordKind | None = None) -> Iterator[Record]:
         kinds = (kind,) if kind else tuple(RecordKind)
         for each in kinds:
+            if self._cache is not None:
+                yield from self._cache.records(self.repo, each.directory)
+                continue
             for path in self.repo.files(each.directory):
                 text = self.repo.read_text(path)
                 if text is not None:
                     yield parse(text, path)
+
+
+class RecordCache:
+    """Parsed records kept between the requests of a long-running server.
+
+    Listing 10,000 records by reading and parsing every file takes seconds; a server answers
+    from what it parsed before. Every change to the records is a commit, so the listing of a
+    folder is kept while HEAD stays the same; when HEAD moves, the folder is listed again and
+    only the files whose text changed are parsed again. Shared by the server's threads.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._head: str | None = None
+        self._listed: dict[str, tuple[Record, ...]] = {}
+        self._parsed: dict[str, tuple[str, Record]] = {}
+        self._derived: dict[tuple[str, str], tuple[Record, Any]] = {}
+
+    def records(self, repo: RecordsRepo, directory: str) -> tuple[Record, ...]:
+        """The records in ``directory`` as of HEAD now, in path order."""
+        head = repo.head()
+        with self._lock:
+            if head != self._head:
+                self._head = head
+                self._listed.clear()
+            found = self._listed.get(directory)
+            if found is None:
+                read = (self._read(repo, path) for path in repo.files(directory))
+                found = self._listed[directory] = tuple(r for r in read if r is not None)
+            return found
+
+    def derived(self, record: Record, make: Callable[[Record], T]) -> T:
+        """``make(record)`` computed once per parsed record (``make`` must not depend on more)."""
+        key = (record.path, make.__qualname__)
+        known = self._derived.get(key)
+        if known is None or known[0] is not record:
+            known = self._derived[key] = (record, make(record))
+        value: T = known[1]
+        return value
+
+    def _read(self, repo: RecordsRepo, path: str) -> Record | None:
+        text = repo.read_text(path)
+        if text is None:
+            return None
+        known = self._parsed.get(path)
+        if known is None or known[0] != text:
+            known = (text, parse(text, path))
+            self._parsed[path] = known
+        return known[1]
 
 
 def _pushed(result: CommitResult) -> CommitResult:

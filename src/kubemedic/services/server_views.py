@@ -8,7 +8,7 @@ stages and what is still needed.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -29,9 +29,15 @@ Document = dict[str, Any]
 
 def record_rows(ws: Workspace, kind: RecordKind | None, state: str | None) -> list[Document]:
     """Records of ``kind`` (all: None) in ``state`` (any: None), newest first."""
-    found = [r for r in ws.store.all(kind) if state is None or r.state == state]
-    found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
-    return [_row(r) for r in found]
+    found = [ws.store.derived(r, _sortable_row) for r in ws.store.all(kind)]
+    found = [each for each in found if state is None or each[2]["state"] == state]
+    found.sort(key=lambda each: each[:2], reverse=True)
+    return [dict(row) for _, _, row in found]
+
+
+def _sortable_row(record: Record) -> tuple[datetime, str, Document]:
+    """A listing's row with what it is sorted by (kept by a server's record cache)."""
+    return record.created_at, record.id, _row(record)
 
 
 def _row(record: Record) -> Document:

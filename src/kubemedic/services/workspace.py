@@ -56,9 +56,10 @@ class Workspace:
             self._writer = None
 
 
-def open_workspace(settings: Settings) -> Workspace:
-    """A workspace from settings: records repository created on first use."""
-    store = RecordStore.open(settings.records_dir(), remote=settings.records_remote)
+def open_workspace(settings: Settings, store: RecordStore | None = None) -> Workspace:
+    """A workspace from settings: records repository created on first use (a server passes the
+    ``store`` it keeps open)."""
+    store = store or RecordStore.open(settings.records_dir(), remote=settings.records_remote)
     return Workspace(
         store=store,
         policy=settings.governance_policy(),

@@ -30,10 +30,10 @@ from kubemedic.errors import (
 )
 from kubemedic.services.approvals import pending
 from kubemedic.services.leader import LeaderElection
+from kubemedic.services.records import RecordCache, RecordStore
 from kubemedic.services.server_access import Authenticator
-from kubemedic.services.workspace import open_workspace
 from kubemedic.web import api, pages
-from kubemedic.web.context import Server, SignInNeeded
+from kubemedic.web.context import Server, SignInNeeded, open_for
 from kubemedic.web.metrics import RequestMetrics
 from kubemedic.web.security import LoginLimiter, Sessions, session_secret
 
@@ -68,6 +68,9 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         limiter=LoginLimiter(server_settings.login_attempts, server_settings.login_window, clock),
         metrics=RequestMetrics(),
         templates=_templates(),
+        records=RecordStore.open(
+            settings.records_dir(), remote=settings.records_remote, cache=RecordCache()
+        ),
     )
     app.include_router(api.router)
     app.include_router(pages.router)
@@ -116,7 +119,7 @@ def _health(app: FastAPI) -> None:
 
     @app.get("/readyz", include_in_schema=False)
     def readyz(request: Request) -> PlainTextResponse:
-        ws = open_workspace(request.app.state.server.settings)
+        ws = open_for(request.app.state.server)
         try:
             ws.store.repo.head()
         finally:
@@ -126,7 +129,7 @@ def _health(app: FastAPI) -> None:
     @app.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> PlainTextResponse:
         server: Server = request.app.state.server
-        ws = open_workspace(server.settings)
+        ws = open_for(server)
         try:
             waiting = pending(ws)
         finally:

@@ -2,8 +2,8 @@
 
 A request is authenticated by a Kubernetes bearer token (``Authorization: Bearer``, verified
 by TokenReview) or by a session cookie; a request changing something on a session's behalf must
-carry the session's CSRF token. Each request opens its own workspace on the records repository
-(its lock orders concurrent decisions) and closes it when the answer is sent.
+carry the session's CSRF token. Each request opens its own workspace on the records the server
+keeps open (their lock orders concurrent decisions) and closes it when the answer is sent.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from kubemedic.config import Settings
 from kubemedic.models.identity import Actor
+from kubemedic.services.records import RecordStore
 from kubemedic.services.server_access import Authenticator, require
 from kubemedic.services.workspace import Workspace, open_workspace
 from kubemedic.web.metrics import RequestMetrics
@@ -34,6 +35,8 @@ class Server:
     limiter: LoginLimiter
     metrics: RequestMetrics
     templates: Jinja2Templates
+    records: RecordStore
+    """Opened once and shared by every request, with the parsed records kept for listings."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +104,13 @@ def allowed(who: Caller, action: str) -> Actor:
     return who.actor
 
 
+def open_for(server: Server) -> Workspace:
+    """A workspace for one request, on the server's records."""
+    return open_workspace(server.settings, server.records)
+
+
 def workspace(request: Request) -> Iterator[Workspace]:
-    ws = open_workspace(server_of(request).settings)
+    ws = open_for(server_of(request))
     try:
         yield ws
     finally:
