@@ -8,6 +8,7 @@ client but a 500 that says so.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -87,6 +88,7 @@ async def _background_loops(app: FastAPI) -> AsyncIterator[None]:
     from starlette.concurrency import run_in_threadpool
 
     settings: Settings = app.state.server.settings
+    threading.Thread(target=_warm, args=(app.state.server.records,), daemon=True).start()
     if not settings.server.leader_election:
         yield
         return
@@ -96,6 +98,12 @@ async def _background_loops(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await run_in_threadpool(election.stop)
+
+
+def _warm(records: RecordStore) -> None:
+    """Parse every record once at start-up, so the first page does not wait for it."""
+    for _ in records.all():
+        pass
 
 
 def _templates() -> Jinja2Templates:
