@@ -22,7 +22,9 @@ LEVELS = {"none", "note", "warning", "error"}
 
 def _audit_files() -> SecurityAudit:
     return audit_view(
-        load_view(SourceRequest(files=(SHOP,))), AuditOptions(complete=True), version="9.9"
+        load_view(SourceRequest(files=(SHOP,)), locations=True),
+        AuditOptions(complete=True),
+        version="9.9",
     )
 
 
