@@ -24,7 +24,7 @@ from kubemedic.adapters.prometheus.usage import PrometheusUsage
 from kubemedic.errors import MetricsError
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.identity import Actor
-from kubemedic.models.k8s import dig
+from kubemedic.models.k8s import Workload, dig
 from kubemedic.models.operations import ActionRequest, ActionType
 from kubemedic.models.outcomes import Proposal
 from kubemedic.models.recommendation_reports import ResourcesReport, ScalingReport, Scope
@@ -158,13 +158,12 @@ def _read_cluster(cluster: ClusterWriter, scope: Scope, kinds: Sequence[str]) ->
                 str(ref.get("name")),
             )
             hpas[key] = hpa
-    workloads.sort(key=lambda w: (_ref(w).namespace, _ref(w).kind, _ref(w).name))
+    workloads.sort(key=lambda w: _key(_ref(w)))
     return _Cluster(workloads, hpas, replicasets)
 
 
 def _ref(obj: Mapping[str, Any]) -> ObjectRef:
-    meta = obj.get("metadata") or {}
-    return ObjectRef(str(obj.get("kind")), str(meta.get("name")), str(meta.get("namespace") or ""))
+    return Workload(obj).ref
 
 
 def _key(ref: ObjectRef) -> tuple[str, str, str]:
