@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -175,6 +175,37 @@ class RecommendSetting(_Section):
         return _seconds(value)
 
 
+class RolloutsSetting(_Section):
+    """Defaults of the rollout guard: ``rollout guard``, ``execute --guard`` and ``watch
+    --guard-rollouts`` (docs/rollouts.md); an option on the command line wins."""
+
+    first: int = Field(default=3, ge=0)
+    window: float = Field(default=120.0, gt=0)
+    interval: float = Field(default=5.0, gt=0)
+    max_error_rate: float = Field(default=0.05, ge=0, le=1, description="5% or 0.05")
+    min_requests: float = Field(default=50, ge=0)
+    max_latency_ratio: float = Field(default=2.0, ge=1)
+    failures: int = Field(default=1, ge=1)
+    on_failure: Literal["pause", "undo"] = "pause"
+    helm_rollback: Literal["propose", "run"] = "propose"
+    no_data: Literal["halt", "pass"] = "halt"
+    requests_metric: str = "http_requests_total"
+    status_label: str = "code"
+    latency_metric: str = "http_request_duration_seconds"
+
+    @field_validator("window", "interval", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> float:
+        return _seconds(value)
+
+    @field_validator("max_error_rate", mode="before")
+    @classmethod
+    def _share(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            return float(value.strip()[:-1]) / 100
+        return value
+
+
 class AuditSetting(_Section):
     """Defaults of ``audit security`` (docs/security.md)."""
 
@@ -183,6 +214,25 @@ class AuditSetting(_Section):
         default=(), description="registry hosts or repository prefixes images may come from"
     )
     tls_expiry_days: int = Field(default=30, ge=0)
+
+
+class OidcSetting(_Section):
+    """Sign-in with an OpenID Connect provider (authorization code, PKCE); its users get roles
+    through ``server.user_roles`` / ``server.group_roles`` like Kubernetes users."""
+
+    issuer: str = Field(pattern=r"^https?://", description="discovery at {issuer}/.well-known/...")
+    client_id: str = Field(min_length=1)
+    client_secret_file: Path | None = Field(
+        default=None, description="file holding the client secret (none: a public client)"
+    )
+    redirect_url: str = Field(
+        pattern=r"^https?://.+/login/oidc/callback$",
+        description="this server's https://HOST/login/oidc/callback, as registered",
+    )
+    scopes: tuple[str, ...] = ("openid", "profile", "email", "groups")
+    username_claim: str = Field(default="email", min_length=1)
+    groups_claim: str = Field(default="groups", min_length=1)
+    name: str = Field(default="", description="shown on the sign-in button; default the issuer")
 
 
 class ServerSetting(_Section):
@@ -205,6 +255,16 @@ class ServerSetting(_Section):
     group_roles: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="Kubernetes group -> kubemedic roles"
     )
+    access_review: bool = Field(
+        default=False,
+        description="also ask the cluster (SubjectAccessReview) whether the caller may make "
+        "a change themselves before they propose, execute or roll it back",
+    )
+    account_users: dict[str, str] = Field(
+        default_factory=dict,
+        description="local account -> the Kubernetes user access_review checks it as",
+    )
+    oidc: OidcSetting | None = Field(default=None, description="OpenID Connect sign-in")
     leader_election: bool = Field(
         default=False,
         description="run the background loops (due validations, escalation) on the one "
@@ -269,6 +329,11 @@ class Settings(BaseModel):
         description="records repository (git); default $XDG_DATA_HOME/kubemedic/records",
     )
     records_remote: str | None = Field(default=None, description="git remote to push records to")
+    server_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="kubemedic server the governed commands run against (docs/server.md)",
+    )
     user: str | None = Field(
         default=None, description="who runs kubemedic: the name or email of a configured person"
     )
@@ -289,6 +354,7 @@ class Settings(BaseModel):
     prometheus: PrometheusSetting = Field(default_factory=PrometheusSetting)
     prices: PricesSetting = Field(default_factory=PricesSetting)
     recommend: RecommendSetting = Field(default_factory=RecommendSetting)
+    rollouts: RolloutsSetting = Field(default_factory=RolloutsSetting)
     server: ServerSetting = Field(default_factory=ServerSetting)
     audit: AuditSetting = Field(default_factory=AuditSetting)
     llm: LlmSetting = Field(default_factory=LlmSetting)

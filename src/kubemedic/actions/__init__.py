@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kubemedic.actions.context import PlanContext
+from kubemedic.actions.helm import plan_helm_rollback
 from kubemedic.actions.rollout import plan_configmap_restore, plan_pause, plan_restart, plan_resume
 from kubemedic.actions.scaling import plan_hpa, plan_hpa_delete, plan_scale
 from kubemedic.actions.template import plan_resources, plan_set_image, plan_undo
@@ -30,6 +31,7 @@ PLANNERS: Mapping[ActionType, Planner] = {
     ActionType.RESUME: plan_resume,
     ActionType.UNDO: plan_undo,
     ActionType.CONFIGMAP_RESTORE: plan_configmap_restore,
+    ActionType.HELM_ROLLBACK: plan_helm_rollback,
 }
 
 __all__ = ["PLANNERS", "PlanContext", "plan_change"]

@@ -4,6 +4,8 @@ A rollback restores the state approved before the original change, healthy or no
 it worked is that the object says again what the inverse wrote. The same test tells whether a
 forward change is still in effect (nobody reverted it by hand). Merge and strategic patches are
 compared field by field (containers matched by name), JSON patches operation by operation.
+A Helm rollback writes whatever the release's revision holds: on the Deployment it holds while
+the Deployment exists and, when the rollback unpaused it, is not paused again.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ def differences(obj: Mapping[str, Any] | None, change: Change) -> tuple[str, ...
     if obj is None:
         return ("the object does not exist",)
     body = change.body or {}
+    if change.verb is ChangeVerb.HELM_ROLLBACK:
+        paused = body.get("resume") and dig(obj, "spec", "paused")
+        return ("spec.paused is True, should be False",) if paused else ()
     if change.patch_type == "json":
         return tuple(_json_ops(obj, body.get("ops") or []))
     return tuple(_merge(obj, body, ""))

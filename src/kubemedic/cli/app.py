@@ -24,7 +24,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from kubemedic import __version__
-from kubemedic.cli.session import Session, session_of
+from kubemedic.cli.session import Session, runs_locally, session_of
 from kubemedic.errors import EXIT_OK, KubemedicError
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h: kubemedic itself failed
@@ -92,6 +92,21 @@ COMMANDS: Mapping[str, Command | Group] = {
     "ask": Command("kubemedic.cli.ask:ask_command", "kubemedic.cli.ask:EPILOG"),
 }
 """Every command of ``kubemedic``."""
+
+CLIENT_COMMANDS = (
+    "approvals",
+    "approve",
+    "reject",
+    "cancel",
+    "execute",
+    "validate",
+    "rollback",
+    "propose",
+    "records",
+    "stats",
+)
+"""The commands ``--server`` applies to: they run on a kubemedic server instead of the local
+records repository (docs/server.md, "CLI as a client")."""
 
 
 def _attribute(target: str) -> Any:
@@ -173,6 +188,41 @@ def root(
             show_default=False,
         ),
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            help="Run approvals, proposals and listings against this kubemedic server (also the "
+            "setting server_url, KUBEMEDIC_SERVER_URL), as the kubeconfig's token proves you: "
+            f"{', '.join(CLIENT_COMMANDS)}. Other commands run locally.",
+            show_default=False,
+        ),
+    ] = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--token-file",
+            envvar="KUBEMEDIC_SERVER_TOKEN_FILE",
+            help="With a server: present this bearer token instead of the kubeconfig's.",
+            show_default=False,
+        ),
+    ] = None,
+    certificate_authority: Annotated[
+        Path | None,
+        typer.Option(
+            "--certificate-authority",
+            envvar="KUBEMEDIC_SERVER_CA",
+            help="With a server: CA file (PEM) its HTTPS certificate is checked against.",
+            show_default=False,
+        ),
+    ] = None,
+    insecure_skip_tls_verify: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-skip-tls-verify",
+            help="With a server: do not check its HTTPS certificate (test servers only).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -184,6 +234,12 @@ def root(
     session = session_of(ctx)
     session.debug = debug
     session.config_file = config
+    session.server = server
+    session.token_file = token_file
+    session.certificate_authority = certificate_authority
+    session.insecure_skip_tls_verify = insecure_skip_tls_verify
+    if ctx.invoked_subcommand not in CLIENT_COMMANDS:
+        runs_locally(ctx, str(ctx.invoked_subcommand))
 
 
 def run(argv: Sequence[str] | None = None, *, cli: typer.Typer = app) -> int:

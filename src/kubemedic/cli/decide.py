@@ -2,13 +2,15 @@
 
 Each command is one step of an operation's lifecycle, done by the acting person (``--as`` or
 the settings' ``user``); a step the rules forbid is refused with exit code 6 and nothing is
-written.
+written. With ``--server`` the step is asked of a kubemedic server, as the person the token
+proves, and printed the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,8 +22,13 @@ from kubemedic.cli.governed import (
     RecordsOption,
     workspace,
 )
+from kubemedic.cli.rollout import GuardOptions, with_guard_options
+from kubemedic.cli.session import server_client
 from kubemedic.errors import EXIT_FINDINGS, InputError
 from kubemedic.models.operations import OperationState
+
+if TYPE_CHECKING:
+    from kubemedic.models.outcomes import Execution, Validation
 
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="Operation record id (OP-...).")]
 
@@ -46,8 +53,15 @@ def approve_command(
     from kubemedic.governance.lifecycle import what_now
     from kubemedic.services.operations import approve
 
-    with workspace(ctx, records=records, as_=as_) as (ws, actor):
-        state = approve(ws, record_id, actor, reason=reason, conditions=tuple(condition or ()))
+    conditions = tuple(condition or ())
+    client = server_client(ctx, local_only={"--records": records, "--as": as_})
+    if client is not None:
+        with client:
+            state = client.approve(record_id, reason=reason, conditions=conditions)
+            actor = client.me()
+    else:
+        with workspace(ctx, records=records, as_=as_) as (ws, actor):
+            state = approve(ws, record_id, actor, reason=reason, conditions=conditions)
     typer.echo(f"{record_id} approved by {actor.name}: now {state.value}")
     typer.echo(what_now(record_id, state))
 
@@ -62,8 +76,14 @@ def reject_command(
     """Reject a pending operation; it can never be executed."""
     from kubemedic.services.operations import reject
 
-    with workspace(ctx, records=records, as_=as_) as (ws, actor):
-        reject(ws, record_id, actor, reason=reason)
+    client = server_client(ctx, local_only={"--records": records, "--as": as_})
+    if client is not None:
+        with client:
+            client.reject(record_id, reason=reason)
+            actor = client.me()
+    else:
+        with workspace(ctx, records=records, as_=as_) as (ws, actor):
+            reject(ws, record_id, actor, reason=reason)
     typer.echo(f"{record_id} rejected by {actor.name}")
 
 
@@ -77,11 +97,17 @@ def cancel_command(
     """Withdraw an operation that has not started."""
     from kubemedic.services.operations import cancel
 
-    with workspace(ctx, records=records, as_=as_) as (ws, actor):
-        cancel(ws, record_id, actor, reason=reason)
+    client = server_client(ctx, local_only={"--records": records, "--as": as_})
+    if client is not None:
+        with client:
+            client.cancel(record_id, reason=reason)
+    else:
+        with workspace(ctx, records=records, as_=as_) as (ws, actor):
+            cancel(ws, record_id, actor, reason=reason)
     typer.echo(f"{record_id} cancelled")
 
 
+@with_guard_options
 def execute_command(
     ctx: typer.Context,
     record_id: IdArgument,
@@ -92,8 +118,8 @@ def execute_command(
         bool,
         typer.Option(
             "--guard",
-            help="Run it under the rollout guard (its defaults): the Deployment rollout it "
-            "starts is halted when its first new replicas fail.",
+            help="Run it under the rollout guard (the options below): the Deployment rollout "
+            "it starts is halted when its first new replicas fail.",
         ),
     ] = False,
     records: RecordsOption = None,
@@ -101,36 +127,65 @@ def execute_command(
     context: ContextOption = None,
     kubeconfig: KubeconfigOption = None,
     as_json: JsonOption = False,
+    *,
+    guard_options: GuardOptions,
 ) -> None:
     """Apply an approved operation: dry-run, prior state recorded, applied once, recorded."""
-    from kubemedic.formatters.operations import execution_text, to_json, validation_text
     from kubemedic.services.execution import execute
     from kubemedic.services.rollback import rollback_for_validation
     from kubemedic.services.validation import validate
 
+    local_only = {"--records": records, "--as": as_, "--guard": guard}
+    client = server_client(ctx, context=context, kubeconfig=kubeconfig, local_only=local_only)
+    if client is not None:
+        with client:
+            result = client.execute(record_id)
+            _print_execution(result, as_json=as_json)
+            if wait:
+                _print_validation(client.validate(record_id, wait=True), as_json=as_json)
+        return
     if guard:
         if wait:
             raise InputError("give --wait or --guard, not both: the guard judges the rollout")
-        _execute_guarded(ctx, record_id, records, as_, context, kubeconfig, as_json=as_json)
+        _execute_guarded(
+            ctx, record_id, guard_options, records, as_, context, kubeconfig, as_json=as_json
+        )
         return
+    if guard_options.given():
+        raise InputError(f"{', '.join(guard_options.given())}: only with --guard")
     with workspace(ctx, records=records, as_=as_, context=context, kubeconfig=kubeconfig) as (
         ws,
         actor,
     ):
         result = execute(ws, record_id, actor)
-        typer.echo(to_json(result) if as_json else execution_text(result))
-        if result.state is OperationState.FAILED:
-            raise typer.Exit(EXIT_FINDINGS)
+        _print_execution(result, as_json=as_json)
         if wait:
             outcome = validate(ws, record_id, wait=True, rollback=rollback_for_validation)
-            typer.echo(to_json(outcome) if as_json else validation_text(outcome))
-            if not all(stage.ok for stage in outcome.stages):
-                raise typer.Exit(EXIT_FINDINGS)
+            _print_validation(outcome, as_json=as_json)
+
+
+def _print_execution(result: Execution, *, as_json: bool) -> None:
+    """An execution's outcome; exit 1 when it failed."""
+    from kubemedic.formatters.operations import execution_text, to_json
+
+    typer.echo(to_json(result) if as_json else execution_text(result))
+    if result.state is OperationState.FAILED:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _print_validation(outcome: Validation, *, as_json: bool) -> None:
+    """A validation's outcome; exit 1 when a stage failed."""
+    from kubemedic.formatters.operations import to_json, validation_text
+
+    typer.echo(to_json(outcome) if as_json else validation_text(outcome))
+    if not all(stage.ok for stage in outcome.stages):
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 def _execute_guarded(
     ctx: typer.Context,
     record_id: str,
+    options: GuardOptions,
     records: Path | None,
     as_: str | None,
     context: str | None,
@@ -139,16 +194,16 @@ def _execute_guarded(
     as_json: bool,
 ) -> None:
     """``kubemedic rollout guard deploy/NAME --execute ID`` on the Deployment it changes."""
-    from kubemedic.cli.rollout import Output, guard_command
-    from kubemedic.services.rollouts.start import deployment_started_by
+    from kubemedic.cli.rollout import Output, run_guard
+    from kubemedic.services.rollouts.start import ExecuteOperation, deployment_started_by
 
     with workspace(ctx, records=records, as_=as_) as (ws, _):
         deployment = deployment_started_by(ws, record_id)
-    guard_command(
+    run_guard(
         ctx,
-        f"deploy/{deployment.name}",
-        namespace=deployment.namespace,
-        execute_id=record_id,
+        deployment,
+        options,
+        ExecuteOperation(record_id),
         output=Output.JSON if as_json else Output.TEXT,
         records=records,
         as_=as_,
@@ -182,11 +237,39 @@ def validate_command(
 ) -> None:
     """Run an executed operation's due validation stages (checks, post-change figures)."""
     from kubemedic.formatters.operations import to_json, validation_text
-    from kubemedic.services.rollback import rollback_for_validation
-    from kubemedic.services.validation import validate, validate_due
 
     if (record_id is None) == (not due):
         raise InputError("give an operation ID or --due (not both)")
+    local_only = {"--records": records, "--due": due, "--auto-rollback": auto_rollback}
+    client = server_client(ctx, context=context, kubeconfig=kubeconfig, local_only=local_only)
+    if client is not None:
+        with client:
+            outcomes: Sequence[Validation] = (client.validate(str(record_id), wait=wait),)
+    else:
+        outcomes = _validate_locally(
+            ctx, record_id, due, wait, auto_rollback, records, context, kubeconfig
+        )
+    if as_json:
+        typer.echo(to_json(list(outcomes)))
+    else:
+        typer.echo("\n".join(validation_text(o) for o in outcomes) or "No validation is due.")
+    if any(not stage.ok for o in outcomes for stage in o.stages):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _validate_locally(
+    ctx: typer.Context,
+    record_id: str | None,
+    due: bool,
+    wait: bool,
+    auto_rollback: bool | None,
+    records: Path | None,
+    context: str | None,
+    kubeconfig: Path | None,
+) -> Sequence[Validation]:
+    from kubemedic.services.rollback import rollback_for_validation
+    from kubemedic.services.validation import validate, validate_due
+
     with workspace(ctx, records=records, context=context, kubeconfig=kubeconfig) as (ws, actor):
         if due:
             outcomes = validate_due(ws, rollback=rollback_for_validation)
@@ -201,12 +284,7 @@ def validate_command(
                     rollback=rollback_for_validation,
                 ),
             )
-    if as_json:
-        typer.echo(to_json(list(outcomes)))
-    else:
-        typer.echo("\n".join(validation_text(o) for o in outcomes) or "No validation is due.")
-    if any(not stage.ok for o in outcomes for stage in o.stages):
-        raise typer.Exit(EXIT_FINDINGS)
+    return outcomes
 
 
 def rollback_command(
@@ -223,11 +301,17 @@ def rollback_command(
     from kubemedic.formatters.operations import rollback_text, to_json
     from kubemedic.services.rollback import rollback
 
-    with workspace(ctx, records=records, as_=as_, context=context, kubeconfig=kubeconfig) as (
-        ws,
-        actor,
-    ):
-        outcome = rollback(ws, record_id, actor, reason=reason)
+    local_only = {"--records": records, "--as": as_}
+    client = server_client(ctx, context=context, kubeconfig=kubeconfig, local_only=local_only)
+    if client is not None:
+        with client:
+            outcome = client.rollback(record_id, reason=reason)
+    else:
+        with workspace(ctx, records=records, as_=as_, context=context, kubeconfig=kubeconfig) as (
+            ws,
+            actor,
+        ):
+            outcome = rollback(ws, record_id, actor, reason=reason)
     typer.echo(to_json(outcome) if as_json else rollback_text(outcome))
     if outcome.state is not OperationState.ROLLED_BACK:
         raise typer.Exit(EXIT_FINDINGS)
@@ -247,10 +331,15 @@ def approvals_command(
     from kubemedic.services.approvals import escalate as run_escalation
     from kubemedic.services.approvals import pending
 
-    with workspace(ctx, records=records) as (ws, _):
-        if escalate:
-            done = run_escalation(ws)
-            typer.echo(to_json(done) if as_json else escalation_text(done))
-            return
-        waiting = pending(ws)
+    client = server_client(ctx, local_only={"--records": records, "--escalate": escalate})
+    if client is not None:
+        with client:
+            waiting = client.pending()
+    else:
+        with workspace(ctx, records=records) as (ws, _):
+            if escalate:
+                done = run_escalation(ws)
+                typer.echo(to_json(done) if as_json else escalation_text(done))
+                return
+            waiting = pending(ws)
     typer.echo(to_json(list(waiting)) if as_json else approvals_text(waiting))

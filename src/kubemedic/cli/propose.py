@@ -25,6 +25,7 @@ from kubemedic.cli.governed import (
     RecordsOption,
     workspace,
 )
+from kubemedic.cli.session import server_client
 from kubemedic.cli.targets import parse_target
 from kubemedic.errors import InputError
 from kubemedic.models.findings import ObjectRef
@@ -124,6 +125,19 @@ def _propose(
     from kubemedic.services.configmaps import earlier_data
     from kubemedic.services.operations import propose
 
+    local_only = {"--records": records, "--as": as_, "--from-record": params.get("from_record")}
+    client = server_client(ctx, context=context, kubeconfig=kubeconfig, local_only=local_only)
+    if client is not None:
+        from kubemedic.services.configmaps import configmap_data_from_file
+
+        with client:
+            ref = parse_target(target, namespace or client.namespace)
+            if action is ActionType.CONFIGMAP_RESTORE:
+                params = {"data": configmap_data_from_file(params["from_file"], ref)}
+            request = ActionRequest(action, ref, {k: v for k, v in params.items() if v is not None})
+            done = client.propose(request, emergency=emergency, incident=incident, reason=reason)
+        typer.echo(to_json(done) if as_json else proposal_text(done))
+        return
     with workspace(ctx, records=records, as_=as_, context=context, kubeconfig=kubeconfig) as (
         ws,
         actor,
@@ -241,6 +255,12 @@ def _undo(
     ] = None,
 ) -> Params:
     return {"revision": to_revision}
+
+
+proposal(
+    ActionType.HELM_ROLLBACK,
+    "Roll a Deployment's Helm release back to its previous (or a given) revision, with helm.",
+)(_undo)
 
 
 @proposal(

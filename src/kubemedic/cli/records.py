@@ -1,14 +1,22 @@
-"""``kubemedic records list|show|verify|audit`` and ``kubemedic stats``: the audit trail."""
+"""``kubemedic records list|show|verify|audit`` and ``kubemedic stats``: the audit trail.
+
+With ``--server``, ``list``, ``show`` and ``stats`` read a kubemedic server's records; ``verify``
+and ``audit`` check a repository's git history, so they run on a local clone only.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from kubemedic.cli.governed import EXIT_CODES, JsonOption, RecordsOption, workspace
+from kubemedic.cli.session import runs_locally, server_client
 from kubemedic.errors import EXIT_FINDINGS, InputError
+
+if TYPE_CHECKING:
+    from kubemedic.models.records import Record
 
 app = typer.Typer(
     help="The records repository: the append-only audit trail of incidents and operations.",
@@ -45,12 +53,14 @@ def list_command(
     from kubemedic.formatters.trail import records_text
     from kubemedic.models.records import RecordKind
 
-    with workspace(ctx, records=records) as (ws, _):
-        found = [
-            r
-            for r in ws.store.all(RecordKind(kind.value) if kind else None)
-            if status is None or r.state == status
-        ]
+    wanted = RecordKind(kind.value) if kind else None
+    client = server_client(ctx, local_only={"--records": records})
+    if client is not None:
+        with client:
+            found = client.records(wanted, status)
+    else:
+        with workspace(ctx, records=records) as (ws, _):
+            found = [r for r in ws.store.all(wanted) if status is None or r.state == status]
     found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
     if output is ListFormat.JSON:
         rows = [
@@ -81,13 +91,24 @@ def show_command(
 
     from kubemedic.services.records import path_of
 
-    with workspace(ctx, records=records) as (ws, _):
-        record = ws.store.load(record_id)
-        text = ws.store.repo.read_text(path_of(record_id)) or ""
+    client = server_client(ctx, local_only={"--records": records})
+    if client is not None:
+        with client:
+            text, data = client.record(record_id)
+    else:
+        with workspace(ctx, records=records) as (ws, _):
+            record = ws.store.load(record_id)
+            text = ws.store.repo.read_text(path_of(record_id)) or ""
+        data = _document(record)
     if not as_json:
         typer.echo(text, nl=False)
         return
-    data = {
+    typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode())
+
+
+def _document(record: Record) -> dict[str, Any]:
+    """``records show --json`` of a local record: its header, state and sections."""
+    return {
         "header": dict(record.header),
         "state": record.state,
         "sections": [
@@ -103,7 +124,6 @@ def show_command(
             for s in record.sections
         ],
     }
-    typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode())
 
 
 @app.command("verify", epilog=EXIT_CODES)
@@ -113,6 +133,7 @@ def verify_command(ctx: typer.Context, records: RecordsOption = None) -> None:
     from kubemedic.formatters.trail import problems_text
     from kubemedic.services.trail import verify_trail
 
+    runs_locally(ctx, "records verify")
     with workspace(ctx, records=records) as (ws, _):
         check = verify_trail(ws)
     typer.echo(problems_text(check.problems, check.records))
@@ -126,6 +147,7 @@ def audit_command(ctx: typer.Context, records: RecordsOption = None) -> None:
     from kubemedic.formatters.trail import audit_text
     from kubemedic.services.trail import audit_trail
 
+    runs_locally(ctx, "records audit")
     with workspace(ctx, records=records) as (ws, _):
         result = audit_trail(ws)
     typer.echo(audit_text(result))
@@ -150,6 +172,11 @@ def stats_command(
     window = parse_duration(since)
     if window is None:
         raise InputError(f"--since {since}: not a duration like 30d, 12h, 90m")
-    with workspace(ctx, records=records) as (ws, _):
-        result = trail_figures(ws, ws.now() - timedelta(seconds=window))
+    client = server_client(ctx, local_only={"--records": records})
+    if client is not None:
+        with client:
+            result = client.figures(since)
+    else:
+        with workspace(ctx, records=records) as (ws, _):
+            result = trail_figures(ws, ws.now() - timedelta(seconds=window))
     typer.echo(to_json(result) if output is ListFormat.JSON else figures_text(result))

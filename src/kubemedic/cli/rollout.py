@@ -8,12 +8,17 @@ stop the guard cleanly: a write under way is finished, and its hold on the rollo
 
 from __future__ import annotations
 
+import inspect
 import signal
 import sys
 import threading
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -32,10 +37,10 @@ from kubemedic.errors import EXIT_CLUSTER, EXIT_FINDINGS, EXIT_OK, InputError
 from kubemedic.models.findings import ObjectRef
 from kubemedic.rollouts.judging import Thresholds
 from kubemedic.rollouts.outcome import GuardResult, GuardView, Outcome
-from kubemedic.rollouts.settings import GuardSettings, OnFailure
+from kubemedic.rollouts.settings import GuardSettings, HelmRollback, OnFailure
 
 if TYPE_CHECKING:
-    from kubemedic.config import Settings
+    from kubemedic.config import RolloutsSetting, Settings
     from kubemedic.services.rollouts.start import Start
     from kubemedic.services.rollouts.traffic import PrometheusAccess
 
@@ -55,6 +60,8 @@ Examples:
   kubemedic rollout guard deploy/web -n shop --set-image web=registry/web:2.4.1
   kubemedic rollout guard deploy/web -n shop --on-failure undo -- helm upgrade web ./chart
   kubemedic rollout guard deploy/web -n shop --execute OP-20261206-9372d3 -o json
+
+The settings file's rollouts section changes the defaults shown (docs/rollouts.md#settings).
 
 Exit codes:
   0   the rollout completed and its new replicas passed (or the command changed nothing)
@@ -81,7 +88,243 @@ class NoData(StrEnum):
     PASS = "pass"  # noqa: S105 - a choice, not a secret
 
 
+@dataclass(frozen=True, slots=True)
+class GuardOptions:
+    """The guard's options as given on a command line; None: not given, the settings' ``rollouts``
+    section (else the guard's own default) decides."""
+
+    first: int | None = None
+    window: str | None = None
+    max_error_rate: str | None = None
+    min_requests: float | None = None
+    max_latency_ratio: float | None = None
+    failures: int | None = None
+    on_failure: OnFailure | None = None
+    helm_rollback: HelmRollback | None = None
+    no_data: NoData | None = None
+    interval: str | None = None
+    requests_metric: str | None = None
+    status_label: str | None = None
+    latency_metric: str | None = None
+    prometheus: str | None = None
+    header: tuple[str, ...] = ()
+
+    def given(self) -> list[str]:
+        """The judging options given (not Prometheus', which the environment may set)."""
+        return [
+            "--" + name.replace("_", "-") for name in _JUDGING if getattr(self, name) is not None
+        ]
+
+    def settings(self, defaults: RolloutsSetting, *, propose_only: bool = False) -> GuardSettings:
+        def pick(name: str) -> Any:
+            value = getattr(self, name)
+            return getattr(defaults, name) if value is None else value
+
+        return GuardSettings(
+            first=pick("first"),
+            window=duration("--window", self.window) if self.window else defaults.window,
+            interval=duration("--interval", self.interval) if self.interval else defaults.interval,
+            thresholds=Thresholds(
+                max_error_rate=percent("--max-error-rate", self.max_error_rate)
+                if self.max_error_rate
+                else defaults.max_error_rate,
+                min_requests=pick("min_requests"),
+                max_latency_ratio=pick("max_latency_ratio"),
+                failures=pick("failures"),
+            ),
+            on_failure=OnFailure(pick("on_failure")),
+            helm_rollback=HelmRollback(pick("helm_rollback")),
+            no_data_passes=NoData(pick("no_data")) is NoData.PASS,
+            propose_only=propose_only,
+            requests_metric=pick("requests_metric"),
+            status_label=pick("status_label"),
+            latency_metric=pick("latency_metric"),
+        )
+
+
+def _option(*names: str, help: str, **more: Any) -> Any:
+    return typer.Option(*names, help=help, show_default=False, **more)
+
+
+_GUARD_OPTIONS: tuple[tuple[str, Any], ...] = (
+    (
+        "first",
+        Annotated[
+            int | None,
+            _option(
+                "--first",
+                min=0,
+                help="Hold the rollout at this many new replicas while they are judged "
+                "(0: never hold). Default 3.",
+            ),
+        ],
+    ),
+    (
+        "window",
+        Annotated[
+            str | None,
+            _option("--window", help="How long the new replicas are judged. Default 2m."),
+        ],
+    ),
+    (
+        "max_error_rate",
+        Annotated[
+            str | None,
+            _option(
+                "--max-error-rate", help="Share of 5xx answers that fails a round. Default 5%."
+            ),
+        ],
+    ),
+    (
+        "min_requests",
+        Annotated[
+            float | None,
+            _option(
+                "--min-requests", min=0, help="Requests needed to judge the error rate. Default 50."
+            ),
+        ],
+    ),
+    (
+        "max_latency_ratio",
+        Annotated[
+            float | None,
+            _option(
+                "--max-latency-ratio",
+                min=1,
+                help="New pods' p95 over the old pods' that fails. Default 2.",
+            ),
+        ],
+    ),
+    (
+        "failures",
+        Annotated[
+            int | None,
+            _option("--failures", min=1, help="Failed rounds in a row that halt it. Default 1."),
+        ],
+    ),
+    (
+        "on_failure",
+        Annotated[
+            OnFailure | None,
+            _option("--on-failure", help="Pause the rollout, or undo it. Default pause."),
+        ],
+    ),
+    (
+        "helm_rollback",
+        Annotated[
+            HelmRollback | None,
+            _option(
+                "--helm-rollback",
+                help="Undoing a Helm release's rollout (helm installed): pause it and propose "
+                "helm rollback for approval, or run it at once. Default propose.",
+            ),
+        ],
+    ),
+    (
+        "no_data",
+        Annotated[
+            NoData | None,
+            _option(
+                "--no-data",
+                help="A window that ends without traffic to judge: halt (pause) or pass. "
+                "Default halt.",
+            ),
+        ],
+    ),
+    (
+        "interval",
+        Annotated[
+            str | None,
+            _option("--interval", help="Time between two rounds of traffic figures. Default 5s."),
+        ],
+    ),
+    ("prometheus", PrometheusOption),
+    ("header", HeaderOption),
+    (
+        "requests_metric",
+        Annotated[
+            str | None,
+            _option(
+                "--requests-metric",
+                help="Counter of requests, labelled by status. Default http_requests_total.",
+            ),
+        ],
+    ),
+    (
+        "status_label",
+        Annotated[
+            str | None,
+            _option("--status-label", help="Its label holding the HTTP status. Default code."),
+        ],
+    ),
+    (
+        "latency_metric",
+        Annotated[
+            str | None,
+            _option(
+                "--latency-metric",
+                help="Histogram of request durations (seconds). "
+                "Default http_request_duration_seconds.",
+            ),
+        ],
+    ),
+)
+"""The guard's options, declared once for ``rollout guard``, ``execute --guard`` and ``watch
+--guard-rollouts``: (parameter, annotation), each defaulting to None."""
+_JUDGING = tuple(name for name, _ in _GUARD_OPTIONS if name not in ("prometheus", "header"))
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def with_guard_options(command: Command) -> Command:
+    """Add the guard's options to a typer command; it receives them as ``guard_options``."""
+    hints = typing.get_type_hints(command, include_extras=True)
+    own = [
+        p.replace(annotation=hints[p.name])
+        for p in inspect.signature(command).parameters.values()
+        if p.name != "guard_options"
+    ]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
+        for name, hint in _GUARD_OPTIONS
+    ]
+
+    def with_options(*args: Any, **values: Any) -> None:
+        given = {name: values.pop(name, None) for name, _ in _GUARD_OPTIONS}
+        given["header"] = tuple(given["header"] or ())
+        command(*args, guard_options=GuardOptions(**given), **values)
+
+    with_options.__signature__ = inspect.Signature([*own, *shared])  # type: ignore[attr-defined]
+    with_options.__doc__ = command.__doc__
+    with_options.__name__ = command.__name__
+    return typing.cast(Command, with_options)
+
+
+def guard_setup(
+    ctx: typer.Context,
+    options: GuardOptions,
+    *,
+    propose_only: bool = False,
+    records: Path | None = None,
+    context: str | None = None,
+    kubeconfig: Path | None = None,
+) -> tuple[GuardSettings, PrometheusAccess | None]:
+    """The guard's settings (the options over the settings' ``rollouts`` section) and where
+    it reads traffic (``--prometheus``, else the settings' ``prometheus.url``, else nowhere)."""
+    from kubemedic.config import load_settings
+
+    loaded = load_settings(
+        config_file=session_of(ctx).config_file,
+        records=records,
+        context=context,
+        kubeconfig=kubeconfig,
+    )
+    settings = options.settings(loaded.rollouts, propose_only=propose_only)
+    return settings, _prometheus(loaded, options.prometheus, list(options.header))
+
+
 @app.command("guard", epilog=EPILOG)
+@with_guard_options
 def guard_command(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(metavar="deploy/NAME", help="The Deployment.")],
@@ -118,103 +361,64 @@ def guard_command(
             show_default=False,
         ),
     ] = None,
-    first: Annotated[
-        int,
-        typer.Option(
-            "--first",
-            min=0,
-            help="Hold the rollout at this many new replicas "
-            "while they are judged (0: never hold).",
-        ),
-    ] = 3,
-    window: Annotated[
-        str, typer.Option("--window", help="How long the new replicas are judged.")
-    ] = "2m",
-    max_error_rate: Annotated[
-        str, typer.Option("--max-error-rate", help="Share of 5xx answers that fails a round.")
-    ] = "5%",
-    min_requests: Annotated[
-        float,
-        typer.Option("--min-requests", min=0, help="Requests needed to judge the error rate."),
-    ] = 50,
-    max_latency_ratio: Annotated[
-        float,
-        typer.Option(
-            "--max-latency-ratio", min=1, help="New pods' p95 over the old pods' that fails."
-        ),
-    ] = 2.0,
-    failures: Annotated[
-        int, typer.Option("--failures", min=1, help="Failed rounds in a row that halt it.")
-    ] = 1,
-    on_failure: Annotated[
-        OnFailure, typer.Option("--on-failure", help="Pause the rollout, or undo it.")
-    ] = OnFailure.PAUSE,
-    no_data: Annotated[
-        NoData,
-        typer.Option(
-            "--no-data",
-            help="A window that ends without traffic to judge: halt (pause) or pass.",
-        ),
-    ] = NoData.HALT,
-    interval: Annotated[
-        str, typer.Option("--interval", help="Time between two rounds of traffic figures.")
-    ] = "5s",
     propose_only: Annotated[
         bool,
         typer.Option(
             "--propose-only", help="Change nothing: propose the pause or undo for approval."
         ),
     ] = False,
-    prometheus: PrometheusOption = None,
-    header: HeaderOption = None,
-    requests_metric: Annotated[
-        str, typer.Option("--requests-metric", help="Counter of requests, labelled by status.")
-    ] = "http_requests_total",
-    status_label: Annotated[
-        str, typer.Option("--status-label", help="Its label holding the HTTP status.")
-    ] = "code",
-    latency_metric: Annotated[
-        str, typer.Option("--latency-metric", help="Histogram of request durations (seconds).")
-    ] = "http_request_duration_seconds",
     output: Annotated[Output, typer.Option("--output", "-o", help="Output format.")] = Output.TEXT,
     records: RecordsOption = None,
     as_: AsOption = None,
     context: ContextOption = None,
     kubeconfig: KubeconfigOption = None,
+    *,
+    guard_options: GuardOptions,
 ) -> None:
     """Watch a Deployment's rollout (under way, next, or started here) and halt it when its
     first new replicas fail: pod signals always, HTTP errors and latency with Prometheus."""
-    from kubemedic.config import load_settings
-    from kubemedic.services.rollouts.guard import GuardRequest, guard_rollout
-
     ref = parse_target(target, namespace)
     if ref.kind != "Deployment":
         raise InputError(f"the rollout guard watches Deployments, not {ref.kind.lower()}s")
-    settings = GuardSettings(
-        first=first,
-        window=duration("--window", window),
-        interval=duration("--interval", interval),
-        thresholds=Thresholds(
-            max_error_rate=percent("--max-error-rate", max_error_rate),
-            min_requests=min_requests,
-            max_latency_ratio=max_latency_ratio,
-            failures=failures,
-        ),
-        on_failure=on_failure,
-        no_data_passes=no_data is NoData.PASS,
-        propose_only=propose_only,
-        requests_metric=requests_metric,
-        status_label=status_label,
-        latency_metric=latency_metric,
-    )
     start = _start(set_image, execute_id, command)
-    loaded = load_settings(
-        config_file=session_of(ctx).config_file,
+    run_guard(
+        ctx,
+        ref,
+        guard_options,
+        start,
+        propose_only=propose_only,
+        output=output,
+        records=records,
+        as_=as_,
+        context=context,
+        kubeconfig=kubeconfig,
+    )
+
+
+def run_guard(
+    ctx: typer.Context,
+    ref: ObjectRef,
+    options: GuardOptions,
+    start: Start | None,
+    *,
+    propose_only: bool = False,
+    output: Output = Output.TEXT,
+    records: Path | None = None,
+    as_: str | None = None,
+    context: str | None = None,
+    kubeconfig: Path | None = None,
+) -> None:
+    """Guard ``ref``'s rollout (the one ``start`` causes) and exit with the outcome's code."""
+    from kubemedic.services.rollouts.guard import GuardRequest, guard_rollout
+
+    settings, metrics = guard_setup(
+        ctx,
+        options,
+        propose_only=propose_only,
         records=records,
         context=context,
         kubeconfig=kubeconfig,
     )
-    metrics = _prometheus(loaded, prometheus, header)
     printer = _Printer(json=output is Output.JSON, live=sys.stderr.isatty())
     stop = threading.Event()
 

@@ -26,10 +26,8 @@ def serve_command(
     ] = None,
 ) -> None:
     """Serve the governed workflow: JSON API under /api/v1 and the web dashboard."""
-    import uvicorn
-
     from kubemedic.config import load_settings
-    from kubemedic.web.app import create_app
+    from kubemedic.web.app import create_app, http_server
 
     settings = load_settings(
         config_file=session_of(ctx).config_file,
@@ -41,4 +39,4 @@ def serve_command(
         server = settings.server.model_copy(update={"users_file": users_file})
         settings = settings.model_copy(update={"server": server})
     typer.echo(f"kubemedic serving on http://{host}:{port}/ (API: /api/v1/docs)", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+    http_server(create_app(settings), host, port).run()

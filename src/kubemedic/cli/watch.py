@@ -20,10 +20,12 @@ from kubemedic.cli.governed import (
     RecordsOption,
     workspace,
 )
+from kubemedic.cli.rollout import GuardOptions, with_guard_options
 from kubemedic.errors import InputError
 from kubemedic.models.severity import Severity
 
 
+@with_guard_options
 def watch_command(
     ctx: typer.Context,
     namespace: Annotated[
@@ -57,20 +59,32 @@ def watch_command(
         bool,
         typer.Option(
             "--guard-rollouts",
-            help="Guard each new Deployment rollout (the rollout guard's defaults, pod signals).",
+            help="Guard each new Deployment rollout (with the options below, over the "
+            "settings' rollouts section).",
         ),
     ] = False,
     records: RecordsOption = None,
     as_: AsOption = None,
     context: ContextOption = None,
     kubeconfig: KubeconfigOption = None,
+    *,
+    guard_options: GuardOptions,
 ) -> None:
     """Watch the cluster: open one incident per problem within seconds, close it when gone."""
-    from kubemedic.rollouts.settings import GuardSettings
+    from kubemedic.cli.rollout import guard_setup
+    from kubemedic.services.rollouts.watching import Guarding
     from kubemedic.services.watch import WatchOptions, WatchStatus, run_watch
 
     if namespace and all_namespaces:
         raise InputError("--namespace and --all-namespaces cannot be used together")
+    guarding = None
+    if guard_rollouts:
+        settings, metrics = guard_setup(
+            ctx, guard_options, records=records, context=context, kubeconfig=kubeconfig
+        )
+        guarding = Guarding(settings, metrics)
+    elif guard_options.given():
+        raise InputError(f"{', '.join(guard_options.given())}: only with --guard-rollouts")
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -99,7 +113,7 @@ def watch_command(
         min_severity=min_severity,
         close_after=close_after,
         settle=settle,
-        guard=GuardSettings() if guard_rollouts else None,
+        guard=guarding,
     )
     try:
         with workspace(ctx, records=records, as_=as_, context=context, kubeconfig=kubeconfig) as (

@@ -112,6 +112,8 @@ def result_json(result: GuardResult) -> str:
             "hold": result.hold,
             "started_by": result.started_by,
             "helm": result.helm.to_data() if result.helm else None,
+            "helm_rollback": result.helm_rollback,
+            "helm_rolled_back": result.helm_rolled_back,
             "warnings": list(result.warnings),
         }
     )
@@ -133,6 +135,9 @@ def result_text(result: GuardResult, deployment: str) -> str:
     if result.helm is not None:
         revision = f" revision {result.helm.revision}" if result.helm.revision else ""
         lines.append(f"helm: release {result.helm.name}{revision} (-n {result.helm.namespace})")
+    if result.helm_rollback:
+        done = "executed" if result.helm_rolled_back else "proposed"
+        lines.append(f"helm rollback {done} as: {result.helm_rollback}")
     lines += [f"warning: {warning}" for warning in result.warnings]
     hint = _next(result, deployment)
     if hint:
@@ -145,6 +150,11 @@ def _next(result: GuardResult, deployment: str) -> str:
         return f"kubemedic approve {result.halt}, then kubemedic execute {result.halt}"
     if result.outcome is not Outcome.HALTED:
         return ""
+    if result.helm_rollback and result.helm_rolled_back:
+        return "the previous revision runs again: fix the chart, then helm upgrade again"
+    if result.helm_rollback:
+        op = result.helm_rollback
+        return f"roll it back through Helm: kubemedic approve {op}, then kubemedic execute {op}"
     helm = f"; through Helm: {result.helm.rollback_command}" if result.helm else ""
     if result.halted_with == "undo":
         return f"the previous template runs again: fix the release, then roll it out again{helm}"

@@ -2,9 +2,9 @@
 
 The defaults follow the design: trivial changes restart what a controller recreates or pause a
 rollout; low ones scale by at most two replicas within free capacity; medium ones change how
-pods run (resources, image, autoscaler, ConfigMap, undo); critical ones touch Secrets, RBAC,
-namespaces, delete workloads or scale to zero. A policy line may set another tier for an
-action in a namespace; the reason always says which rule decided.
+pods run (resources, image, autoscaler, ConfigMap, undo, Helm rollback); critical ones touch
+Secrets, RBAC, namespaces, delete workloads or scale to zero. A policy line may set another
+tier for an action in a namespace; the reason always says which rule decided.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ _MEDIUM_ACTIONS = {
     ActionType.SET_IMAGE: "changes the image (pods are replaced)",
     ActionType.UNDO: "rolls the workload back to its previous template",
     ActionType.CONFIGMAP_RESTORE: "changes a ConfigMap's data",
+    ActionType.HELM_ROLLBACK: "rolls a Helm release back to an earlier revision: every object "
+    "of the release, and its hooks",
 }
 
 

@@ -8,7 +8,7 @@ the identity was proven.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,15 @@ class Author:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterUser:
+    """Who the cluster knows a person as: the user and groups its RBAC rules name (an empty
+    name: nobody, so the cluster allows them nothing)."""
+
+    name: str
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
     """A person (or kubemedic itself) acting on a record, with the roles the settings give them."""
 
@@ -31,6 +40,9 @@ class Actor:
     roles: frozenset[str] = frozenset()
     configured: bool = False
     """True when the person is listed in the settings file (only they may approve)."""
+    reviewed_as: ClusterUser | None = field(default=None, compare=False)
+    """Set by the server under ``server.access_review``: whose RBAC the cluster checks before
+    this person's changes (None: kubemedic's roles alone decide)."""
 
     @property
     def author(self) -> Author:

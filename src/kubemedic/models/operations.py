@@ -31,6 +31,8 @@ class ActionType(StrEnum):
     RESUME = "resume"
     UNDO = "undo"
     CONFIGMAP_RESTORE = "configmap-restore"
+    HELM_ROLLBACK = "helm-rollback"
+    """Roll a Helm release back to an earlier revision, with the ``helm`` executable."""
     REVERT = "revert"
     """Apply a recorded inverse: the change a rollback makes."""
 
@@ -39,6 +41,8 @@ class ChangeVerb(StrEnum):
     PATCH = "patch"
     CREATE = "create"
     DELETE = "delete"
+    HELM_ROLLBACK = "helm-rollback"
+    """Not an API write: ``helm rollback`` of the body's release to its revision."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,10 @@ class GuardResult:
     started_by: str | None = None
     """The operation that started the rollout."""
     helm: HelmRelease | None = None
+    helm_rollback: str | None = None
+    """The ``helm-rollback`` operation that follows a pause of a Helm release's rollout."""
+    helm_rolled_back: bool = False
+    """Whether that operation was executed (else it waits for approval)."""
     warnings: tuple[str, ...] = ()
 
 

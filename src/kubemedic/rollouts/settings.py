@@ -12,7 +12,17 @@ class OnFailure(StrEnum):
     PAUSE = "pause"
     """``spec.paused: true``: the new ReplicaSet stays at its size, nothing else changes."""
     UNDO = "undo"
-    """The previous ReplicaSet's template back, and unpaused, in one patch."""
+    """The previous ReplicaSet's template back, and unpaused, in one patch (a Helm release with
+    ``helm`` installed: a pause, and ``helm rollback`` as a follow-up operation)."""
+
+
+class HelmRollback(StrEnum):
+    """What an undo of a Helm-managed Deployment does with its ``helm rollback``."""
+
+    PROPOSE = "propose"
+    """Propose it for approval (its tier: medium by default), linked to the halt."""
+    RUN = "run"
+    """Execute it at once, pre-authorised like the halt."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +35,7 @@ class GuardSettings:
     """Seconds between two rounds of traffic figures."""
     thresholds: Thresholds = field(default_factory=Thresholds)
     on_failure: OnFailure = OnFailure.PAUSE
+    helm_rollback: HelmRollback = HelmRollback.PROPOSE
     no_data_passes: bool = False
     """A window that ends without traffic to judge passes instead of holding the rollout."""
     propose_only: bool = False

@@ -26,9 +26,7 @@ def pending(ws: Workspace) -> tuple[PendingApproval, ...]:
     """Operations waiting for approval, the most urgent (least time left) first."""
     now = ws.now()
     waiting = []
-    for record in ws.store.all(RecordKind.OPERATION):
-        if not ws.store.derived(record, _is_pending):
-            continue
+    for record in ws.store.per_commit("pending operations", lambda: _waiting(ws)):
         op = OperationRecord(record)
         due = op.due_at or now
         waiting.append(
@@ -44,6 +42,12 @@ def pending(ws: Workspace) -> tuple[PendingApproval, ...]:
             )
         )
     return tuple(sorted(waiting, key=lambda p: p.left_seconds))
+
+
+def _waiting(ws: Workspace) -> tuple[Record, ...]:
+    """The operations pending approval (a server keeps them while HEAD stays put)."""
+    operations = ws.store.all(RecordKind.OPERATION)
+    return tuple(r for r in operations if ws.store.derived(r, _is_pending))
 
 
 def _is_pending(record: Record) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from kubemedic.actions._common import change_fingerprint
 from kubemedic.actions.checks import restart_counts
+from kubemedic.adapters.helm import Helm, HelmFailed
 from kubemedic.adapters.kubernetes.writer import ClusterWriter
 from kubemedic.errors import ClusterError, Refused
 from kubemedic.governance.conditions import unmet
@@ -29,6 +30,7 @@ from kubemedic.services.apply import apply_unchanged
 from kubemedic.services.notifications import notify
 from kubemedic.services.operations import expire_if_due
 from kubemedic.services.records import Step
+from kubemedic.services.rollouts import helm
 from kubemedic.services.snapshot import usage_snapshot, workload_pods
 from kubemedic.services.targets import read_or_none
 from kubemedic.services.workspace import Workspace
@@ -76,12 +78,29 @@ def _start_and_apply(
     writer: ClusterWriter,
     current: dict[str, Any] | None,
 ) -> Execution:
+    if op.change.verb is ChangeVerb.HELM_ROLLBACK:
+        return _run_helm(ws, op, actor, writer, current)
     try:
         preview = apply_unchanged(writer, op.change, current, dry_run=True)
         dry_run_error = None
     except ClusterError as exc:
         preview, dry_run_error = None, str(exc)
-    start = {
+    start = _started(writer, op, current, preview, dry_run_error)
+    _append(ws, op, actor, Event.START, start, f"Execution started: {op.plan['summary']}.")
+    if dry_run_error is not None:
+        return _fail(ws, op, actor, f"the server-side dry run was refused: {dry_run_error}")
+    return _apply(ws, op, actor, writer, current, resumed=False)
+
+
+def _started(
+    writer: ClusterWriter,
+    op: OperationRecord,
+    current: Mapping[str, Any] | None,
+    preview: Mapping[str, Any] | None,
+    dry_run_error: str | None,
+) -> dict[str, Any]:
+    """The ``execution-started`` data: the prior state, the dry run, the pre-change figures."""
+    return {
         "prior_object": _without_noise(current) if current else None,
         "prior_fingerprint": change_fingerprint(current, op.change),
         "expected_fingerprint": change_fingerprint(preview, op.change) if preview else None,
@@ -90,10 +109,67 @@ def _start_and_apply(
         "pre": usage_snapshot(writer, op),
         "restarts_before": _restarts_before(writer, op),
     }
+
+
+def _run_helm(
+    ws: Workspace,
+    op: OperationRecord,
+    actor: Actor,
+    writer: ClusterWriter,
+    current: Mapping[str, Any] | None,
+) -> Execution:
+    """A ``helm-rollback``: helm's dry run, then the rollback, each one's output recorded."""
+    installed = helm.require(ws, op.change)  # nothing is recorded when helm is missing
+    helm.check_unchanged(installed, op.change, op.id)
+    try:
+        preview = helm.rollback(installed, writer, op.change, dry_run=True)
+    except HelmFailed as exc:
+        start = _started(writer, op, current, None, exc.message)
+        start["helm_dry_run"] = exc.run.to_data()
+        _append(ws, op, actor, Event.START, start, f"Execution started: {op.plan['summary']}.")
+        return _fail(ws, op, actor, f"helm's dry run failed: {exc.message}")
+    start = {**_started(writer, op, current, None, None), "helm_dry_run": preview.to_data()}
     _append(ws, op, actor, Event.START, start, f"Execution started: {op.plan['summary']}.")
-    if dry_run_error is not None:
-        return _fail(ws, op, actor, f"the server-side dry run was refused: {dry_run_error}")
-    return _apply(ws, op, actor, writer, current, resumed=False)
+    return _helm_apply(ws, op, actor, installed, writer, resumed=False)
+
+
+def _helm_apply(
+    ws: Workspace,
+    op: OperationRecord,
+    actor: Actor,
+    installed: Helm,
+    writer: ClusterWriter,
+    *,
+    resumed: bool,
+) -> Execution:
+    try:
+        run = helm.rollback(installed, writer, op.change, dry_run=False)
+    except HelmFailed as exc:
+        return _fail(ws, op, actor, exc.message, {"helm": exc.run.to_data()})
+    except ClusterError as exc:
+        return _fail(ws, op, actor, f"helm rolled back, but unpausing failed: {exc.message}")
+    return _complete(ws, op, actor, writer, resumed=resumed, extra={"helm": run.to_data()})
+
+
+def _resume_helm(ws: Workspace, op: OperationRecord, actor: Actor) -> Execution:
+    """Finish an interrupted ``helm-rollback``: helm's history says whether it ran."""
+    installed, writer = helm.require(ws, op.change), ws.cluster()
+    ran = helm.landed(installed, op.change)
+    if ran is None:
+        return _fail(
+            ws,
+            op,
+            actor,
+            f"the Helm release of {op.target} was changed by someone else while the execution "
+            "was interrupted; nothing was run by kubemedic",
+        )
+    if not ran:
+        return _helm_apply(ws, op, actor, installed, writer, resumed=True)
+    try:
+        helm.finish(writer, op.change)
+    except ClusterError as exc:
+        return _fail(ws, op, actor, f"helm rolled back, but unpausing failed: {exc.message}")
+    return _complete(ws, op, actor, writer, resumed=True)
 
 
 def _apply(
@@ -113,13 +189,20 @@ def _apply(
 
 
 def _complete(
-    ws: Workspace, op: OperationRecord, actor: Actor, writer: ClusterWriter, *, resumed: bool
+    ws: Workspace,
+    op: OperationRecord,
+    actor: Actor,
+    writer: ClusterWriter,
+    *,
+    resumed: bool,
+    extra: Mapping[str, Any] | None = None,
 ) -> Execution:
     after = read_or_none(writer, op.change.target)
     data = {
         "after_object": _without_noise(after) if after else None,
         "resource_version": dig(after, "metadata", "resourceVersion") if after else None,
         "resumed": resumed,
+        **(extra or {}),
     }
     text = "Executed" + (" (found applied when resuming an interrupted run)" if resumed else "")
     _append(ws, op, actor, Event.COMPLETE, data, text + ".")
@@ -134,8 +217,15 @@ def _complete(
     return Execution(op.id, OperationState.EXECUTED, resumed, op.plan["summary"])
 
 
-def _fail(ws: Workspace, op: OperationRecord, actor: Actor, why: str) -> Execution:
-    _append(ws, op, actor, Event.FAIL, {"error": why}, f"Execution failed: {why}")
+def _fail(
+    ws: Workspace,
+    op: OperationRecord,
+    actor: Actor,
+    why: str,
+    extra: Mapping[str, Any] | None = None,
+) -> Execution:
+    data = {"error": why, **(extra or {})}
+    _append(ws, op, actor, Event.FAIL, data, f"Execution failed: {why}")
     return Execution(op.id, OperationState.FAILED, False, why)
 
 
@@ -143,6 +233,8 @@ def _resume(ws: Workspace, op: OperationRecord, actor: Actor) -> Execution:
     """Finish a run that stopped after ``execution-started``: apply once, or record it applied."""
     started = op.record.last(Event.START.value)
     assert started is not None  # the state is executing only after that section
+    if op.change.verb is ChangeVerb.HELM_ROLLBACK:
+        return _resume_helm(ws, op, actor)
     writer = ws.cluster()
     current = read_or_none(writer, op.change.target)
     if _landed(op, current, started.data):

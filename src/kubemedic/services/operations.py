@@ -26,6 +26,7 @@ from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import (
     ActionRequest,
     Approval,
+    ChangeVerb,
     OperationState,
     Plan,
     ref_to_data,
@@ -36,6 +37,7 @@ from kubemedic.models.severity import RiskTier
 from kubemedic.services.apply import apply_unchanged
 from kubemedic.services.notifications import notify
 from kubemedic.services.records import Step
+from kubemedic.services.rollouts import helm
 from kubemedic.services.targets import plan_context, read_or_none, workload_of
 from kubemedic.services.workspace import Workspace
 
@@ -74,7 +76,11 @@ def propose(
         current = changed or {}
     decision = tier or derive_tier(plan.facts, ws.policy)
     rule = ws.policy.rules[decision.tier]
-    apply_unchanged(writer, plan.change, changed, dry_run=True)
+    if plan.change.verb is ChangeVerb.HELM_ROLLBACK:
+        dry_run = helm.dry_run_note(ws, plan.change)
+    else:
+        apply_unchanged(writer, plan.change, changed, dry_run=True)
+        dry_run = "passed"
     now = ws.now()
     sla = ws.policy.sla_minutes(decision.tier, emergency=emergency)
     workload = workload or workload_of(writer, request, current)
@@ -110,7 +116,7 @@ def propose(
             "prior": dict(plan.prior),
             "after": dict(plan.after),
             "checks": ["change-holds", *(c for c in plan.checks if c != "change-holds")],
-            "dry_run": "passed",
+            "dry_run": dry_run,
         },
         "facts": plan.facts.to_data(),
         "target_fingerprint": change_fingerprint(changed, plan.change),

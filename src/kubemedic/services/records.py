@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,8 @@ from kubemedic.models.records import (
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+READ_BATCH = 500
+"""Records a cache reads with one git process: few processes, and never all the texts at once."""
 Guard = Callable[[Record], None]
 """Checks the record as it is right before the append; raises to refuse (nothing is written)."""
 
@@ -117,6 +119,10 @@ class RecordStore:
         )
 
     def load(self, record_id: str) -> Record:
+        return self.read(record_id)[0]
+
+    def read(self, record_id: str) -> tuple[Record, str]:
+        """The record parsed, and its text (read once)."""
         path = path_of(record_id)
         text = self.repo.read_text(path)
         if text is None:
@@ -124,11 +130,19 @@ class RecordStore:
                 f"no record {record_id} in {self.repo.root}",
                 hint="kubemedic records list shows the records",
             )
-        return parse(text, path)
+        return parse(text, path), text
 
     def derived(self, record: Record, make: Callable[[Record], T]) -> T:
         """``make(record)``, remembered by the cache (if any) while the record is unchanged."""
         return make(record) if self._cache is None else self._cache.derived(record, make)
+
+    def per_commit(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()``, remembered by the cache (if any) while HEAD stays on one commit.
+
+        ``make`` may read only the records (``all``, ``derived``), so that one commit means one
+        answer; ``key`` names what it computes.
+        """
+        return make() if self._cache is None else self._cache.per_commit(self.repo, key, make)
 
     def all(self, kind: RecordKind | None = None) -> Iterator[Record]:
         kinds = (kind,) if kind else tuple(RecordKind)
@@ -146,30 +160,46 @@ class RecordCache:
     """Parsed records kept between the requests of a long-running server.
 
     Listing 10,000 records by reading and parsing every file takes seconds; a server answers
-    from what it parsed before. Every change to the records is a commit, so the listing of a
-    folder is kept while HEAD stays the same; when HEAD moves, the folder is listed again and
-    only the files whose text changed are parsed again. Shared by the server's threads.
+    from what it parsed before. Every change to the records is a commit, so everything here is
+    kept per commit of HEAD (read from the ref files, no git process): a folder's records, and
+    what callers derive from all of them (``per_commit``: a sorted listing). When HEAD moves,
+    the folder's tree at the new commit is listed with its blob ids and only the files whose
+    blob changed are read (one git process per ``READ_BATCH``) and parsed again. Only the parse
+    is kept, not the text. Shared by the server's threads.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._head: str | None = None
         self._listed: dict[str, tuple[Record, ...]] = {}
+        self._per_commit: dict[Hashable, Any] = {}
         self._parsed: dict[str, tuple[str, Record]] = {}
+        """path -> (blob id, record)"""
         self._derived: dict[tuple[str, str], tuple[Record, Any]] = {}
 
     def records(self, repo: RecordsRepo, directory: str) -> tuple[Record, ...]:
         """The records in ``directory`` as of HEAD now, in path order."""
         head = repo.head()
         with self._lock:
-            if head != self._head:
-                self._head = head
-                self._listed.clear()
+            self._move_to(head)
             found = self._listed.get(directory)
             if found is None:
-                read = (self._read(repo, path) for path in repo.files(directory))
-                found = self._listed[directory] = tuple(r for r in read if r is not None)
+                found = self._listed[directory] = self._read(repo, head, directory)
             return found
+
+    def per_commit(self, repo: RecordsRepo, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()`` computed once while HEAD stays on one commit (``make`` reads only records)."""
+        head = repo.head()
+        with self._lock:
+            self._move_to(head)
+            if key in self._per_commit:
+                known: T = self._per_commit[key]
+                return known
+        value = make()  # outside the lock: make lists records, which takes it
+        with self._lock:
+            if self._head == head:
+                self._per_commit.setdefault(key, value)
+        return value
 
     def derived(self, record: Record, make: Callable[[Record], T]) -> T:
         """``make(record)`` computed once per parsed record (``make`` must not depend on more)."""
@@ -180,15 +210,35 @@ class RecordCache:
         value: T = known[1]
         return value
 
-    def _read(self, repo: RecordsRepo, path: str) -> Record | None:
-        text = repo.read_text(path)
-        if text is None:
-            return None
+    def _move_to(self, head: str | None) -> None:
+        if head != self._head:
+            self._head = head
+            self._listed.clear()
+            self._per_commit.clear()
+
+    def _read(self, repo: RecordsRepo, head: str | None, directory: str) -> tuple[Record, ...]:
+        if head is None:
+            return ()
+        blobs = {p: blob for p, blob in repo.blobs(head, directory).items() if p.endswith(".md")}
+        for gone in [p for p in self._parsed if _in(p, directory) and p not in blobs]:
+            del self._parsed[gone]
+        changed = [p for p, blob in blobs.items() if self._blob_of(p) != blob]
+        for start in range(0, len(changed), READ_BATCH):
+            batch = changed[start : start + READ_BATCH]
+            texts = repo.show_many((head, path) for path in batch)
+            for path in batch:
+                text = texts[(head, path)]
+                if text is not None:
+                    self._parsed[path] = (blobs[path], parse(text, path))
+        return tuple(self._parsed[p][1] for p in blobs if p in self._parsed)
+
+    def _blob_of(self, path: str) -> str | None:
         known = self._parsed.get(path)
-        if known is None or known[0] != text:
-            known = (text, parse(text, path))
-            self._parsed[path] = known
-        return known[1]
+        return None if known is None else known[0]
+
+
+def _in(path: str, directory: str) -> bool:
+    return path.startswith(directory.removesuffix("/") + "/")
 
 
 def _pushed(result: CommitResult) -> CommitResult:

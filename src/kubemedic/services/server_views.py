@@ -8,6 +8,7 @@ stages and what is still needed.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,12 +16,10 @@ import orjson
 
 from kubemedic._internal.timeutils import format_time, parse_duration
 from kubemedic.errors import InputError
-from kubemedic.formatters.operations import to_json
 from kubemedic.governance.approvals import still_needed
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import OperationState
 from kubemedic.models.records import Record, RecordKind
-from kubemedic.services.records import path_of
 from kubemedic.services.trail import trail_figures
 from kubemedic.services.workspace import Workspace
 
@@ -28,11 +27,27 @@ Document = dict[str, Any]
 
 
 def record_rows(ws: Workspace, kind: RecordKind | None, state: str | None) -> list[Document]:
-    """Records of ``kind`` (all: None) in ``state`` (any: None), newest first."""
+    """Records of ``kind`` (all: None) in ``state`` (any: None), newest first.
+
+    The rows are shared with a server's record cache: read them, never change them.
+    """
+    rows = ws.store.per_commit(("record_rows", kind), lambda: _sorted_rows(ws, kind))
+    return [row for row in rows if state is None or row["state"] == state]
+
+
+def record_rows_json(ws: Workspace, kind: RecordKind | None, state: str | None) -> str:
+    """``record_rows`` as the API's JSON, serialised once while HEAD stays on one commit."""
+    return ws.store.per_commit(
+        ("record_rows_json", kind, state),
+        lambda: orjson.dumps(record_rows(ws, kind, state), default=str).decode(),
+    )
+
+
+def _sorted_rows(ws: Workspace, kind: RecordKind | None) -> tuple[Document, ...]:
+    """Every row of ``kind``, newest first (a server keeps them while HEAD stays put)."""
     found = [ws.store.derived(r, _sortable_row) for r in ws.store.all(kind)]
-    found = [each for each in found if state is None or each[2]["state"] == state]
     found.sort(key=lambda each: each[:2], reverse=True)
-    return [dict(row) for _, _, row in found]
+    return tuple(row for _, _, row in found)
 
 
 def _sortable_row(record: Record) -> tuple[datetime, str, Document]:
@@ -56,7 +71,10 @@ def _row(record: Record) -> Document:
 
 def record_document(ws: Workspace, record_id: str) -> Document:
     """A record's header, state and every section (``records show --json``)."""
-    record = ws.store.load(record_id)
+    return _document(*ws.store.read(record_id))
+
+
+def _document(record: Record, text: str) -> Document:
     return {
         "id": record.id,
         "kind": record.kind.value,
@@ -74,16 +92,17 @@ def record_document(ws: Workspace, record_id: str) -> Document:
             }
             for s in record.sections
         ],
-        "markdown": ws.store.repo.read_text(path_of(record_id)) or "",
+        "markdown": text,
     }
 
 
 def operation_document(ws: Workspace, record_id: str) -> Document:
     """An operation's record plus the plan as before/after rows, evidence and validations."""
-    document = record_document(ws, record_id)
-    if document["kind"] != RecordKind.OPERATION.value:
-        raise InputError(f"{record_id} is a {document['kind']}, not an operation")
-    op = OperationRecord(ws.store.load(record_id))
+    record, text = ws.store.read(record_id)
+    if record.kind is not RecordKind.OPERATION:
+        raise InputError(f"{record_id} is a {record.kind.value}, not an operation")
+    document = _document(record, text)
+    op = OperationRecord(record)
     plan = op.plan
     prior, after = plan.get("prior") or {}, plan.get("after") or {}
     document["diff"] = [
@@ -121,5 +140,4 @@ def figures_document(ws: Workspace, since: str) -> Document:
     if window is None:
         raise InputError(f"since={since}: not a duration like 30d, 12h, 90m")
     figures = trail_figures(ws, ws.now() - timedelta(seconds=window))
-    document: Document = orjson.loads(to_json(figures))
-    return document
+    return asdict(figures) | {"since": format_time(figures.since)}  # as ``stats --json``

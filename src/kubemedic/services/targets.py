@@ -36,6 +36,11 @@ def plan_context(
             if any(o.get("uid") == uid for o in dig(rs, "metadata", "ownerReferences") or [])
         ]
         return PlanContext(replica_sets=owned)
+    if request.type is ActionType.HELM_ROLLBACK:
+        from kubemedic.services.rollouts.cluster import helm_of  # it reads pods through here
+
+        release = helm_of(writer, current)
+        return PlanContext(extra={"helm": release.to_data()} if release else {})
     return PlanContext()
 
 

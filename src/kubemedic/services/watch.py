@@ -28,11 +28,10 @@ from kubemedic.models.findings import Finding
 from kubemedic.models.identity import SYSTEM, Actor
 from kubemedic.models.records import RecordKind
 from kubemedic.models.severity import Severity
-from kubemedic.rollouts.settings import GuardSettings
 from kubemedic.services.diagnose import diagnose
 from kubemedic.services.incidents import incident_key, open_incident, resolve_incident
 from kubemedic.services.remediate import remedy
-from kubemedic.services.rollouts.watching import RolloutGuards
+from kubemedic.services.rollouts.watching import Guarding, RolloutGuards
 from kubemedic.services.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -53,8 +52,8 @@ class WatchOptions:
     """Seconds a problem must stay absent before its incident is closed."""
     rescan_every: float = 60.0
     """Scan at least this often even when no change arrived."""
-    guard: GuardSettings | None = None
-    """Guard each new Deployment rollout with these settings (``--guard-rollouts``)."""
+    guard: Guarding | None = None
+    """Guard each new Deployment rollout so (``--guard-rollouts``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,14 +21,15 @@ from kubemedic.services.approvals import pending
 from kubemedic.services.execution import execute
 from kubemedic.services.operations import approve, cancel, propose, reject
 from kubemedic.services.rollback import rollback, rollback_for_validation
-from kubemedic.services.server_access import refusals_recorded
+from kubemedic.services.server_access import cluster_allows, refusals_recorded
 from kubemedic.services.validation import validate
 from kubemedic.web.context import CallerDep, WorkspaceDep, allowed
 
 router = APIRouter(prefix="/api/v1", tags=["kubemedic"])
 
 
-def _json(value: Any, status: int = 200) -> Response:
+def json_answer(value: Any, status: int = 200) -> Response:
+    """``value`` as a JSON answer (as it is when it is JSON text already)."""
     body = value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
     return Response(body, status_code=status, media_type="application/json")
 
@@ -66,37 +67,37 @@ def me(who: CallerDep) -> dict[str, Any]:
 @router.get("/incidents", summary="Incident records, newest first")
 def incidents(who: CallerDep, ws: WorkspaceDep, state: str | None = None) -> Response:
     allowed(who, "read")
-    return _json(server_views.record_rows(ws, RecordKind.INCIDENT, state))
+    return json_answer(server_views.record_rows_json(ws, RecordKind.INCIDENT, state))
 
 
 @router.get("/incidents/{record_id}", summary="One incident record")
 def incident(record_id: str, who: CallerDep, ws: WorkspaceDep) -> Response:
     allowed(who, "read")
-    return _json(server_views.record_document(ws, record_id))
+    return json_answer(server_views.record_document(ws, record_id))
 
 
 @router.get("/operations", summary="Operation records, newest first")
 def operations(who: CallerDep, ws: WorkspaceDep, state: str | None = None) -> Response:
     allowed(who, "read")
-    return _json(server_views.record_rows(ws, RecordKind.OPERATION, state))
+    return json_answer(server_views.record_rows_json(ws, RecordKind.OPERATION, state))
 
 
 @router.get("/operations/{record_id}", summary="One operation: plan, evidence, history")
 def operation(record_id: str, who: CallerDep, ws: WorkspaceDep) -> Response:
     allowed(who, "read")
-    return _json(server_views.operation_document(ws, record_id))
+    return json_answer(server_views.operation_document(ws, record_id))
 
 
 @router.get("/approvals", summary="Operations waiting for approval, most urgent first")
 def approvals(who: CallerDep, ws: WorkspaceDep) -> Response:
     allowed(who, "read")
-    return _json(to_json(list(pending(ws))))
+    return json_answer(to_json(list(pending(ws))))
 
 
 @router.get("/stats", summary="MTTD, MTTR, approval latency per tier, outcomes")
 def stats(who: CallerDep, ws: WorkspaceDep, since: str = "30d") -> Response:
     allowed(who, "read")
-    return _json(server_views.figures_document(ws, since))
+    return json_answer(server_views.figures_document(ws, since))
 
 
 @router.post("/operations", status_code=201, summary="Propose a change (tier is derived)")
@@ -106,10 +107,11 @@ def propose_operation(body: ProposeBody, who: CallerDep, ws: WorkspaceDep) -> Re
     request = ActionRequest(
         body.action, ObjectRef(target.kind, target.name, target.namespace), body.params
     )
+    cluster_allows(ws, actor, "propose", request, incident=body.incident)
     done = propose(
         ws, request, actor, emergency=body.emergency, incident=body.incident, reason=body.reason
     )
-    return _json(to_json(done), 201)
+    return json_answer(to_json(done), 201)
 
 
 @router.post("/operations/{record_id}/approve", summary="Approve, optionally with conditions")
@@ -117,7 +119,7 @@ def approve_operation(record_id: str, body: Decision, who: CallerDep, ws: Worksp
     actor = allowed(who, "approve")
     with refusals_recorded(ws, record_id, actor, "approve"):
         state = approve(ws, record_id, actor, reason=body.reason, conditions=body.conditions)
-    return _json({"id": record_id, "state": state.value})
+    return json_answer({"id": record_id, "state": state.value})
 
 
 @router.post("/operations/{record_id}/reject", summary="Reject (a reason is required)")
@@ -125,20 +127,20 @@ def reject_operation(record_id: str, body: Decision, who: CallerDep, ws: Workspa
     actor = allowed(who, "reject")
     with refusals_recorded(ws, record_id, actor, "reject"):
         reject(ws, record_id, actor, reason=body.reason)
-    return _json({"id": record_id, "state": "rejected"})
+    return json_answer({"id": record_id, "state": "rejected"})
 
 
 @router.post("/operations/{record_id}/cancel", summary="Withdraw an operation not started")
 def cancel_operation(record_id: str, body: Decision, who: CallerDep, ws: WorkspaceDep) -> Response:
     actor = allowed(who, "cancel")
     cancel(ws, record_id, actor, reason=body.reason)
-    return _json({"id": record_id, "state": "cancelled"})
+    return json_answer({"id": record_id, "state": "cancelled"})
 
 
 @router.post("/operations/{record_id}/execute", summary="Apply an approved operation once")
 def execute_operation(record_id: str, who: CallerDep, ws: WorkspaceDep) -> Response:
-    actor = allowed(who, "execute")
-    return _json(to_json(execute(ws, record_id, actor)))
+    actor = cluster_allows(ws, allowed(who, "execute"), "execute", record_id)
+    return json_answer(to_json(execute(ws, record_id, actor)))
 
 
 @router.post("/operations/{record_id}/validate", summary="Run the due validation stages")
@@ -147,12 +149,12 @@ def validate_operation(
 ) -> Response:
     actor = allowed(who, "validate")
     outcome = validate(ws, record_id, wait=body.wait, actor=actor, rollback=rollback_for_validation)
-    return _json(to_json(outcome))
+    return json_answer(to_json(outcome))
 
 
 @router.post("/operations/{record_id}/rollback", summary="Apply the recorded inverse")
 def rollback_operation(
     record_id: str, body: Decision, who: CallerDep, ws: WorkspaceDep
 ) -> Response:
-    actor = allowed(who, "rollback")
-    return _json(to_json(rollback(ws, record_id, actor, reason=body.reason)))
+    actor = cluster_allows(ws, allowed(who, "rollback"), "rollback", record_id)
+    return json_answer(to_json(rollback(ws, record_id, actor, reason=body.reason)))

@@ -1,19 +1,21 @@
 """The ASGI application: routes, error answers, security headers, health and metrics.
 
-``create_app(settings)`` builds everything once; ``kubemedic serve`` hands it to uvicorn and
-tests run it the same way on a free loopback port. A ``KubemedicError`` becomes a JSON answer
-(API) or the error page (dashboard) with the status its class means; nothing else reaches the
-client but a 500 that says so.
+``create_app(settings)`` builds everything once; ``http_server`` puts it on uvicorn for
+``kubemedic serve`` and for tests (on a free loopback port) alike. A ``KubemedicError``
+becomes a JSON answer (API) or the error page (dashboard) with the status its class means;
+nothing else reaches the client but a 500 that says so.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import uvicorn
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -23,21 +25,26 @@ from kubemedic import __version__
 from kubemedic.config import Settings
 from kubemedic.errors import (
     ClusterError,
+    ConfigError,
     InputError,
     KubemedicError,
     LockBusy,
+    MetricsError,
     NotFound,
     Refused,
 )
 from kubemedic.services.approvals import pending
 from kubemedic.services.leader import LeaderElection
+from kubemedic.services.record_feed import RecordFeed
 from kubemedic.services.records import RecordCache, RecordStore
 from kubemedic.services.server_access import Authenticator
-from kubemedic.web import api, pages
+from kubemedic.services.server_cluster import recent_figures
+from kubemedic.web import api, api_cluster, events, oidc, pages
 from kubemedic.web.context import Server, SignInNeeded, open_for
 from kubemedic.web.metrics import RequestMetrics
 from kubemedic.web.security import LoginLimiter, Sessions, session_secret
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -73,13 +80,42 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
             settings.records_dir(), remote=settings.records_remote, cache=RecordCache()
         ),
     )
+    app.state.record_feed = RecordFeed(app.state.server.records)
+    app.state.stopping = _never
+    app.state.warmed = threading.Event()
     app.include_router(api.router)
+    app.include_router(api_cluster.router)
+    app.include_router(events.router)
     app.include_router(pages.router)
+    oidc.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _health(app)
     _errors(app)
     app.middleware("http")(_observed)
     return app
+
+
+def http_server(app: FastAPI, host: str, port: int) -> uvicorn.Server:
+    """``app`` on uvicorn at ``host:port``; long responses (event streams) end when it stops.
+
+    uvicorn waits for open responses before it shuts down and does not tell them, so the app
+    is given the server's own exit flag to watch.
+    """
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    server = uvicorn.Server(config)
+    app.state.stopping = lambda: bool(server.should_exit)
+    return server
+
+
+def _never() -> bool:
+    return False
 
 
 @asynccontextmanager
@@ -88,7 +124,9 @@ async def _background_loops(app: FastAPI) -> AsyncIterator[None]:
     from starlette.concurrency import run_in_threadpool
 
     settings: Settings = app.state.server.settings
-    threading.Thread(target=_warm, args=(app.state.server.records,), daemon=True).start()
+    threading.Thread(
+        target=_warm, args=(app.state.server.records, app.state.warmed), daemon=True
+    ).start()
     if not settings.server.leader_election:
         yield
         return
@@ -100,10 +138,16 @@ async def _background_loops(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(election.stop)
 
 
-def _warm(records: RecordStore) -> None:
-    """Parse every record once at start-up, so the first page does not wait for it."""
-    for _ in records.all():
-        pass
+def _warm(records: RecordStore, warmed: threading.Event) -> None:
+    """Parse every record once at start-up, so the first page does not wait for it (and
+    ``/readyz`` keeps traffic away until then)."""
+    try:
+        for _ in records.all():
+            pass
+    except KubemedicError as error:  # the first request reports it, with its status
+        log.warning("reading the records at start-up: %s", error)
+    finally:
+        warmed.set()
 
 
 def _templates() -> Jinja2Templates:
@@ -127,6 +171,8 @@ def _health(app: FastAPI) -> None:
 
     @app.get("/readyz", include_in_schema=False)
     def readyz(request: Request) -> PlainTextResponse:
+        if not request.app.state.warmed.is_set():
+            return PlainTextResponse("starting: reading the records\n", status_code=503)
         ws = open_for(request.app.state.server)
         try:
             ws.store.repo.head()
@@ -139,11 +185,13 @@ def _health(app: FastAPI) -> None:
         server: Server = request.app.state.server
         ws = open_for(server)
         try:
-            waiting = pending(ws)
+            waiting, figures = pending(ws), recent_figures(ws)
         finally:
             ws.close()
+        streams = request.app.state.record_feed.subscribers
         return PlainTextResponse(
-            server.metrics.render(waiting), media_type="text/plain; version=0.0.4"
+            server.metrics.render(waiting, figures, streams=streams),
+            media_type="text/plain; version=0.0.4",
         )
 
 
@@ -156,7 +204,9 @@ def _status(exc: KubemedicError) -> int:
         return 409
     if isinstance(exc, InputError):
         return 400
-    if isinstance(exc, ClusterError):
+    if isinstance(exc, ConfigError):
+        return 409  # the server's settings lack what the request needs
+    if isinstance(exc, ClusterError | MetricsError):
         return 502
     return 500
 

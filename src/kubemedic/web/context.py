@@ -65,7 +65,7 @@ def identify(request: Request) -> Caller | None:
     session = server.sessions.read(request.cookies.get(COOKIE))
     if session is None:
         return None
-    actor = server.auth.account(session.user)
+    actor = server.auth.session(session.user, session.groups)
     return Caller(actor, session) if actor else None
 
 

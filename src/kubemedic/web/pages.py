@@ -14,13 +14,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kubemedic.errors import KubemedicError
+from kubemedic.formatters.charts import seconds_text
+from kubemedic.formatters.measurements import measurements
+from kubemedic.formatters.object_diff import executed_diff
+from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.records import RecordKind
 from kubemedic.services import server_views
 from kubemedic.services.approvals import pending
 from kubemedic.services.execution import execute
 from kubemedic.services.operations import approve, reject
 from kubemedic.services.rollback import rollback, rollback_for_validation
-from kubemedic.services.server_access import refusals_recorded
+from kubemedic.services.server_access import cluster_allows, refusals_recorded
+from kubemedic.services.server_trends import server_trends, trend_charts
 from kubemedic.services.validation import validate
 from kubemedic.services.workspace import Workspace
 from kubemedic.web.context import Caller, CallerDep, WorkspaceDep, allowed, server_of
@@ -74,16 +79,8 @@ def login(
             request, "login.html", 401, login_csrf=expected, error="Wrong name or password."
         )
     server.limiter.succeeded(key)
-    cookie, _ = server.sessions.issue(actor.name)
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(
-        COOKIE,
-        cookie,
-        max_age=server.sessions.lifetime,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    server.sessions.start(response, actor.name, tls=request.url.scheme == "https")
     response.delete_cookie(LOGIN_COOKIE)
     return response
 
@@ -113,7 +110,16 @@ def incidents(request: Request, who: CallerDep, ws: WorkspaceDep) -> HTMLRespons
 def stats(request: Request, who: CallerDep, ws: WorkspaceDep, since: str = "30d") -> HTMLResponse:
     allowed(who, "read")
     figures = server_views.figures_document(ws, since)
-    return page(request, "stats.html", who=who, figures=figures, since=since)
+    charts = trend_charts(server_trends(ws, since))
+    return page(
+        request,
+        "stats.html",
+        who=who,
+        figures=figures,
+        since=since,
+        charts=charts,
+        seconds=seconds_text,
+    )
 
 
 @router.get("/records/{record_id}")
@@ -130,8 +136,7 @@ def operation(
     request: Request, record_id: str, who: CallerDep, ws: WorkspaceDep, done: str = ""
 ) -> HTMLResponse:
     allowed(who, "read")
-    document = server_views.operation_document(ws, record_id)
-    return page(request, "operation.html", who=who, op=document, done=done, error="")
+    return _operation_page(request, ws, who, record_id, done=done)
 
 
 @router.post("/operations/{record_id}/{step}")
@@ -148,10 +153,29 @@ def decide(
     try:
         _run(ws, who, step, record_id, reason, conditions)
     except KubemedicError as exc:
-        document = server_views.operation_document(ws, record_id)
         message = exc.message + (f" ({exc.hint})" if exc.hint else "")
-        return page(request, "operation.html", 403, who=who, op=document, done="", error=message)
+        return _operation_page(request, ws, who, record_id, error=message)
     return RedirectResponse(f"/operations/{record_id}?done={step}", status_code=303)
+
+
+def _operation_page(
+    request: Request, ws: Workspace, who: Caller, record_id: str, *, done: str = "", error: str = ""
+) -> HTMLResponse:
+    """The operation with the diff of what it changed and its pre/post figures (403 when it
+    answers a refused decision)."""
+    document = server_views.operation_document(ws, record_id)
+    op = OperationRecord(ws.store.load(record_id))
+    return page(
+        request,
+        "operation.html",
+        403 if error else 200,
+        who=who,
+        op=document,
+        measured=measurements(op, ws.policy.validation_delays),
+        applied=executed_diff(op),
+        done=done,
+        error=error,
+    )
 
 
 def _run(
@@ -167,12 +191,13 @@ def _run(
         with refusals_recorded(ws, record_id, actor, "reject"):
             reject(ws, record_id, actor, reason=reason)
     elif step == "execute":
-        execute(ws, record_id, allowed(who, "execute"))
+        execute(ws, record_id, cluster_allows(ws, allowed(who, "execute"), "execute", record_id))
     elif step == "validate":
         actor = allowed(who, "validate")
         validate(ws, record_id, wait=True, actor=actor, rollback=rollback_for_validation)
     elif step == "rollback":
-        rollback(ws, record_id, allowed(who, "rollback"), reason=reason)
+        actor = cluster_allows(ws, allowed(who, "rollback"), "rollback", record_id)
+        rollback(ws, record_id, actor, reason=reason)
     else:
         from kubemedic.errors import InputError
 

@@ -1,11 +1,11 @@
 """Sessions, CSRF tokens and sign-in throttling: what keeps a browser session honest.
 
 A session is a signed cookie (HttpOnly, SameSite=Strict, Secure behind TLS) holding the account
-name, a CSRF token and when it was issued; it expires after ``server.session_lifetime``. Every
-form carries the CSRF token and every state-changing request made with a session must echo it
-(a form field or the ``X-CSRF-Token`` header). Failed sign-ins are counted per client address
-and account name; past ``server.login_attempts`` in ``server.login_window`` they are refused
-with 429 until the window has passed.
+name (or an OIDC user's name and groups), a CSRF token and when it was issued; it expires after
+``server.session_lifetime``. Every form carries the CSRF token and every state-changing request
+made with a session must echo it (a form field or the ``X-CSRF-Token`` header). Failed sign-ins
+are counted per client address and account name; past ``server.login_attempts`` in
+``server.login_window`` they are refused with 429 until the window has passed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from starlette.responses import Response
 
 from kubemedic.errors import ConfigError
 
@@ -31,6 +32,8 @@ Clock = Callable[[], float]
 class Session:
     user: str
     csrf: str
+    groups: tuple[str, ...] | None = None
+    """The groups an OIDC provider vouched for; None for a local account's session."""
 
 
 class Sessions:
@@ -42,9 +45,12 @@ class Sessions:
             secret, salt="kubemedic-session", signer=_clocked(clock)
         )
 
-    def issue(self, user: str) -> tuple[str, Session]:
-        session = Session(user, secrets.token_urlsafe(24))
-        return self._serializer.dumps({"u": session.user, "c": session.csrf}), session
+    def issue(self, user: str, groups: tuple[str, ...] | None = None) -> tuple[str, Session]:
+        session = Session(user, secrets.token_urlsafe(24), groups)
+        data: dict[str, object] = {"u": session.user, "c": session.csrf}
+        if groups is not None:
+            data["g"] = list(groups)
+        return self._serializer.dumps(data), session
 
     def read(self, cookie: str | None) -> Session | None:
         """The session of a cookie; None when missing, forged or expired."""
@@ -56,11 +62,25 @@ class Sessions:
             return None
         if not isinstance(data, dict) or not {"u", "c"} <= data.keys():
             return None
-        return Session(str(data["u"]), str(data["c"]))
+        groups = data.get("g")
+        return Session(
+            str(data["u"]),
+            str(data["c"]),
+            tuple(str(g) for g in groups) if isinstance(groups, list) else None,
+        )
 
     @property
     def lifetime(self) -> int:
         return int(self._lifetime)
+
+    def start(
+        self, response: Response, user: str, groups: tuple[str, ...] | None = None, *, tls: bool
+    ) -> None:
+        """Sign ``response``'s browser in as ``user``: a new session in its cookie."""
+        cookie, _ = self.issue(user, groups)
+        response.set_cookie(
+            COOKIE, cookie, max_age=self.lifetime, httponly=True, samesite="strict", secure=tls
+        )
 
 
 def _clocked(clock: Clock) -> type[TimestampSigner]:

@@ -1,6 +1,7 @@
 """``kubemedic execute ID --guard`` on the sandbox: an approved set-image runs under the rollout
-guard, which halts its crash-looping rollout; a change that starts no rollout is refused as bad
-usage before anything is applied."""
+guard, which halts its crash-looping rollout (pausing it by default, undoing it with
+``--on-failure undo``); a change that starts no rollout is refused as bad usage before anything
+is applied."""
 
 from __future__ import annotations
 
@@ -48,3 +49,19 @@ def test_guard_refuses_a_change_that_starts_no_rollout_and_applies_nothing(
     both = guarded.cli("execute", operation, "--guard", "--wait")
     assert both.code == EXIT_USAGE
     assert "give --wait or --guard, not both" in both.err
+
+
+@pytest.mark.slow
+def test_the_guard_options_given_to_execute_reach_the_guard(guarded: Guarded) -> None:
+    operation = _propose(guarded, "set-image", "backend=busybox:1.36")
+    done = guarded.cli(
+        "execute", operation, "--guard", "--on-failure", "undo", "--first", "1", "--window", "1m"
+    )
+    assert done.code == EXIT_FINDINGS, done.out + done.err
+    assert "holding at 1/2 new replicas" in done.out
+    note = guarded.note(operation)
+    assert (note["rules"]["on_failure"], note["rules"]["first"]) == ("undo", 1)
+    assert note["rules"]["window_seconds"] == 60
+    assert guarded.record(note["halt"])["header"]["action"]["type"] == "undo"
+    assert guarded.image() == SEEDED
+    assert not guarded.backend()["spec"].get("paused")

@@ -16,7 +16,7 @@ import uvicorn
 
 from kubemedic.config import load_settings
 from kubemedic.services.accounts import add_account
-from kubemedic.web.app import create_app
+from kubemedic.web.app import create_app, http_server
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {
@@ -42,6 +42,9 @@ class RunningServer:
     url: str
     clock: Clock
     users: Path
+    uvicorn_server: uvicorn.Server | None = None
+    """For tests of shutting down: set its ``should_exit`` as a signal would."""
+    thread: threading.Thread | None = None
     _clients: list[httpx.Client] = field(default_factory=list)
 
     def client(self, token: str | None = None) -> httpx.Client:
@@ -91,18 +94,17 @@ def start_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Se
             add_account(users, name, PASSWORD, roles, email)
         clock = Clock()
         port = free_port()
-        config = uvicorn.Config(
-            create_app(settings, clock=clock), host="127.0.0.1", port=port, log_level="warning"
-        )
-        instance = uvicorn.Server(config)
+        app = create_app(settings, clock=clock)
+        instance = http_server(app, "127.0.0.1", port)
         thread = threading.Thread(target=instance.run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 20
         while not instance.started:
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.02)
+        assert app.state.warmed.wait(20), "the server did not read its records"
         running.append((instance, thread))
-        started.append(RunningServer(f"http://127.0.0.1:{port}", clock, users))
+        started.append(RunningServer(f"http://127.0.0.1:{port}", clock, users, instance, thread))
         return started[-1]
 
     started: list[RunningServer] = []

@@ -235,3 +235,22 @@ def test_kubemedic_serve_answers_on_the_port_it_was_given(
     finally:
         process.terminate()
         process.communicate(timeout=30)
+
+
+def test_readyz_answers_503_until_the_records_have_been_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starlette.testclient import TestClient
+
+    from kubemedic.config import load_settings
+    from kubemedic.web.app import create_app
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("KUBEMEDIC_RECORDS", str(tmp_path / "records"))
+    app = create_app(load_settings())
+    not_started = TestClient(app).get("/readyz")  # no lifespan: nothing has been read yet
+    assert (not_started.status_code, not_started.text) == (503, "starting: reading the records\n")
+    with TestClient(app) as running:
+        assert app.state.warmed.wait(20)
+        assert running.get("/readyz").status_code == 200

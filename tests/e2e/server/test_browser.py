@@ -13,7 +13,7 @@ import yaml
 
 from kubemedic.cli.app import run
 from tests.e2e.conftest import Sandbox
-from tests.e2e.server.conftest import PASSWORD, ServerFactory
+from tests.e2e.server.conftest import PASSWORD, RunningServer, ServerFactory
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -33,6 +33,29 @@ PEOPLE = [
 ]
 BLANK_PNG_BYTES = 8_000
 """A screenshot of an empty page compresses below this; any rendered page is far above it."""
+
+
+def serve_on_sandbox(
+    start_server: ServerFactory,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> RunningServer:
+    """The server on the sandbox, Lin requesting, validation stages 1 s and 2 s after."""
+    config = tmp_path / "kubemedic.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "people": PEOPLE,
+                "user": "Lin",
+                "policy": {"validation_delays": ["1s", "2s"], "validation_timeout": "40s"},
+            }
+        )
+    )
+    monkeypatch.setenv("KUBEMEDIC_CONFIG_FILE", str(config))
+    monkeypatch.setenv("KUBECONFIG", str(sandbox.kubeconfig))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return start_server()
 
 
 def _oom_fix(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> str:
@@ -57,20 +80,7 @@ def test_an_oom_fix_is_decided_executed_and_validated_in_the_browser(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
-    config = tmp_path / "kubemedic.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "people": PEOPLE,
-                "user": "Lin",
-                "policy": {"validation_delays": ["1s", "2s"], "validation_timeout": "40s"},
-            }
-        )
-    )
-    monkeypatch.setenv("KUBEMEDIC_CONFIG_FILE", str(config))
-    monkeypatch.setenv("KUBECONFIG", str(sandbox.kubeconfig))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    server = start_server()
+    server = serve_on_sandbox(start_server, sandbox, tmp_path, monkeypatch)
     op = _oom_fix(sandbox, capsys)
     shots = tmp_path / "screenshots"
 

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from kubemedic.adapters.records.gitcmd import Git, identity_env
 from kubemedic.adapters.records.history import LOG_ARGS, CommitInfo, parse_log
 from kubemedic.adapters.records.locks import hold
+from kubemedic.adapters.records.refs import RefsUnreadable, head_commit
 from kubemedic.adapters.records.signing import SignatureCheck, check_signature, signing_configured
 from kubemedic.adapters.records.sync import (
     NETWORK_TIMEOUT,
@@ -199,9 +200,25 @@ class RecordsRepo:
         return found
 
     def head(self) -> str | None:
-        """The sha of HEAD, None before the first commit."""
+        """The sha of HEAD, None before the first commit (read from the ref files if it can)."""
         with self._lock(shared=True):
-            return self._git.commit_of("HEAD")
+            try:
+                return head_commit(self._git_dir)
+            except RefsUnreadable:
+                return self._git.commit_of("HEAD")
+
+    def blobs(self, commit: str, under: str) -> dict[str, str]:
+        """The files in folder ``under`` at ``commit`` (path order) and their blob ids."""
+        rev, folder = checked_rev(commit), checked_path(under.removesuffix("/"))
+        with self._lock(shared=True):
+            listed = self._git.out("ls-tree", "-r", "-z", "--full-tree", rev, "--", folder)
+        found = {}
+        for entry in listed.split("\0"):
+            info, _, path = entry.partition("\t")
+            fields = info.split(" ")
+            if len(fields) == 3 and fields[1] == "blob":
+                found[path] = fields[2]
+        return dict(sorted(found.items()))
 
     def is_ancestor(self, sha: str, of: str = "HEAD") -> bool:
         """True when ``sha`` is in the history of ``of`` (a commit is its own); False if unknown."""

@@ -46,11 +46,13 @@ def write_notes(
         "started_by": result.started_by,
         "command": list(command) if command else None,
         "helm": result.helm.to_data() if result.helm else None,
+        "helm_rollback": result.helm_rollback,
         "judged_on": judged_on,
         "rules": _rules(settings),
     }
     text = f"Rollout guard: {result.summary}" + "".join(f"\n- {line}" for line in result.evidence)
-    for record_id in dict.fromkeys(i for i in (result.halt, result.hold, result.started_by) if i):
+    linked = (result.halt, result.hold, result.started_by, result.helm_rollback)
+    for record_id in dict.fromkeys(i for i in linked if i):
         governed.note(ws, record_id, actor, data, text)
 
 

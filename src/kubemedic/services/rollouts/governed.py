@@ -4,8 +4,10 @@ Holding the rollout at its first new replicas and halting it are pause or undo o
 pre-authorised at the trivial tier (a hold changes nothing that runs; a halt restores a state
 that was approved before the rollout), proposed, executed and validated at once like any other
 operation. Releasing a hold is the hold's rollback. With ``--propose-only`` the halt is only
-proposed, with the tier the policy gives it. Every record the guard touched gets a
-``rollout-guarded`` note with the outcome and the evidence.
+proposed, with the tier the policy gives it. Undoing a Helm release's rollout is a
+``helm-rollback`` operation that follows the pause: proposed for approval with the policy's tier,
+or executed at once, pre-authorised like the halt, when asked to. Every record the guard touched
+gets a ``rollout-guarded`` note with the outcome and the evidence.
 """
 
 from __future__ import annotations
@@ -45,6 +47,12 @@ HALT_TIER = TierDecision(
     RiskTier.TRIVIAL,
     "the rollout guard's halt: pre-authorised, it restores a state that was approved before "
     "the rollout",
+)
+
+HELM_TIER = TierDecision(
+    RiskTier.TRIVIAL,
+    "the rollout guard's halt through Helm (--helm-rollback run): pre-authorised, it returns "
+    "the release to the revision deployed before the rollout",
 )
 
 
@@ -106,6 +114,26 @@ def halt(
             return Halt(proposal.id, False, ActionType.UNDO)
         return Halt(_apply(ws, plan, HALT_TIER, actor, reason), True, ActionType.UNDO)
     return _pause(ws, ref, deployment, actor, reason, propose_only)
+
+
+def helm_rollback(
+    ws: Workspace,
+    ref: ObjectRef,
+    actor: Actor,
+    *,
+    reason: str,
+    run: bool,
+) -> Halt:
+    """``helm rollback`` of the release that manages ``ref`` to its previous revision:
+    executed at once with ``run``, else proposed for approval."""
+    writer = ws.cluster()
+    deployment = writer.get(ref)  # as the halt left it: paused, so the rollback unpauses it
+    request = ActionRequest(ActionType.HELM_ROLLBACK, ref)
+    plan = plan_change(request, deployment, plan_context(writer, request, deployment))
+    if not run:
+        proposal = propose(ws, request, actor, plan=plan, reason=reason)
+        return Halt(proposal.id, False, ActionType.HELM_ROLLBACK)
+    return Halt(_apply(ws, plan, HELM_TIER, actor, reason), True, ActionType.HELM_ROLLBACK)
 
 
 def _pause(

@@ -4,7 +4,9 @@ The guard looks at the Deployment, its ReplicaSets and pods every second (pod si
 hold react within one look) and reads the new pods' traffic from Prometheus every
 ``interval``. Once ``first`` new replicas exist it holds the rollout (a pause) until the
 window has passed; a pass releases the hold and the rollout is watched until it completes; a
-failure pauses it, or undoes it, through the governed workflow. Every write is made once:
+failure pauses it, or undoes it, through the governed workflow (a Helm release's rollout,
+with ``helm`` installed: a pause, and ``helm rollback`` as a follow-up operation, proposed or
+run). Every write is made once:
 API errors and a Prometheus that stops answering are waited out, an actor who pauses,
 resumes or changes the rollout meanwhile is followed, never fought. Stopping the guard
 (Ctrl-C) releases its hold, so the Deployment is left as it was.
@@ -44,8 +46,8 @@ from kubemedic.rollouts.outcome import (
 )
 from kubemedic.rollouts.pod_signals import Seen, deployment_failures, pod_failures, remember
 from kubemedic.rollouts.revisions import Progress
-from kubemedic.rollouts.settings import GuardSettings, OnFailure
-from kubemedic.services.rollouts import governed
+from kubemedic.rollouts.settings import GuardSettings, HelmRollback, OnFailure
+from kubemedic.services.rollouts import governed, helm
 from kubemedic.services.rollouts.aftermath import announce_halt, write_notes
 from kubemedic.services.rollouts.cluster import Look, helm_of, look
 from kubemedic.services.rollouts.start import Command, RunCommand, Start, start_operation
@@ -124,6 +126,7 @@ class _Guard:
         self.started_by: str | None = None
         self.command: Command | None = None
         self.helm: HelmRelease | None = None
+        self.helm_rollback: governed.Halt | None = None
         self.metrics_down = False
         self.fell_back = False
         self.api_down = False
@@ -315,19 +318,27 @@ class _Guard:
     def _halt(self, current: Look, decision: Decision, *, undecided: bool) -> GuardResult | None:
         summary = halted_summary(current.progress, decision, held=undecided)
         action = OnFailure.PAUSE if undecided else self.settings.on_failure
+        through_helm = action is OnFailure.UNDO and self._helm_can_undo()
+        if through_helm:  # the pause stops it now; helm rollback follows it
+            action = OnFailure.PAUSE
         if action is OnFailure.PAUSE and self.holding and not self.settings.propose_only:
             done = governed.Halt(self.hold_id, True, ActionType.PAUSE)
         else:
             try:
-                done = governed.halt(
-                    self.ws,
-                    self.ref,
-                    current.deployment,
-                    self.actor,
-                    action=action,
-                    reason=summary,
-                    propose_only=self.settings.propose_only,
-                )
+                if through_helm and self.settings.propose_only:
+                    done = governed.helm_rollback(
+                        self.ws, self.ref, self.actor, reason=summary, run=False
+                    )
+                else:
+                    done = governed.halt(
+                        self.ws,
+                        self.ref,
+                        current.deployment,
+                        self.actor,
+                        action=action,
+                        reason=summary,
+                        propose_only=self.settings.propose_only,
+                    )
             except (ClusterError, governed.HaltFailed) as exc:
                 self.halt_tries += 1
                 if self.halt_tries >= HALT_TRIES:
@@ -338,11 +349,38 @@ class _Guard:
             self.warnings.append(done.note)
         if done.action is ActionType.UNDO and done.executed and self.helm is not None:
             self.warnings.append(self.helm.warning)
+        if through_helm and not self.settings.propose_only:
+            self._helm_rollback(summary + (f" (halted by {done.id})" if done.id else ""))
         outcome = Outcome.PROPOSED if self.settings.propose_only else Outcome.HALTED
         result = self._end(outcome, summary, decision, halt=done.id, halted_with=done.action)
         if outcome is Outcome.HALTED:
             announce_halt(self.ws, current.deployment, result, ref=self.ref, say=self.say)
         return result
+
+    def _helm_can_undo(self) -> bool:
+        """An undo goes through Helm: a Helm release, an earlier revision, helm installed."""
+        return (
+            self.helm is not None
+            and self.helm.previous is not None
+            and helm.installed(self.ws) is not None
+        )
+
+    def _helm_rollback(self, reason: str) -> None:
+        """The follow-up of a paused Helm rollout: ``helm rollback``, proposed or run."""
+        run = self.settings.helm_rollback is HelmRollback.RUN
+        try:
+            self.helm_rollback = governed.helm_rollback(
+                self.ws, self.ref, self.actor, reason=reason, run=run
+            )
+        except (KubemedicError, governed.HaltFailed) as exc:
+            by_hand = self.helm.rollback_command if self.helm else "helm rollback"
+            self.warnings.append(
+                f"the helm rollback could not be {'run' if run else 'proposed'} ({exc}); the "
+                f"rollout stays paused; to undo it through Helm: {by_hand}"
+            )
+            return
+        done = "rolled back through Helm" if run else "proposed the helm rollback"
+        self.say(f"{done}: {self.helm_rollback.id}")
 
     # ------------------------------------------------------------------ ending
 
@@ -385,6 +423,8 @@ class _Guard:
             hold=self.hold_id or None,
             started_by=self.started_by,
             helm=self.helm,
+            helm_rollback=self.helm_rollback.id if self.helm_rollback else None,
+            helm_rolled_back=bool(self.helm_rollback and self.helm_rollback.executed),
             warnings=tuple(dict.fromkeys(self.warnings)),
         )
         write_notes(

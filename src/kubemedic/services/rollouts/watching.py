@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from kubemedic.adapters.kubernetes.watch import WatchEvent
 from kubemedic.errors import KubemedicError
@@ -22,11 +22,20 @@ from kubemedic.models.k8s import dig
 from kubemedic.rollouts.revisions import REVISION
 from kubemedic.rollouts.settings import GuardSettings
 from kubemedic.services.rollouts.guard import GuardRequest, guard_rollout
+from kubemedic.services.rollouts.traffic import PrometheusAccess
 from kubemedic.services.workspace import Workspace
 
 Say = Callable[[str], None]
 STOP_GRACE = 30.0
 """Seconds each guard is given to release its hold once the watch stops."""
+
+
+@dataclass(frozen=True, slots=True)
+class Guarding:
+    """How the watch guards each rollout: the guard's settings and where traffic is read."""
+
+    settings: GuardSettings
+    prometheus: PrometheusAccess | None = None
 
 
 class RolloutGuards:
@@ -35,12 +44,12 @@ class RolloutGuards:
     def __init__(
         self,
         ws: Workspace,
-        settings: GuardSettings,
+        guarding: Guarding,
         actor: Actor,
         stop: threading.Event,
         say: Say,
     ) -> None:
-        self._ws, self._settings, self._actor = ws, settings, actor
+        self._ws, self._guarding, self._actor = ws, guarding, actor
         self._stop, self._say = stop, say
         self._revisions: dict[ObjectRef, int] = {}
         self._guards: dict[ObjectRef, threading.Thread] = {}
@@ -85,7 +94,7 @@ class RolloutGuards:
         try:
             result = guard_rollout(
                 ws,
-                GuardRequest(ref, self._settings),
+                GuardRequest(ref, self._guarding.settings, self._guarding.prometheus),
                 self._actor,
                 self._stop,
                 say=lambda text: self._say(f"[{where}] {text}"),
