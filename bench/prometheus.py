@@ -9,9 +9,15 @@ starts ``prometheus`` on it and times
 ``PrometheusUsage.container_usage`` (all namespaces, the whole window) and ``recent_load``
 (the last 5 minutes), printing the seconds, the number of HTTP requests each made and the
 CPU time Prometheus spent (wall time depends on how many cores are free; CPU time does not).
-``--breakdown`` also times each query of a read on its own, one after another.
+``--runs`` reads are timed, interleaved with as many reads made the way kubemedic made them
+before, one query per quantile (the baseline: what reading several quantiles in one
+evaluation saves, measured in the same run on the same server). ``--accuracy`` compares the
+p95 read for a sample of workloads with the p95 of all their pods' values together, computed
+here from the raw samples. ``--breakdown`` also times each query of a read on its own, one
+after another.
 
-    .venv/bin/python bench/prometheus.py [--containers 2000] [--days 7] [--breakdown]
+    .venv/bin/python bench/prometheus.py [--containers 2000] [--days 7] [--runs 3]
+                                         [--accuracy] [--breakdown]
 
 The issue's target: recommendations in under 10 s with no more than 20 PromQL queries.
 """
@@ -24,14 +30,21 @@ import inspect
 import math
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
+
+import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -41,8 +54,16 @@ from bench.measure import write_section  # noqa: E402
 from tests.support.prometheus_server import backfill, serving  # noqa: E402
 
 from kubemedic.adapters.prometheus import PrometheusClient, PrometheusUsage  # noqa: E402
+from kubemedic.adapters.prometheus.queries import (  # noqa: E402
+    CPU_METRIC,
+    CURRENT,
+    MEMORY_METRIC,
+    UsageQueries,
+    containers,
+    duration,
+)
 from kubemedic.models.findings import ObjectRef  # noqa: E402
-from kubemedic.models.usage import UsageWindow  # noqa: E402
+from kubemedic.models.usage import ContainerUsage, UsageWindow  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "kubemedic-bench" / "prometheus"
 END = datetime(2026, 1, 5, tzinfo=UTC)
@@ -151,18 +172,18 @@ def tsdb_for(containers: int, days: int) -> Path:
         print(f"history: cached in {directory}")
         return tsdb
     directory.mkdir(parents=True, exist_ok=True)
-    source = directory / "history.om"
+    openmetrics = directory / "history.om"
     began = time.perf_counter()
-    with source.open("w", encoding="utf-8", buffering=1 << 22) as out:
+    with openmetrics.open("w", encoding="utf-8", buffering=1 << 22) as out:
         samples = generate(out, containers, days)
     generated = time.perf_counter() - began
-    size = source.stat().st_size
+    size = openmetrics.stat().st_size
     print(f"generated {samples:,} samples ({size / 1e9:.2f} GB) in {generated:.1f} s")
     began = time.perf_counter()
-    backfill(source, directory / "partial")
+    backfill(openmetrics, directory / "partial")
     (directory / "partial").rename(tsdb)
     print(f"backfilled with promtool in {time.perf_counter() - began:.1f} s")
-    source.unlink()
+    openmetrics.unlink()
     return tsdb
 
 
@@ -190,9 +211,160 @@ def cpu_seconds(url: str) -> float:
     raise RuntimeError("prometheus reports no process_cpu_seconds_total")
 
 
+def previous_read(client: PrometheusClient, window: UsageWindow) -> None:
+    """The baseline: the read as kubemedic made it before ``queries.Levels`` — CPU p50, p95,
+    p99 and peak and memory p50, p95 and p99 as seven instant queries, then the same memory
+    peak, samples and restarts queries as now (without the small OOMKills query), four at a
+    time."""
+    plan = UsageQueries.plan(CURRENT, None, (window.end - window.start).total_seconds(), 60)
+    each_step = f"[{duration(plan.window)}:{duration(plan.step)}]"
+    cpu = f"rate({containers(CPU_METRIC, CURRENT)}[{duration(plan.step)}]){each_step}"
+    memory = f"{containers(MEMORY_METRIC, CURRENT)}{each_step}"
+    by = "max by (namespace, pod, container)"
+    instant = [
+        f"{by} (quantile_over_time({q}, {subquery}))"
+        for q in (0.5, 0.95, 0.99)
+        for subquery in (cpu, memory)
+    ] + [f"{by} (max_over_time({cpu}))", plan.memory_peak(), plan.restarts()]
+    first_hour = window.end - timedelta(seconds=plan.presence_step * (plan.presence_points - 1))
+    calls: list[Callable[[], object]] = [
+        partial(client.query, e, at=window.end, purpose="baseline") for e in instant
+    ]
+    calls.append(
+        partial(
+            client.query_range,
+            plan.samples(),
+            start=first_hour,
+            end=window.end,
+            step=plan.presence_step,
+            purpose="baseline",
+        )
+    )
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda call: call(), calls))
+
+
+def timed_reads(url: str, window: UsageWindow, runs: int) -> list[ContainerUsage]:
+    """``runs`` reads interleaved with as many baseline reads (which goes first alternates);
+    reports best and median of each, and the ratio of their CPU time."""
+    reads: list[tuple[float, float]] = []
+    baselines: list[tuple[float, float]] = []
+    usage: list[ContainerUsage] = []
+    with PrometheusClient(url, timeout=300) as client:
+        source = PrometheusUsage(client)
+        source.container_usage(window, None, owner)  # warm-up: labels looked up, caches filled
+
+        def read() -> None:
+            usage[:] = source.container_usage(window, None, owner)
+
+        pairs: list[tuple[Callable[[], None], list[tuple[float, float]]]] = [
+            (read, reads),
+            (partial(previous_read, client, window), baselines),
+        ]
+        for run in range(runs):
+            for timed, results in pairs if run % 2 == 0 else pairs[::-1]:
+                before, busy, began = client.requests, cpu_seconds(url), time.perf_counter()
+                timed()
+                results.append((time.perf_counter() - began, cpu_seconds(url) - busy))
+                if results is reads:
+                    queries = client.requests - before
+        recent = UsageWindow(window.end - timedelta(minutes=5), window.end)
+        before, began = client.requests, time.perf_counter()
+        loads = source.recent_load(recent, None, owner)
+        recent_took = time.perf_counter() - began
+        recent_queries = client.requests - before
+
+    def figures(timings: list[tuple[float, float]]) -> str:
+        walls = ", ".join(f"{w:.1f}" for w, _ in timings)
+        return (
+            f"best {min(w for w, _ in timings):.2f} s, median "
+            f"{statistics.median(w for w, _ in timings):.2f} s of {runs} ({walls} s); "
+            f"Prometheus used {min(c for _, c in timings):.1f}–{max(c for _, c in timings):.1f}"
+            " CPU seconds per read"
+        )
+
+    pods = sum(u.pods for u in usage)
+    ratio = statistics.median(c for _, c in reads) / statistics.median(c for _, c in baselines)
+    report(
+        f"container_usage: {figures(reads)}; {queries} queries after the first read (which adds "
+        f"2 label lookups); {len(usage)} workload containers from {pods} pod containers"
+    )
+    report(f"baseline, the read with one query per quantile (10 queries): {figures(baselines)}")
+    report(f"Prometheus CPU time per read, median, against the baseline's: {ratio:.2f}")
+    report(f"recent_load: {recent_took:.2f} s, {recent_queries} queries, {len(loads)} workloads")
+    return usage
+
+
+def raw_series(url: str, expr: str, at: datetime) -> dict[tuple[str, str], list[list[Any]]]:
+    """An instant query's range vector, by (pod, container): [[unix seconds, "value"], ...]."""
+    fields = {"query": expr, "time": f"{at.timestamp():.3f}", "timeout": "300s"}
+    body = urllib.request.urlopen(
+        f"{url}/api/v1/query", data=urllib.parse.urlencode(fields).encode(), timeout=300
+    ).read()
+    return {
+        (item["metric"]["pod"], item["metric"]["container"]): item["values"]
+        for item in orjson.loads(body)["data"]["result"]
+    }
+
+
+def p95(values: list[float]) -> float:
+    """Linear interpolation between the closest ranks, as Prometheus and DuckDB compute it."""
+    return statistics.quantiles(values, n=100, method="inclusive")[94]
+
+
+def accuracy(url: str, window: UsageWindow, usage: list[ContainerUsage], every: int) -> None:
+    """The p95 read (pooled from each pod's percentiles) against the p95 of all the pods'
+    values together, for every ``every``-th workload, from the raw samples."""
+    chosen = [u for u in usage if int(u.workload.name.removeprefix("app")) % every == 0]
+    pods = "|".join(sorted({f"{u.workload.name}-.*" for u in chosen}))
+    seconds = duration((window.end - window.start).total_seconds())
+    read = {
+        metric: raw_series(url, f'{metric}{{pod=~"{pods}"}}[{seconds}]', window.end)
+        for metric in (CPU_METRIC, MEMORY_METRIC)
+    }
+    step, start, end = 300, window.start.timestamp(), window.end.timestamp()
+    errors: dict[str, list[float]] = defaultdict(list)
+    for found in chosen:
+        cpu_5m: list[float] = []
+        cpu_1m: list[float] = []
+        memory_5m: list[float] = []
+        memory_raw: list[float] = []
+        for (pod, container), points in read[CPU_METRIC].items():
+            if pod.startswith(f"{found.workload.name}-") and container == found.container:
+                at = {int(t): float(v) for t, v in points}
+                cpu_5m += [
+                    (at[t] - at[t - step]) / step
+                    for t in at
+                    if t % step == 0 and t - step in at and start <= t <= end
+                ]
+                cpu_1m += [(at[t] - at[t - 60]) / 60 for t in at if t - 60 in at]
+        for (pod, container), points in read[MEMORY_METRIC].items():
+            if pod.startswith(f"{found.workload.name}-") and container == found.container:
+                memory_5m += [float(v) for t, v in points if int(t) % step == 0]
+                memory_raw += [float(v) for _, v in points]
+        errors["cpu 5m"].append(found.cpu.p95 / p95(cpu_5m) - 1)
+        errors["cpu 1m"].append(found.cpu.p95 / p95(cpu_1m) - 1)
+        errors["memory 5m"].append(found.memory.p95 / p95(memory_5m) - 1)
+        errors["memory raw"].append(found.memory.p95 / p95(memory_raw) - 1)
+
+    def spread(name: str) -> str:
+        found = errors[name]
+        worst = max(found, key=abs)
+        return f"{statistics.median(found):+.2%} median, {worst:+.2%} at worst"
+
+    report(
+        f"accuracy, {len(chosen)} workload containers of {PODS_PER_WORKLOAD} pods (every "
+        f"{every}th workload): the p95 read against the p95 of all the pods' values together — "
+        f"CPU vs every 5-minute rate: {spread('cpu 5m')}; vs every 1-minute rate: "
+        f"{spread('cpu 1m')}; memory vs the working set every 5 minutes: "
+        f"{spread('memory 5m')}; vs every sample: {spread('memory raw')}"
+    )
+
+
 def breakdown(url: str, window: UsageWindow) -> None:
     """Each query of a read, one at a time (a fresh client: labels are looked up again)."""
-    with TimedClient(url) as client:
+    client = TimedClient(url)
+    with client:
         began = time.perf_counter()
         PrometheusUsage(client, parallel=1).container_usage(window, None, owner)
         took = time.perf_counter() - began
@@ -218,6 +390,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--containers", type=int, default=2000)
     parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=3, help="reads timed (best and median)")
+    parser.add_argument("--accuracy", action="store_true", help="p95 read vs all values")
     parser.add_argument("--breakdown", action="store_true", help="time each query on its own")
     args = parser.parse_args()
     if not (shutil.which("prometheus") and shutil.which("promtool")):
@@ -228,25 +402,9 @@ def main() -> None:
         began = time.perf_counter()
         with serving(tsdb, Path(workdir)) as url:
             print(f"prometheus ready in {time.perf_counter() - began:.1f} s")
-            with PrometheusClient(url, timeout=300) as client:
-                source = PrometheusUsage(client)
-                busy, began = cpu_seconds(url), time.perf_counter()
-                usage = source.container_usage(window, None, owner)
-                took, busy = time.perf_counter() - began, cpu_seconds(url) - busy
-                containers = sum(u.pods for u in usage)
-                report(
-                    f"container_usage: {took:.2f} s, {client.requests} queries, "
-                    f"{len(usage)} workload containers from {containers} pod containers; "
-                    f"Prometheus used {busy:.1f} CPU seconds"
-                )
-                before = client.requests
-                recent = UsageWindow(END - timedelta(minutes=5), END)
-                began = time.perf_counter()
-                loads = source.recent_load(recent, None, owner)
-                report(
-                    f"recent_load: {time.perf_counter() - began:.2f} s, "
-                    f"{client.requests - before} queries, {len(loads)} workloads"
-                )
+            usage = timed_reads(url, window, args.runs)
+            if args.accuracy:
+                accuracy(url, window, usage, every=40)
             when = f"{datetime.now(UTC):%Y-%m-%d}, load average {os.getloadavg()[0]:.1f} when done"
             lines = "\n".join(f"- {line}" for line in REPORTED)
             write_section(
@@ -254,7 +412,7 @@ def main() -> None:
                 END_MARK,
                 HEADING,
                 f"Prometheus, `bench/prometheus.py`, {args.containers} containers x {args.days} "
-                f"days ({when}):\n\n{lines}",
+                f"days ({when}, {os.cpu_count()} cores):\n\n{lines}",
             )
             if args.breakdown:
                 print("each query alone:")

@@ -207,7 +207,7 @@ def main() -> int:
     )
     copy = Path(tempfile.mkdtemp()) / "metrics.duckdb"
     shutil.copyfile(store, copy)  # the round below writes; the cached store stays as built
-    source = StoreUsage(copy, bucket=60)
+    source = StoreUsage(copy)
     window = UsageWindow(END - timedelta(days=args.days), END)
     with duckdb.connect(str(copy), read_only=True) as db:
         (rows,) = db.execute("SELECT count(*) FROM samples").fetchone() or (0,)

@@ -109,6 +109,21 @@ class Sandbox:
                 raise AssertionError(f"timed out after {timeout}s waiting for {what}")
             time.sleep(interval)
 
+    def break_into_a_crash_loop(self) -> None:
+        """Break the todo app with the ``crashloop`` scenario and wait until one of its pods
+        is in CrashLoopBackOff."""
+        assert self.server.simulation is not None
+        self.server.simulation.break_scenario("crashloop", target=None, namespace=None)
+        self.wait_for(self._crash_looping, timeout=90, what="a crash loop")
+
+    def _crash_looping(self) -> bool:
+        pods, _ = self.store.list("Pod", "todo")
+        return any(
+            (s.get("state") or {}).get("waiting", {}).get("reason") == "CrashLoopBackOff"
+            for pod in pods
+            for s in (pod.get("status") or {}).get("containerStatuses") or ()
+        )
+
 
 SandboxFactory = Callable[..., Sandbox]
 

@@ -43,21 +43,6 @@ def _environment(sandbox: Sandbox, tmp_path: Path) -> dict[str, str]:
     }
 
 
-def _crash_looping(sandbox: Sandbox) -> bool:
-    pods, _ = sandbox.server.store.list("Pod", "todo")
-    return any(
-        (s.get("state") or {}).get("waiting", {}).get("reason") == "CrashLoopBackOff"
-        for pod in pods
-        for s in (pod.get("status") or {}).get("containerStatuses") or ()
-    )
-
-
-def _broken(sandbox: Sandbox) -> None:
-    assert sandbox.server.simulation is not None
-    sandbox.server.simulation.break_scenario("crashloop", target=None, namespace=None)
-    sandbox.wait_for(lambda: _crash_looping(sandbox), timeout=90, what="a crash loop")
-
-
 async def _diagnose(session: ClientSession) -> dict[str, Any]:
     result = await session.call_tool("diagnose", {"namespace": "todo"})
     assert not result.is_error, result.content
@@ -68,7 +53,7 @@ async def _diagnose(session: ClientSession) -> dict[str, Any]:
 def test_stdio_session_diagnoses_and_proposes_without_approving(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    _broken(sandbox)
+    sandbox.break_into_a_crash_loop()
     env = _environment(sandbox, tmp_path)
     params = StdioServerParameters(command=sys.executable, args=["-m", "kubemedic", "mcp"], env=env)
 
@@ -163,7 +148,7 @@ def http_server(sandbox: Sandbox, tmp_path: Path) -> Iterator[str]:
 
 
 def test_http_session_read_only_hides_propose_change(sandbox: Sandbox, http_server: str) -> None:
-    _broken(sandbox)
+    sandbox.break_into_a_crash_loop()
 
     async def session() -> tuple[list[str], dict[str, Any], Any]:
         async with (

@@ -187,7 +187,7 @@ def test_recent_load_adds_up_the_pods_at_each_step(store_file: Path) -> None:
             )
         )
 
-    [load] = StoreUsage(store_file, bucket=30).recent_load(HOUR, ["shop"], deployment_of)
+    [load] = StoreUsage(store_file).recent_load(HOUR, ["shop"], deployment_of)
 
     assert load.workload == WEB
     assert [(p.at - T0).total_seconds() for p in load.points] == [0, 30]
@@ -195,6 +195,28 @@ def test_recent_load_adds_up_the_pods_at_each_step(store_file: Path) -> None:
     assert load.points[0].cores == pytest.approx(0.2 + 0.05 + 0.2)
     assert load.points[0].pods == 2
     assert load.points[1].cores == pytest.approx(0.5 + 0.4)
+
+
+def test_recent_load_steps_at_the_interval_the_samples_were_collected_at(
+    store_file: Path,
+) -> None:
+    # As `collect --interval 1m` writes them: each pod once a minute, the pods a few seconds
+    # apart. Steps of 30 s would see one pod in one half-minute and the other in the next.
+    with MetricsStore.open(store_file) as store:
+        store.append(
+            usage("shop", "web-1", "app", [(0.1, MI)] * 10, start=T0 + timedelta(seconds=5))
+            + usage("shop", "web-2", "app", [(0.2, MI)] * 10, start=T0 + timedelta(seconds=40))
+        )
+    source = StoreUsage(store_file)
+
+    [load] = source.recent_load(HOUR, ["shop"], deployment_of)
+    assert [(p.at - T0).total_seconds() for p in load.points] == [60.0 * i for i in range(10)]
+    assert {(p.pods, round(p.cores, 9)) for p in load.points} == {(2, 0.3)}
+
+    # A window with one sample per pod: the minutes before it tell the interval.
+    last_minute = UsageWindow(T0 + timedelta(minutes=9), T0 + timedelta(minutes=10))
+    [load] = source.recent_load(last_minute, ["shop"], deployment_of)
+    assert [(p.at - T0, p.pods) for p in load.points] == [(timedelta(minutes=9), 2)]
 
 
 def test_retention_deletes_what_is_older(store_file: Path) -> None:

@@ -9,81 +9,25 @@ from __future__ import annotations
 
 import base64
 import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 import pytest
 
 from kubemedic.adapters.prometheus import PrometheusClient, PrometheusUsage
 from kubemedic.errors import ConfigError, MetricsError
 from kubemedic.models.usage import UsageWindow
+from tests.support.http_stub import FakeServer, Reply, http_stub
 
 TOKEN = "s3cr3t-t0ken-value"
 AT = datetime(2024, 5, 1, tzinfo=UTC)
 EMPTY_VECTOR = b'{"status":"success","data":{"resultType":"vector","result":[]}}'
 
 
-@dataclass
-class Reply:
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-    hang: bool = False
-
-
-@dataclass
-class Received:
-    method: str
-    path: str
-    headers: dict[str, str]
-    form: dict[str, list[str]]
-
-
-@dataclass
-class FakeServer:
-    url: str
-    reply: Reply = field(default_factory=lambda: Reply(200, EMPTY_VECTOR))
-    received: list[Received] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
-
-
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
-    fake = FakeServer("")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = self.rfile.read(length).decode()
-            fake.received.append(
-                Received("POST", self.path, dict(self.headers.items()), parse_qs(body))
-            )
-            reply = fake.reply
-            if reply.hang:
-                fake.release.wait(10)
-                return
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            self.wfile.write(reply.body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield fake
-    fake.release.set()
-    httpd.shutdown()
-    httpd.server_close()
+    with http_stub(Reply(200, EMPTY_VECTOR)) as fake:
+        yield fake
 
 
 def failure(client: PrometheusClient) -> MetricsError:

@@ -8,6 +8,7 @@ from kubemedic.adapters.prometheus.queries import (
     CURRENT,
     LEGACY,
     MAX_POINTS,
+    Levels,
     UsageQueries,
     load_step,
     matcher,
@@ -52,13 +53,23 @@ def test_namespace_and_pod_matchers_match_the_names_exactly() -> None:
 
 def test_every_query_covers_all_namespaces_asked_at_once() -> None:
     plan = UsageQueries.plan(LEGACY, ["shop", "blog"], 7 * DAY, 60)
+    levels = Levels.of(1_767_571_200.5, {"p95": 0.95})
     expected = (
-        "max by (namespace, pod_name, container_name) (quantile_over_time(0.95, "
+        "max by (namespace, pod_name, container_name) (quantile_over_time("
+        "0.95 * (time() > bool 1767571200.0005) * (time() < bool 1767571200.0015), "
         'rate(container_cpu_usage_seconds_total{namespace=~"blog|shop", container_name!="", '
-        'container_name!="POD"}[300s])[604800s:300s]))'
+        'container_name!="POD"}[300s])[604800001ms:300s]))'
     )
-    assert plan.cpu_quantile(0.95) == expected
-    for query in (plan.cpu_max(), plan.memory_quantile(0.5), plan.memory_peak(), plan.samples()):
+    assert plan.cpu_levels(levels) == expected
+    for query in (plan.memory_levels(levels), plan.memory_peak(), plan.samples()):
         assert 'namespace=~"blog|shop"' in query
         assert "pod_name" in query
     assert 'namespace=~"blog|shop"' in plan.restarts()
+
+
+def test_levels_are_read_one_per_millisecond_after_the_windows_end() -> None:
+    levels = Levels.of(1_000.9, {"p50": 0.5, "p99": 0.99, "max": 1.0})
+    assert (levels.start, levels.last) == (pytest.approx(1_000.001), pytest.approx(1_000.003))
+    assert [levels.name_at(1_000 + k / 1000) for k in range(5)] == [None, "p50", "p99", "max", None]
+    # Each step's range reaches back to the window's start from the last step.
+    assert levels.widened(3600.2) == "3601003ms"

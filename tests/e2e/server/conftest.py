@@ -1,22 +1,27 @@
 """A running ``kubemedic serve``: the real app on uvicorn in a thread on a free loopback port,
-with local accounts, a settings file and (for the governed tests) the sandbox cluster."""
+with local accounts, a settings file and (for the governed tests) the sandbox cluster:
+``serve_sandbox(settings)`` starts it on the sandbox, ``pending_oom_fix`` adds an OOM fix there
+waiting for a decision."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+import yaml
 
+from kubemedic.cli.app import run
 from kubemedic.config import load_settings
 from kubemedic.services.accounts import add_account
 from kubemedic.web.app import create_app, http_server
+from tests.e2e.conftest import Sandbox
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {
@@ -25,6 +30,15 @@ ACCOUNTS = {
     "sam": (("security",), "sam@example.com"),
     "vic": (("viewer",), "vic@example.com"),
 }
+LIN_REQUESTS = {
+    "people": [
+        {"name": "Ada", "email": "ada@example.com", "roles": ["architect"]},
+        {"name": "Lin", "email": "lin@example.com", "roles": ["operator"]},
+    ],
+    "user": "Lin",
+    "policy": {"validation_delays": ["1s", "2s"], "validation_timeout": "40s"},
+}
+"""Settings where Lin requests what the CLI proposes, validated 1 s and 2 s after the change."""
 
 
 @dataclass
@@ -76,6 +90,7 @@ def free_port() -> int:
 
 
 ServerFactory = Callable[..., RunningServer]
+SandboxServerFactory = Callable[[Mapping[str, object]], RunningServer]
 
 
 @pytest.fixture
@@ -114,3 +129,53 @@ def start_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Se
     for instance, thread in running:
         instance.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def serve_sandbox(
+    start_server: ServerFactory, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> SandboxServerFactory:
+    """Start the server on the sandbox with these settings (written to its settings file);
+    HOME is the test's own directory."""
+
+    def serve(settings: Mapping[str, object]) -> RunningServer:
+        config = tmp_path / "kubemedic.yaml"
+        config.write_text(yaml.safe_dump(dict(settings)))
+        monkeypatch.setenv("KUBEMEDIC_CONFIG_FILE", str(config))
+        monkeypatch.setenv("KUBECONFIG", str(sandbox.kubeconfig))
+        monkeypatch.setenv("HOME", str(tmp_path))
+        return start_server()
+
+    return serve
+
+
+def oom_fix(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> str:
+    """Break the sandbox with an OOM and let ``kubemedic diagnose --propose`` propose its fix:
+    the fix's id (a medium change, pending approval)."""
+    sandbox.server.simulation.break_scenario("oom", target=None, namespace=None)  # type: ignore[union-attr]
+    sandbox.wait_for(
+        lambda: "OOMKilled" in sandbox.kubectl("get", "pods", "-n", "todo", "-o", "yaml").stdout,
+        timeout=60,
+        what="an OOMKilled container",
+    )
+    capsys.readouterr()
+    run(["diagnose", "-n", "todo", "--propose"])
+    line = next(r for r in capsys.readouterr().out.splitlines() if "→ OP-" in r)
+    assert "(medium, pending-approval)" in line
+    return line.split("→ ")[1].split(" ")[0]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingFix:
+    server: RunningServer
+    op: str
+
+
+@pytest.fixture
+def pending_oom_fix(
+    serve_sandbox: SandboxServerFactory, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> PendingFix:
+    """The server on the sandbox with Lin requesting, and the OOM fix Lin proposed waiting for
+    a decision."""
+    server = serve_sandbox(LIN_REQUESTS)
+    return PendingFix(server, oom_fix(sandbox, capsys))

@@ -6,13 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from kubemedic.cli.app import run
 from tests.e2e.conftest import Sandbox
-from tests.e2e.server.conftest import PASSWORD, ServerFactory
-
-PEOPLE = [{"name": "Ada", "email": "ada@example.com", "roles": ["architect"]}]
+from tests.e2e.server.conftest import PASSWORD, SandboxServerFactory, ServerFactory
+from tests.e2e.server.flows import GOVERNED, execute_and_validate, propose_three_frontends
 
 
 def test_without_credentials_the_api_answers_401_and_the_dashboard_asks_to_sign_in(
@@ -125,22 +123,9 @@ def test_accounts_are_made_with_the_cli_and_sign_in_with_their_password(
 
 @pytest.mark.e2e
 def test_the_governed_workflow_over_http_with_cluster_verified_tokens(
-    start_server: ServerFactory, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    serve_sandbox: SandboxServerFactory, sandbox: Sandbox
 ) -> None:
-    config = tmp_path / "kubemedic.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "people": PEOPLE,
-                "policy": {"validation_delays": ["1s"], "validation_timeout": "40s"},
-                "server": {"group_roles": {"system:masters": ["operator", "architect"]}},
-            }
-        )
-    )
-    monkeypatch.setenv("KUBEMEDIC_CONFIG_FILE", str(config))
-    monkeypatch.setenv("KUBECONFIG", str(sandbox.kubeconfig))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    server = start_server()
+    server = serve_sandbox(GOVERNED)
     tokens = sandbox.server.tokens  # type: ignore[attr-defined]
     admin = server.client(tokens.admin)
     assert server.client("not-a-token").get("/api/v1/me").status_code == 401
@@ -148,15 +133,7 @@ def test_the_governed_workflow_over_http_with_cluster_verified_tokens(
     assert no_role.status_code == 403
     assert "no kubemedic role" in no_role.text
 
-    proposed = admin.post(
-        "/api/v1/operations",
-        json={
-            "action": "scale",
-            "target": {"kind": "Deployment", "name": "frontend", "namespace": "todo"},
-            "params": {"replicas": 3},
-            "reason": "more traffic",
-        },
-    )
+    proposed = propose_three_frontends(admin, "more traffic")
     assert proposed.status_code == 201, proposed.text
     op = proposed.json()["id"]
     assert proposed.json()["state"] == "pending-approval"
@@ -177,10 +154,7 @@ def test_the_governed_workflow_over_http_with_cluster_verified_tokens(
     again = ada.post(f"/api/v1/operations/{op}/approve", json={}, headers={"X-CSRF-Token": csrf})
     assert again.status_code == 403
 
-    executed = admin.post(f"/api/v1/operations/{op}/execute")
-    assert executed.json()["state"] == "executed", executed.text
-    validated = admin.post(f"/api/v1/operations/{op}/validate", json={"wait": True})
-    assert validated.json()["state"] == "validated", validated.text
+    execute_and_validate(admin, op)
     assert (
         sandbox.kubectl_json("get", "deployment", "frontend", "-n", "todo")["spec"]["replicas"] == 3
     )

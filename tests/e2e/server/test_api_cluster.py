@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from kubemedic.cli.app import run
 from kubemedic.config import load_settings
@@ -16,8 +15,8 @@ from kubemedic.services.incidents import open_incident
 from kubemedic.services.sources import SourceRequest, load_view
 from kubemedic.services.workspace import open_workspace
 from tests.e2e.conftest import Sandbox
-from tests.e2e.server.conftest import ServerFactory
-from tests.e2e.server.test_api import PEOPLE
+from tests.e2e.server.conftest import SandboxServerFactory, ServerFactory
+from tests.e2e.server.flows import GOVERNED, execute_and_validate, propose_three_frontends
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "shop-cluster"
 NEW_ENDPOINTS = (
@@ -79,15 +78,6 @@ def test_the_latest_health_report_is_read_back_once_recorded(
     assert "of namespace billing" in other.json()["error"]
 
 
-def _crash_looping(sandbox: Sandbox) -> bool:
-    pods, _ = sandbox.server.store.list("Pod", "todo")
-    return any(
-        (s.get("state") or {}).get("waiting", {}).get("reason") == "CrashLoopBackOff"
-        for pod in pods
-        for s in (pod.get("status") or {}).get("containerStatuses") or ()
-    )
-
-
 def _metric(text: str, series: str) -> float:
     line = next(line for line in text.splitlines() if line.startswith(series + " "))
     return float(line.rsplit(" ", 1)[1])
@@ -96,24 +86,10 @@ def _metric(text: str, series: str) -> float:
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_a_crash_loop_is_diagnosed_and_its_fix_shows_in_mttd_and_mttr(
-    start_server: ServerFactory, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    serve_sandbox: SandboxServerFactory, sandbox: Sandbox
 ) -> None:
-    config = tmp_path / "kubemedic.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "people": PEOPLE,
-                "policy": {"validation_delays": ["1s"], "validation_timeout": "40s"},
-                "server": {"group_roles": {"system:masters": ["operator", "architect"]}},
-            }
-        )
-    )
-    monkeypatch.setenv("KUBEMEDIC_CONFIG_FILE", str(config))
-    monkeypatch.setenv("KUBECONFIG", str(sandbox.kubeconfig))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    sandbox.server.simulation.break_scenario("crashloop", target=None, namespace=None)  # type: ignore[union-attr]
-    sandbox.wait_for(lambda: _crash_looping(sandbox), timeout=90, what="a crash loop")
-    server = start_server()
+    sandbox.break_into_a_crash_loop()
+    server = serve_sandbox(GOVERNED)
     viewer, _ = server.signed_in("vic")
 
     found = viewer.get("/api/v1/diagnosis", params={"namespace": "todo"})
@@ -134,23 +110,14 @@ def test_a_crash_loop_is_diagnosed_and_its_fix_shows_in_mttd_and_mttr(
     finding = next(f for f in diagnose(view).findings if f.id == crash["id"])
     incident = open_incident(open_workspace(load_settings()), finding, view=view).id
     admin = server.client(tokens.admin)
-    proposed = admin.post(
-        "/api/v1/operations",
-        json={
-            "action": "scale",
-            "target": {"kind": "Deployment", "name": "frontend", "namespace": "todo"},
-            "params": {"replicas": 3},
-            "reason": "more room while the backend restarts",
-            "incident": incident,
-        },
+    proposed = propose_three_frontends(
+        admin, "more room while the backend restarts", incident=incident
     ).json()
     op, tier = proposed["id"], proposed["tier"]
     ada, csrf = server.signed_in("ada")
     approved = ada.post(f"/api/v1/operations/{op}/approve", headers={"X-CSRF-Token": csrf}, json={})
     assert approved.status_code == 200, approved.text
-    assert admin.post(f"/api/v1/operations/{op}/execute").json()["state"] == "executed"
-    validated = admin.post(f"/api/v1/operations/{op}/validate", json={"wait": True})
-    assert validated.json()["state"] == "validated", validated.text
+    execute_and_validate(admin, op)
 
     stats = viewer.get("/api/v1/stats", params={"since": "30d"}).json()
     metrics = server.client().get("/metrics").text

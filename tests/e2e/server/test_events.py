@@ -6,11 +6,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 import pytest
-import yaml
 
 from kubemedic._internal.timeutils import format_time
 from kubemedic.config import load_settings
@@ -18,7 +16,8 @@ from kubemedic.models.identity import SYSTEM
 from kubemedic.models.records import RecordKind
 from kubemedic.services.records import RecordStore, Step
 from tests.e2e.conftest import Sandbox
-from tests.e2e.server.conftest import RunningServer, ServerFactory
+from tests.e2e.server.conftest import RunningServer, SandboxServerFactory, ServerFactory
+from tests.e2e.server.flows import CLUSTER_ADMINS_OPERATE, propose_three_frontends
 
 WAIT = 10.0
 """Seconds a stream may stay silent before the test gives up (the feed polls twice a second)."""
@@ -111,28 +110,14 @@ def test_an_open_stream_ends_when_the_server_shuts_down(start_server: ServerFact
 
 @pytest.mark.e2e
 def test_an_operation_proposed_through_the_api_arrives_as_a_record_event(
-    start_server: ServerFactory, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    serve_sandbox: SandboxServerFactory, sandbox: Sandbox
 ) -> None:
-    config = tmp_path / "kubemedic.yaml"
-    config.write_text(
-        yaml.safe_dump({"server": {"group_roles": {"system:masters": ["operator", "architect"]}}})
-    )
-    monkeypatch.setenv("KUBEMEDIC_CONFIG_FILE", str(config))
-    monkeypatch.setenv("KUBECONFIG", str(sandbox.kubeconfig))
-    server = start_server()
+    server = serve_sandbox(CLUSTER_ADMINS_OPERATE)
     admin = server.client(sandbox.server.tokens.admin)
     with admin.stream("GET", "/api/v1/events", timeout=WAIT) as stream:
         lines = stream.iter_lines()
         assert _next_event(lines) == {"retry": "2000"}
-        proposed = admin.post(
-            "/api/v1/operations",
-            json={
-                "action": "scale",
-                "target": {"kind": "Deployment", "name": "frontend", "namespace": "todo"},
-                "params": {"replicas": 3},
-                "reason": "more traffic",
-            },
-        )
+        proposed = propose_three_frontends(admin, "more traffic")
         assert proposed.status_code == 201, proposed.text
         event = _record_event(lines, proposed.json()["id"])
     assert (event["kind"], event["state"]) == ("operation", "pending-approval")

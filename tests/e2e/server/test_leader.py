@@ -27,7 +27,7 @@ from kubemedic.models.records import Section
 from kubemedic.services.leader import LeaderElection
 from kubemedic.services.workspace import open_workspace
 from tests.e2e.conftest import Sandbox
-from tests.e2e.server.conftest import free_port
+from tests.e2e.server.conftest import free_port, oom_fix
 
 pytestmark = pytest.mark.e2e
 NAMESPACE, NAME = "default", "kubemedic-server"
@@ -96,8 +96,6 @@ def test_when_the_leader_dies_the_other_server_validates_what_is_left_once(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from tests.e2e.server.test_browser import _oom_fix
-
     config = tmp_path / "kubemedic.yaml"
     server = {
         "leader_election": True,
@@ -117,7 +115,7 @@ def test_when_the_leader_dies_the_other_server_validates_what_is_left_once(
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    op = _oom_fix(sandbox, capsys)
+    op = oom_fix(sandbox, capsys)
     servers = [_serve(tmp_path / f"server-{n}.log") for n in range(2)]
     try:
         holders = {f"{os.uname().nodename}-{s.pid}": s for s in servers}

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -29,64 +26,15 @@ from kubemedic.errors import (
     Unauthorized,
     Unreachable,
 )
+from tests.support.http_stub import FakeServer, Reply, http_stub
 
 TOKEN = "s3cr3t-t0ken-value"
 
 
-@dataclass
-class Reply:
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-    hang: bool = False
-
-
-@dataclass
-class FakeServer:
-    url: str = ""
-    reply: Reply = field(default_factory=lambda: Reply(200, b"{}"))
-    seen: list[tuple[str, str, str, bytes]] = field(default_factory=list)
-    """(method, path with query, Authorization header, body) of each request."""
-    release: threading.Event = field(default_factory=threading.Event)
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeServer]:
-    served = FakeServer()
-
-    class Handler(BaseHTTPRequestHandler):
-        def answer(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = self.rfile.read(length)
-            served.seen.append((self.command, self.path, self.headers["Authorization"], body))
-            reply = served.reply
-            if reply.hang:
-                served.release.wait(10)
-                return
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            self.wfile.write(reply.body)
-
-        def do_GET(self) -> None:
-            self.answer()
-
-        def do_POST(self) -> None:
-            self.answer()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    served.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield served
-    served.release.set()
-    httpd.shutdown()
-    httpd.server_close()
+    with http_stub(Reply(200, b"{}")) as served:
+        yield served
 
 
 def client(url: str, **options: object) -> KubemedicServer:
@@ -108,10 +56,11 @@ def test_the_token_goes_out_as_a_bearer_header_and_json_comes_back(fake: FakeSer
     with closing(client(fake.url + "/")) as server:
         assert server.get("/operations", {"state": "pending-approval"}) == [{"id": "OP-1"}]
         server.post("/operations/OP-1/approve", {"reason": "fine"})
-    (get, post) = fake.seen
-    assert get[:3] == ("GET", "/api/v1/operations?state=pending-approval", f"Bearer {TOKEN}")
-    assert post[1] == "/api/v1/operations/OP-1/approve"
-    assert json.loads(post[3]) == {"reason": "fine"}
+    (get, post) = fake.received
+    assert (get.method, get.path) == ("GET", "/api/v1/operations?state=pending-approval")
+    assert get.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert post.path == "/api/v1/operations/OP-1/approve"
+    assert json.loads(post.body) == {"reason": "fine"}
 
 
 @pytest.mark.parametrize(

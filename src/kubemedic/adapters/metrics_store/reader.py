@@ -86,6 +86,16 @@ SELECT grp, sum(greatest(restarted, ended::INTEGER)),
 FROM counted
 GROUP BY grp
 """
+_INTERVAL = """
+WITH gaps AS (
+    SELECT x.series, x.sampled_at - lag(x.sampled_at) OVER w AS gap
+    FROM samples x JOIN owners o ON o.series = x.series
+    WHERE x.sampled_at BETWEEN $1 AND $2 AND x.cpu_cores IS NOT NULL
+    WINDOW w AS (PARTITION BY x.series ORDER BY x.sampled_at)
+)
+SELECT round(max(typical))::UINTEGER
+FROM (SELECT median(gap) AS typical FROM gaps WHERE gap IS NOT NULL GROUP BY series)
+"""
 _LOAD = """
 WITH per_series AS (
     SELECT o.workload, o.pod, x.sampled_at // $3 * $3 AS bucket, avg(x.cpu_cores) AS cores
@@ -98,6 +108,12 @@ FROM per_series
 GROUP BY workload, bucket
 ORDER BY bucket
 """
+
+
+DEFAULT_INTERVAL = 30
+"""collect's default interval: the load step when no pod has two samples to tell it by."""
+INTERVAL_LOOKBACK = 3600
+"""How long before a load window the samples that tell the collection interval are read."""
 
 
 @dataclass(slots=True)
@@ -126,16 +142,10 @@ class _Owners:
 
 
 class StoreUsage:
-    """Usage history from the embedded store at ``path``.
+    """Usage history from the embedded store at ``path``."""
 
-    ``bucket`` (seconds) is the step of ``recent_load``: collect's samples of different pods
-    are not taken at the same instant, so each pod's samples are averaged per bucket before
-    the pods are added up; give collect's ``--interval``.
-    """
-
-    def __init__(self, path: Path, *, bucket: int = 30, lock_timeout: float = LOCK_TIMEOUT) -> None:
+    def __init__(self, path: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.path = path
-        self.bucket = bucket
         self.lock_timeout = lock_timeout
 
     @property
@@ -160,9 +170,20 @@ class StoreUsage:
     def recent_load(
         self, window: UsageWindow, namespaces: Sequence[str] | None, owner: OwnerOf
     ) -> list[WorkloadLoad]:
+        """Per workload, the CPU of its pods added up at each step of the window.
+
+        Collect samples the pods one after another, not at one instant, so each pod's samples
+        are averaged per step before the pods are added up; the step is the interval the
+        samples were taken at (``collect --interval``, or the spacing of imported history),
+        told by the samples themselves: the typical gap between a pod container's samples
+        over the hour before the window and the window, the longest of those gaps where pods
+        differ, so every pod has a sample in every step.
+        """
         bounds = _bounds(window)
         with self._owned(bounds, namespaces, owner) as (db, owners):
-            rows = db.execute(_LOAD, [*bounds, self.bucket]).fetchall()
+            told = db.execute(_INTERVAL, [bounds[0] - INTERVAL_LOOKBACK, bounds[1]]).fetchone()
+            interval = told[0] if told and told[0] else DEFAULT_INTERVAL
+            rows = db.execute(_LOAD, [*bounds, interval]).fetchall()
         workloads = list(owners.workloads)
         points: dict[ObjectRef, list[LoadPoint]] = {}
         for workload, bucket, cores, pods in rows:

@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 
 from kubemedic._internal.pooling import Summary, pooled_quantiles
 from kubemedic.adapters.prometheus.answers import RangeSeries, Sample
-from kubemedic.adapters.prometheus.queries import KUBE_STATE, STAT, Labels
+from kubemedic.adapters.prometheus.queries import KUBE_STATE, STAT, Labels, Levels
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.usage import ContainerUsage, OwnerOf, Percentiles, UsageWindow
 
 PERCENTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 STATS = (*PERCENTILES, "max")
+WITH_PEAK = {**PERCENTILES, "max": 1.0}
+"""The CPU levels: the percentiles and the peak (the quantile at 1) of the same subquery."""
 
 Key = tuple[str, str, str]
 """(namespace, pod, container)"""
@@ -66,13 +68,27 @@ class Readings:
                     sample.value,
                 )
 
-    def cpu(self, stat: str, answer: Iterable[Sample]) -> None:
-        for reading, _, value in self._each(answer, self.labels):
-            reading.cpu[stat] = value
+    def _levelled(
+        self, answer: Iterable[RangeSeries], levels: Levels
+    ) -> Iterable[tuple[Reading, str, float]]:
+        for series in answer:
+            reading = self.series[self._key(series.labels, self.labels)]
+            for at, value in series.points:
+                name = levels.name_at(at)
+                if name is not None and value == value:  # NaN: no value
+                    yield reading, name, value
 
-    def memory(self, stat: str, answer: Iterable[Sample]) -> None:
+    def cpu(self, answer: Iterable[RangeSeries], levels: Levels) -> None:
+        for reading, name, value in self._levelled(answer, levels):
+            reading.cpu[name] = value
+
+    def memory(self, answer: Iterable[RangeSeries], levels: Levels) -> None:
+        for reading, name, value in self._levelled(answer, levels):
+            reading.memory[name] = value
+
+    def memory_peak(self, answer: Iterable[Sample]) -> None:
         for reading, _, value in self._each(answer, self.labels):
-            reading.memory[stat] = value
+            reading.memory["max"] = value
 
     def presence(self, answer: Iterable[RangeSeries], step: float, window: UsageWindow) -> None:
         """Sample counts per step: the total, and the first and last sample time estimated

@@ -2,10 +2,12 @@
 
 A whole read is a fixed set of queries, whatever the number of containers (``queries``): two
 label lookups, made once (which cAdvisor label names the server has); then CPU p50, p95, p99
-and peak, memory p50, p95, p99 and peak, hourly sample counts and restarts — ten, run up to
-four at a time — and, only when some pod restarted with an OOMKilled reason, one more for
-those pods. Pods are grouped into workloads here with ``owner`` and pooled (``readings``),
-because PromQL cannot pool samples across series over time.
+and peak (one evaluation, ``queries.Levels``), memory p50, p95 and p99 (one more), the memory
+peak, hourly sample counts and restarts — five, run up to four at a time — and, right after
+the restarts and only when some pod restarted with an OOMKilled reason, one more for those
+pods. Pods are grouped into
+workloads here with ``owner`` and pooled (``readings``), because PromQL cannot pool samples
+across series over time.
 """
 
 from __future__ import annotations
@@ -19,9 +21,22 @@ from typing import Any, TypeVar
 
 from kubemedic._internal.timeutils import format_time
 from kubemedic.adapters.prometheus import queries
+from kubemedic.adapters.prometheus.answers import RangeSeries, Sample
 from kubemedic.adapters.prometheus.client import CONNECTIONS, PrometheusClient
-from kubemedic.adapters.prometheus.queries import CPU_METRIC, MEMORY_METRIC, Labels
-from kubemedic.adapters.prometheus.readings import PERCENTILES, Owners, Readings, order
+from kubemedic.adapters.prometheus.queries import (
+    CPU_METRIC,
+    LEVEL_STEP,
+    MEMORY_METRIC,
+    Labels,
+    Levels,
+)
+from kubemedic.adapters.prometheus.readings import (
+    PERCENTILES,
+    WITH_PEAK,
+    Owners,
+    Readings,
+    order,
+)
 from kubemedic.errors import MetricsError
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.usage import (
@@ -75,42 +90,34 @@ class PrometheusUsage:
         labels = self._cadvisor_labels(window)
         plan = queries.UsageQueries.plan(labels, namespaces, _seconds(window), self.scrape_interval)
         ask = partial(self.client.query, at=window.end)
-        instant = {
-            **{
-                f"cpu {stat}": (f"CPU {stat}", plan.cpu_quantile(q))
-                for stat, q in PERCENTILES.items()
-            },
-            "cpu max": ("CPU peak", plan.cpu_max()),
-            **{
-                f"memory {stat}": (f"memory {stat}", plan.memory_quantile(q))
-                for stat, q in PERCENTILES.items()
-            },
-            "memory max": ("memory peak", plan.memory_peak()),
-            "restarts": ("restarts", plan.restarts()),
-        }
-        calls: dict[str, Callable[[], Any]] = {
-            name: partial(ask, expr, purpose=f"{purpose} per container")
-            for name, (purpose, expr) in instant.items()
-        }
+        cpu = Levels.of(window.end.timestamp(), WITH_PEAK)
+        memory = Levels.of(window.end.timestamp(), PERCENTILES)
         first_hour = window.end - timedelta(seconds=plan.presence_step * (plan.presence_points - 1))
-        calls["samples"] = partial(
-            self.client.query_range,
-            plan.samples(),
-            start=first_hour,
-            end=window.end,
-            step=plan.presence_step,
-            purpose="samples per container and hour",
-        )
+        calls: dict[str, Callable[[], Any]] = {
+            "cpu": partial(self._levels, plan.cpu_levels(cpu), cpu, "CPU p50, p95, p99 and peak"),
+            "memory": partial(
+                self._levels, plan.memory_levels(memory), memory, "memory p50, p95 and p99"
+            ),
+            "restarts": partial(self._restarts, plan, labels, ask),
+            "memory max": partial(ask, plan.memory_peak(), purpose="memory peak per container"),
+            "samples": partial(
+                self.client.query_range,
+                plan.samples(),
+                start=first_hour,
+                end=window.end,
+                step=plan.presence_step,
+                purpose="samples per container and hour",
+            ),
+        }
         answers = self._run_all(calls)
         readings = Readings(labels)
-        for stat in (*PERCENTILES, "max"):
-            readings.cpu(stat, answers[f"cpu {stat}"])
-            readings.memory(stat, answers[f"memory {stat}"])
+        readings.cpu(answers["cpu"], cpu)
+        readings.memory(answers["memory"], memory)
+        readings.memory_peak(answers["memory max"])
         readings.presence(answers["samples"], plan.presence_step, window)
-        readings.restarts(answers["restarts"])
-        suspects = readings.oom_suspects()
-        if suspects:
-            readings.oom_kills(ask(plan.oom_kills(suspects), purpose="OOMKills per container"))
+        restarts, oom_kills = answers["restarts"]
+        readings.restarts(restarts)
+        readings.oom_kills(oom_kills)
         return readings.by_workload(owner)
 
     def recent_load(
@@ -147,6 +154,29 @@ class PrometheusUsage:
             )
             for workload, points in sorted(loads.items(), key=lambda item: order(item[0]))
         ]
+
+    def _restarts(
+        self, plan: queries.UsageQueries, labels: Labels, ask: Callable[..., list[Sample]]
+    ) -> tuple[list[Sample], list[Sample]]:
+        """Restarts, then the OOMKills of the pods that need asking, if any: chained, so the
+        small second query runs while the large ones still do, not after them."""
+        restarts = ask(plan.restarts(), purpose="restarts per container")
+        seen = Readings(labels)
+        seen.restarts(restarts)
+        suspects = seen.oom_suspects()
+        if not suspects:
+            return restarts, []
+        return restarts, ask(plan.oom_kills(suspects), purpose="OOMKills per container")
+
+    def _levels(self, expr: str, levels: Levels, purpose: str) -> list[RangeSeries]:
+        """One range query over the steps of ``levels`` (one step per level)."""
+        return self.client.query_range(
+            expr,
+            start=datetime.fromtimestamp(levels.start, UTC),
+            end=datetime.fromtimestamp(levels.last, UTC),
+            step=LEVEL_STEP,
+            purpose=f"{purpose} per container",
+        )
 
     def _cadvisor_labels(self, window: UsageWindow) -> Labels:
         """Which label names cAdvisor uses on this server (asked once, then remembered)."""
