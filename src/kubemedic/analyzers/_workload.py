@@ -111,11 +111,27 @@ def pod_state(pod: Pod) -> str:
     return "Ready" if is_ready(pod) else "Running but not Ready"
 
 
-def describe_states(pods: Iterable[Pod]) -> str:
-    """``2 in CrashLoopBackOff (last exit 1 Error), 1 Running but not Ready``."""
-    counts = Counter(pod_state(p) for p in pods)
+def describe_states(pods: Iterable[Pod], view: ClusterView | None = None) -> str:
+    """``2 in CrashLoopBackOff (last exit 1 Error), 1 Running but not Ready``.
+
+    With ``view``, each pod's state is worked out once per view: a workload's finding and its
+    Service's both describe every unready replica, and a workload may have 100,000.
+    """
+    if view is None:
+        counts = Counter(pod_state(p) for p in pods)
+    else:
+        known = view.derived(_pod_states)
+        counts = Counter(
+            known[id(p)] if id(p) in known else known.setdefault(id(p), pod_state(p)) for p in pods
+        )
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return ", ".join(f"{count} {in_state(state)}" for state, count in ordered)
+
+
+def _pod_states(view: ClusterView) -> dict[int, str]:
+    """The states ``describe_states`` found so far in this view, by pod (the view holds its
+    pods, so their ids stay theirs)."""
+    return {}
 
 
 def in_state(state: str) -> str:

@@ -10,7 +10,7 @@ container that has run fine since, and stops the kubelet asked for, are not cras
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from functools import partial
 
@@ -55,19 +55,34 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
     for pod in view.troubled_pods:
         if pod.deletion_timestamp is not None or failed_elsewhere(pod):
             continue
-        for status in long_running(pod):
-            if not is_crashing(view, pod, status) or probe_kill(view, pod, status) is not None:
-                continue
-            back_offs, runtime = _events(view, pod, status.name)
-            finding = alike.finding(
-                pod,
-                [status.name],
-                back_offs + runtime,
-                partial(_analyzed, view, pod, status),
-                extra=_node_architecture(view, pod),
-            )
-            if finding is not None:
-                yield finding
+        statuses = long_running(pod)
+        names = [status.name for status in statuses]
+        architecture = _node_architecture(view, pod)
+        crashes = partial(_crashes, view, alike, pod, statuses, architecture)
+        yield from alike.replica(pod, names, crashes, extra=architecture)
+
+
+def _crashes(
+    view: ClusterView,
+    alike: SameFailures,
+    pod: Pod,
+    statuses: Sequence[ContainerStatus],
+    architecture: str,
+) -> Iterator[Finding]:
+    """The findings of a pod's crashing containers (its twins get them without asking)."""
+    for status in statuses:
+        if not is_crashing(view, pod, status) or probe_kill(view, pod, status) is not None:
+            continue
+        back_offs, runtime = _events(view, pod, status.name)
+        finding = alike.finding(
+            pod,
+            [status.name],
+            back_offs + runtime,
+            partial(_analyzed, view, pod, status),
+            extra=architecture,
+        )
+        if finding is not None:
+            yield finding
 
 
 def _analyzed(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding | None:

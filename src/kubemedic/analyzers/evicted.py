@@ -12,16 +12,18 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from kubemedic.analyzers._build import event_evidence, matching_events, pod_finding, pod_location
-from kubemedic.analyzers._eviction_explain import EvictionGroup, explain
-from kubemedic.analyzers._eviction_message import EvictionNotice, parse_eviction
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._replicas import availability
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef
 from kubemedic.models.k8s import Event, Node, Pod
+
+if TYPE_CHECKING:  # the eviction rules are imported once an evicted pod is seen
+    from kubemedic.analyzers._eviction_message import EvictionNotice
 
 IDS = {
     Category.EVICTED_MEMORY_PRESSURE: "KM-POD-EVICTED-MEMORY",
@@ -67,6 +69,8 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
     for pod in view.troubled_pods:
         if pod.phase != "Failed" or pod.reason != "Evicted" or pod.deletion_timestamp:
             continue
+        from kubemedic.analyzers._eviction_message import parse_eviction  # once one is seen
+
         notice = parse_eviction(pod.message)
         category = notice.category or _pressure_on_node(view, pod)
         if category is None:
@@ -94,6 +98,8 @@ def _finding(
 ) -> Finding:
     evictions.sort(key=lambda e: (e.when is not None, e.when))
     latest = evictions[-1]
+    from kubemedic.analyzers._eviction_explain import EvictionGroup, explain
+
     nodes = sorted({e.pod.node_name for e in evictions if e.pod.node_name})
     group = EvictionGroup(
         view=view,

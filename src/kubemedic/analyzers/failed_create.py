@@ -9,27 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from kubemedic.analyzers._admission import (
-    LimitRangeViolation,
-    MissingServiceAccount,
-    PodSecurityViolation,
-    QuotaExceeded,
-    QuotaNeedsValues,
-    Rejection,
-    WebhookDenied,
-    WebhookUnavailable,
-    parse_rejection,
-)
-from kubemedic.analyzers._admission_fixes import (
-    Advice,
-    Context,
-    pod_security,
-    service_account,
-    webhook_denied,
-    webhook_unavailable,
-)
-from kubemedic.analyzers._quota_fixes import limit_range, quota_exceeded, quota_needs_values
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._workload import (
     CreateFailure,
@@ -43,6 +24,10 @@ from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Finding, ObjectRef, Remediation
 from kubemedic.models.k8s import Workload
 from kubemedic.models.severity import RiskTier, Severity
+
+if TYPE_CHECKING:  # the admission rules are imported only when a controller was refused
+    from kubemedic.analyzers._admission import Rejection
+    from kubemedic.analyzers._admission_fixes import Advice, Context
 
 ID = "KM-WL-FAILED-CREATE"
 _CONTROLLERS = ("ReplicaSet", "StatefulSet", "DaemonSet", "Job")
@@ -71,6 +56,9 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
 
 
 def _finding(view: ClusterView, failure: CreateFailure) -> Finding:
+    from kubemedic.analyzers._admission import parse_rejection
+    from kubemedic.analyzers._admission_fixes import Context
+
     controller = failure.controller
     target = view.workload_of(controller)
     top = view.get(target.kind, target.namespace, target.name)
@@ -121,6 +109,24 @@ def _finding(view: ClusterView, failure: CreateFailure) -> Finding:
 
 def _advise(rejection: Rejection, ctx: Context) -> Advice:
     """What to tell the user about one refusal of the workload's pods."""
+    from kubemedic.analyzers._admission import (
+        LimitRangeViolation,
+        MissingServiceAccount,
+        PodSecurityViolation,
+        QuotaExceeded,
+        QuotaNeedsValues,
+        WebhookDenied,
+        WebhookUnavailable,
+    )
+    from kubemedic.analyzers._admission_fixes import (
+        Advice,
+        pod_security,
+        service_account,
+        webhook_denied,
+        webhook_unavailable,
+    )
+    from kubemedic.analyzers._quota_fixes import limit_range, quota_exceeded, quota_needs_values
+
     if isinstance(rejection, QuotaExceeded):
         return quota_exceeded(rejection, ctx)
     if isinstance(rejection, QuotaNeedsValues):

@@ -40,7 +40,6 @@ from kubemedic.analyzers._pull_fixes import (
 )
 from kubemedic.analyzers._pull_secrets import check_pull_secrets
 from kubemedic.analyzers._registry import Analyzer
-from kubemedic.analyzers._registry_reach import reach_advice
 from kubemedic.analyzers._template_patch import (
     container_patch,
     follow_up_steps,
@@ -254,6 +253,8 @@ def _platform_mismatch(
 def _unreachable(
     case: PullCase, image: ImageRef, error: PullError, evidence: Sequence[Evidence]
 ) -> Diagnosis:
+    from kubemedic.analyzers._registry_reach import reach_advice  # only for unreachable ones
+
     spec = case.spec
     advice = reach_advice(error, image, case.pod.node_name)
     commands = advice.commands

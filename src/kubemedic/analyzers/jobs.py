@@ -16,18 +16,12 @@ import json
 import shlex
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from kubemedic._internal.timeutils import human_duration
 from kubemedic.analyzers._build import event_evidence, spec_evidence
 from kubemedic.analyzers._job_cause import POD_CATEGORIES, PodCause, pod_cause, with_rerun
 from kubemedic.analyzers._job_pods import PodFailure, failure_of, job_pods, last_failure
-from kubemedic.analyzers._job_policy import (
-    PolicyVerdict,
-    budget_spent,
-    failed_indexes,
-    job_state,
-    policy_verdict,
-)
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._rollout import template_changes
 from kubemedic.analyzers._workload import (
@@ -40,6 +34,9 @@ from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef, Remediation
 from kubemedic.models.k8s import Condition, Pod, Workload
 from kubemedic.models.severity import RiskTier, Severity
+
+if TYPE_CHECKING:  # the pod failure policy rules are imported once a Job gave up
+    from kubemedic.analyzers._job_policy import PolicyVerdict
 
 NAME = "jobs"
 IDS = {
@@ -96,6 +93,13 @@ def _superseded(jobs: Sequence[Workload]) -> set[ObjectRef]:
 
 def _gave_up(view: ClusterView, job: Workload, cond: Condition) -> Finding:
     """A Job that failed because its pods did: backoff limit, pod failure policy, indexes."""
+    from kubemedic.analyzers._job_policy import (
+        budget_spent,
+        failed_indexes,
+        job_state,
+        policy_verdict,
+    )
+
     limit, failed = _backoff(job), job.status_int("failed")
     pods = job_pods(view, job)
     verdict = policy_verdict(job, cond)

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kubemedic.analyzers._build import event_evidence
-from kubemedic.analyzers._node_explain import (
-    NodeCase,
-    NodeExplanation,
-    explain_network,
-    explain_not_ready,
-    explain_pressure,
-)
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, Remediation
 from kubemedic.models.k8s import Node, Pod
 from kubemedic.models.severity import RiskTier, Severity
+
+if TYPE_CHECKING:  # the explanations are imported once a node is in trouble
+    from kubemedic.analyzers._node_explain import NodeCase, NodeExplanation
 
 IDS = {
     Category.NODE_NOT_READY: "KM-NODE-NOT-READY",
@@ -40,6 +37,13 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
     troubled = [node for node in view.nodes if _has_trouble(node)]
     if not troubled:
         return
+    from kubemedic.analyzers._node_explain import (
+        NodeCase,
+        explain_network,
+        explain_not_ready,
+        explain_pressure,
+    )
+
     live, evicted = _pods_by_node(view, {n.name for n in troubled})
     for node in troubled:
         case = NodeCase(view, node, tuple(live[node.name]), tuple(evicted[node.name]))

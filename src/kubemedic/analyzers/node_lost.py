@@ -20,10 +20,8 @@ from datetime import datetime, timedelta
 
 from kubemedic._internal.timeutils import format_time, human_duration, parse_time
 from kubemedic.analyzers._build import event_evidence, matching_events, pod_finding, pod_location
-from kubemedic.analyzers._node_explain import SCALE_DOWN_TAINTS
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._replicas import availability
-from kubemedic.analyzers._terminating_explain import FORCE_WARNING, OUT_OF_SERVICE
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, Remediation
@@ -184,6 +182,8 @@ def _next_step(view: ClusterView, lost: _Lost) -> str:
 
 
 def _remediation(lost: _Lost, *, standalone: bool) -> Remediation:
+    from kubemedic.analyzers._terminating_explain import FORCE_WARNING, OUT_OF_SERVICE
+
     pod, node = lost.pod, lost.pod.node_name
     force = f"kubectl delete pod {pod.name} -n {pod.namespace} --grace-period=0 --force"
     then = (
@@ -282,6 +282,8 @@ def _toleration(pod: Pod) -> timedelta | None:
 
 
 def _scaling_down(node: Node) -> bool:
+    from kubemedic.analyzers._node_explain import SCALE_DOWN_TAINTS  # once a node is lost
+
     return any(t.get("key") in SCALE_DOWN_TAINTS for t in node.taints)
 
 

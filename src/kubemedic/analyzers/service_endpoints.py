@@ -231,7 +231,7 @@ def _unready(
     view: ClusterView, service: KObject, selector: Mapping[str, str], pods: Sequence[Pod]
 ) -> Finding:
     workloads = tuple(dict.fromkeys(view.workload_of(p) for p in pods))
-    states = describe_states(pods)
+    states = describe_states(pods, view)
     return _finding(
         view,
         service,

@@ -13,16 +13,19 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from kubemedic.analyzers._build import event_evidence, matching_events, pod_finding, pod_location
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._replicas import availability
-from kubemedic.analyzers._terminating_explain import Stuck, explain
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef
 from kubemedic.models.k8s import Node, Pod
 from kubemedic.models.severity import Severity
+
+if TYPE_CHECKING:  # the explanations are imported once a stuck pod is seen
+    from kubemedic.analyzers._terminating_explain import Stuck
 
 ID = "KM-POD-TERMINATING-STUCK"
 # Past the grace deadline the kubelet normally confirms within seconds; allow for slow volume
@@ -51,6 +54,8 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
 
 
 def _stuck(view: ClusterView, pod: Pod, overdue: timedelta) -> Stuck:
+    from kubemedic.analyzers._terminating_explain import Stuck
+
     node = view.get("Node", "", pod.node_name) if pod.node_name else None
     return Stuck(
         pod=pod,
@@ -63,6 +68,8 @@ def _stuck(view: ClusterView, pod: Pod, overdue: timedelta) -> Stuck:
 
 def _finding(view: ClusterView, workload: ObjectRef, stuck: list[Stuck]) -> Finding:
     stuck.sort(key=lambda s: (s.rank, -s.overdue.total_seconds()))
+    from kubemedic.analyzers._terminating_explain import explain
+
     first = stuck[0]
     explanation = explain(workload, stuck)
     evidence = [_deadline_evidence(s) for s in stuck[:3]]

@@ -218,7 +218,7 @@ def _finding(view: ClusterView, shortfall: Shortfall, since: datetime | None) ->
     else:
         cause = f"Only {available} of {want} {unit} of {ref} are available{lasting}."
     if shortfall.unready:
-        cause += f" Its unready pods: {describe_states(shortfall.unready)}."
+        cause += f" Its unready pods: {describe_states(shortfall.unready, view)}."
     cause += "".join(f" {note}" for note in shortfall.notes)
     selector = ",".join(f"{k}={v}" for k, v in (workload.selector.get("matchLabels") or {}).items())
     listing = f"kubectl get pods -n {workload.namespace}" + (f" -l {selector}" if selector else "")

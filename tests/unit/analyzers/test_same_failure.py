@@ -3,7 +3,9 @@
 Replicas differ in name, uid, node, times, restart counts and the pod names their events and
 logs quote; that must not make kubemedic explain the same crash again for each of them. A
 replica whose failure reads differently (another exit code, another log line, a node of another
-CPU) is explained on its own. The crash explanation is counted with a profile hook, not timed.
+CPU) is explained on its own. Replicas alike in their times and counts too are not even checked
+again (is it crashing now, did a probe kill it). Calls are counted with a profile hook, not
+timed.
 """
 
 from __future__ import annotations
@@ -84,6 +86,17 @@ def _pod(index: int, *, exit_code: int = 1, node: str = "") -> dict[str, Any]:
     }
 
 
+def _twin(index: int) -> dict[str, Any]:
+    """A replica like ``_pod(0)`` in its times and restart count too: only its name, uid,
+    node, IP and container id are its own."""
+    pod, first = _pod(index), _pod(0)
+    pod["metadata"]["creationTimestamp"] = first["metadata"]["creationTimestamp"]
+    pod["status"]["conditions"] = first["status"]["conditions"]
+    (mine,), (theirs,) = pod["status"]["containerStatuses"], first["status"]["containerStatuses"]
+    mine["restartCount"], mine["lastState"] = theirs["restartCount"], theirs["lastState"]
+    return pod
+
+
 def _back_off(pod: dict[str, Any], index: int) -> dict[str, Any]:
     name = pod["metadata"]["name"]
     return {
@@ -106,7 +119,9 @@ def _node(name: str, arch: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels}}
 
 
-def _view(pods: list[dict[str, Any]], *, arm_node: bool = False) -> ClusterView:
+def _view(
+    pods: list[dict[str, Any]], *, arm_node: bool = False, events_alike: bool = False
+) -> ClusterView:
     nodes = [_node(f"node-{i}", "amd64") for i in range(3)]
     if arm_node:
         nodes.append(_node("node-arm", "arm64"))
@@ -118,7 +133,7 @@ def _view(pods: list[dict[str, Any]], *, arm_node: bool = False) -> ClusterView:
          "uid": "uid-web-5d8f7c9b6d", "ownerReferences": [_owner("Deployment", "web")]},
          "spec": spec, "status": {"replicas": len(pods)}},
     ]  # fmt: skip
-    events = [_back_off(pod, i) for i, pod in enumerate(pods)]
+    events = [_back_off(pod, 0 if events_alike else i) for i, pod in enumerate(pods)]
     logs = {
         LogKey("shop", pod["metadata"]["name"], "web"): (
             LogTail(
@@ -138,13 +153,14 @@ def _view(pods: list[dict[str, Any]], *, arm_node: bool = False) -> ClusterView:
     )
 
 
-def _explained(view: ClusterView) -> tuple[list[Finding], int]:
-    """The crash-loop findings, and how many times a container's crash was worked out."""
+def _explained(view: ClusterView, counted: str = "diagnose_container") -> tuple[list[Finding], int]:
+    """The crash-loop findings, and how many times a container's crash was worked out (or
+    the function ``counted`` was called)."""
     calls = 0
 
     def count(frame: FrameType, event: str, arg: object) -> None:
         nonlocal calls
-        if event == "call" and frame.f_code.co_name == "diagnose_container":
+        if event == "call" and frame.f_code.co_name == counted:
             calls += 1
 
     sys.setprofile(count)
@@ -217,3 +233,18 @@ def test_the_signature_reads_what_yaml_can_hold_and_json_cannot() -> None:
     assert failure_signature(view, view.pods[0], ["web"]) != failure_signature(
         view, view.pods[1], ["web"]
     )
+
+
+def test_replicas_alike_in_their_times_too_are_checked_once() -> None:
+    view = _view([_twin(i) for i in range(6)], events_alike=True)
+    findings, checked = _explained(view, "is_crashing")
+    assert checked == 1
+    assert [f.affected[0].name for f in findings] == [p.name for p in view.pods]
+    assert len({(f.summary, f.root_cause, f.first_seen, f.last_seen) for f in findings}) == 1
+
+
+def test_a_replica_that_crashed_at_another_time_is_checked_on_its_own() -> None:
+    view = _view([_twin(0), _twin(1), _pod(2), _twin(3)], events_alike=True)
+    findings, checked = _explained(view, "is_crashing")
+    assert checked == 2
+    assert [f.affected[0].name for f in findings] == [p.name for p in view.pods]

@@ -38,24 +38,27 @@ _PREVIOUS_SUFFIXES = ("-previous", ".previous")
 
 @dataclass(slots=True)
 class PodIndex:
-    """The pods loaded so far, by name and by the directory of the file they came from."""
+    """The pods loaded so far, by name and by the directory of the file they came from.
 
-    by_name: dict[str, list[Pod]] = field(default_factory=lambda: defaultdict(list))
-    by_dir: dict[Path, list[Pod]] = field(default_factory=lambda: defaultdict(list))
+    Kept as the parsed objects: a dump of 100,000 pods with three logs wraps three of them.
+    """
+
+    by_name: dict[str, list[Mapping[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    by_dir: dict[Path, list[Mapping[str, Any]]] = field(default_factory=lambda: defaultdict(list))
 
     def add_all(self, objects: Iterable[Mapping[str, Any]], directory: Path) -> None:
         """Index the pods among ``objects`` (checked objects, named), all read from one file."""
-        pods = [Pod(obj) for obj in objects if obj["kind"] == "Pod"]
+        pods = [obj for obj in objects if obj["kind"] == "Pod"]
         if not pods:
             return
         by_name = self.by_name
         for pod in pods:
-            by_name[pod.raw["metadata"]["name"]].append(pod)
+            by_name[pod["metadata"]["name"]].append(pod)
         self.by_dir[directory].extend(pods)
 
     def named(self, name: str, file: Path) -> Pod | None:
         """The pod called ``name``; a parent directory named like its namespace settles ties."""
-        candidates = self.by_name.get(name, [])
+        candidates = [Pod(raw) for raw in self.by_name.get(name, ())]
         if len(candidates) > 1:
             parents = {p.name for p in file.parents}
             candidates = [pod for pod in candidates if pod.namespace in parents]
@@ -63,7 +66,7 @@ class PodIndex:
 
     def only_pod_in(self, directory: Path) -> Pod | None:
         pods = self.by_dir.get(directory, [])
-        return pods[0] if len(pods) == 1 else None
+        return Pod(pods[0]) if len(pods) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)

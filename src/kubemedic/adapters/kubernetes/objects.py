@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kubemedic._internal.timeutils import format_time
-from kubemedic.models.security import CERTIFICATE_FIELD
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -41,6 +40,8 @@ def normalize(obj: dict[str, Any], kind: str = "", api_version: str = "") -> dic
 def _redact_secret(secret: dict[str, Any]) -> None:
     """Keep only the key names (with empty values), the type of a Secret and, for a TLS
     Secret, its certificate's expiry."""
+    from kubemedic.models.security import CERTIFICATE_FIELD  # the audit's models: only here
+
     keys: dict[str, str] = {}
     certificate: bytes | None = None
     for field in ("data", "stringData"):

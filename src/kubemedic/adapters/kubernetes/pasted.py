@@ -21,18 +21,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubemedic._internal.timeutils import format_time
-from kubemedic.adapters.kubernetes.describe import build, kind_of, printed_at
-from kubemedic.adapters.kubernetes.describe_meta import events_of
-from kubemedic.adapters.kubernetes.describe_text import Field, documents
-from kubemedic.adapters.kubernetes.event_rows import EventRow, to_event
-from kubemedic.adapters.kubernetes.kubectl_time import Clock
-from kubemedic.adapters.kubernetes.tables import PodRow, pod_of, pod_rows, table_events
-from kubemedic.adapters.kubernetes.transcript import Output, looks_pasted, parts
+from kubemedic.adapters.kubernetes.transcript import looks_pasted
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.scan_warning import ScanWarning
+
+if TYPE_CHECKING:  # the readers are imported once a pasted file is found: a dump needs none
+    from kubemedic.adapters.kubernetes.describe_text import Field
+    from kubemedic.adapters.kubernetes.event_rows import EventRow
+    from kubemedic.adapters.kubernetes.kubectl_time import Clock
+    from kubemedic.adapters.kubernetes.tables import PodRow
 
 Raw = dict[str, Any]
 
@@ -93,6 +93,12 @@ class PastedText:
 
     def build(self, default_time: datetime | None) -> PastedObjects:
         """Every file's objects, dated (``default_time``, else now, for files showing none)."""
+        if not self.files:
+            return PastedObjects((), (), ())
+        from kubemedic.adapters.kubernetes.describe import build
+        from kubemedic.adapters.kubernetes.kubectl_time import Clock
+        from kubemedic.adapters.kubernetes.tables import pod_of
+
         fallback, source = _fallback(self.files, default_time)
         merged = _Merged()
         warnings: list[ScanWarning] = []
@@ -134,6 +140,11 @@ def _fallback(files: list[_File], default_time: datetime | None) -> tuple[dateti
 
 
 def _read(path: Path, text: str) -> _File:
+    from kubemedic.adapters.kubernetes.describe import printed_at
+    from kubemedic.adapters.kubernetes.describe_text import documents
+    from kubemedic.adapters.kubernetes.tables import pod_rows, table_events
+    from kubemedic.adapters.kubernetes.transcript import Output, parts
+
     file = _File(path)
     for part in parts(text):
         namespace = part.command.namespace if part.command is not None else ""
@@ -162,6 +173,9 @@ def _read(path: Path, text: str) -> _File:
 
 
 def _describe_warnings(path: Path, docs: list[Field]) -> Iterable[ScanWarning]:
+    from kubemedic.adapters.kubernetes.describe import kind_of
+    from kubemedic.adapters.kubernetes.describe_meta import events_of
+
     kinds: dict[str, int] = {}
     for doc in docs:
         kind = kind_of(doc)
@@ -208,6 +222,8 @@ def _table_warnings(path: Path, rows: list[PodRow]) -> Iterable[ScanWarning]:
 
 
 def _table_events(file: _File, merged: _Merged, clock: Clock) -> list[Raw]:
+    from kubemedic.adapters.kubernetes.event_rows import to_event
+
     found: list[Raw] = []
     for index, (row, namespace) in enumerate(file.events):
         if not row.object_kind:
