@@ -25,7 +25,7 @@ from kubemedic.services.sources import SourceRequest, load_view
 from kubemedic.services.workspace import open_workspace
 
 from .conftest import Sandbox
-from .test_mcp import _broken, _environment
+from .test_mcp import _environment
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -49,7 +49,7 @@ def _record_health_report(env: dict[str, str], capsys: pytest.CaptureFixture[str
 def test_an_agent_reads_incidents_records_figures_and_the_health_summary(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _broken(sandbox)
+    sandbox.break_into_a_crash_loop()
     env = _environment(sandbox, tmp_path)
     settings = Settings(records=Path(env["KUBEMEDIC_RECORDS"]))
     incident = _open_crash_incident(sandbox, settings)
