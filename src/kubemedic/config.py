@@ -6,7 +6,8 @@ by ``--config`` / ``KUBEMEDIC_CONFIG_FILE``, else ``$XDG_CONFIG_HOME/kubemedic/c
 when it exists. Unknown keys and bad values are refused with a ``ConfigError`` that says where
 the value came from; nothing here is read at import time. pydantic-settings, which layers the
 sources, is imported only when a ``KUBEMEDIC_*`` variable or a config file sets something: the
-command line over the defaults needs only the model (and saves a tenth of a second per run).
+command line over the defaults needs only the model (and saves a tenth of a second per run);
+``plain_settings`` tells which, and gives ``diagnose`` its few settings without even the model.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from kubemedic.errors import ConfigError
 from kubemedic.formatters import OutputFormat
 from kubemedic.models.notification import EVENTS, Webhook, WebhookFormat
 from kubemedic.models.severity import RiskTier, Severity
+from kubemedic.plain_settings import ENV_PREFIX, default_config_file, set_below
 
 if TYPE_CHECKING:
     from kubemedic.models.policy import Policy
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
         RightSizingSettings,
         ScalingSettings,
     )
-
-ENV_PREFIX = "KUBEMEDIC_"
 
 
 class _Section(BaseModel):
@@ -474,7 +474,7 @@ def _layered() -> type[Settings]:
 
         def __call__(self) -> dict[str, Any]:
             named = self.current_state.get("config_file")
-            path = Path(named).expanduser() if named else _default_config_file()
+            path = Path(named).expanduser() if named else default_config_file()
             if path is None:
                 return {}
             return _read_config_file(path, required=named is not None)
@@ -496,28 +496,10 @@ def _layered() -> type[Settings]:
     return LayeredSettings
 
 
-def _set_below(cli: Mapping[str, Any]) -> bool:
-    """Whether anything below the command line sets a value: a ``KUBEMEDIC_<SETTING>``
-    variable (in any case, as pydantic-settings reads them) or a config file."""
-    if "config_file" in cli:
-        return True
-    variables = {f"{ENV_PREFIX}{name}".lower() for name in Settings.model_fields}
-    if any(key.lower() in variables for key in os.environ):
-        return True
-    return _default_config_file() is not None
-
-
 def _data_dir() -> Path:
     """``$XDG_DATA_HOME/kubemedic`` (``~/.local/share/kubemedic`` by default)."""
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "kubemedic"
-
-
-def _default_config_file() -> Path | None:
-    """``$XDG_CONFIG_HOME/kubemedic/config.yaml`` (``~/.config`` by default), if it exists."""
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    path = Path(base) / "kubemedic" / "config.yaml"
-    return path if path.is_file() else None
 
 
 def _read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
@@ -557,7 +539,7 @@ def load_settings(**given: Any) -> Settings:
     """Settings from the command line values ``given`` (None = not given) and lower sources."""
     cli = {name: value for name, value in given.items() if value is not None}
     try:
-        return _layered()(**cli) if _set_below(cli) else Settings(**cli)
+        return _layered()(**cli) if set_below(cli) else Settings(**cli)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, cli)) from None
 

@@ -24,6 +24,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from kubemedic import __version__
+from kubemedic.cli.conversions import PlainCommand, convert_plainly
 from kubemedic.cli.session import Session, runs_locally, session_of
 from kubemedic.errors import EXIT_OK, KubemedicError
 
@@ -41,7 +42,7 @@ class Command:
     def load(self, name: str) -> TyperCommand | TyperGroup:
         single = typer.Typer(add_completion=False)
         epilog = _attribute(self.epilog) if self.epilog else None
-        single.command(name, epilog=epilog)(_attribute(self.target))
+        single.command(name, epilog=epilog, cls=PlainCommand)(_attribute(self.target))
         command = typer.main.get_command(single)
         assert isinstance(command, TyperCommand)
         return command
@@ -144,7 +145,13 @@ class _LazyGroup(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
+        convert_plainly(self.params)  # the global options; each command's, as it is loaded
         self.commands = _Loaded(COMMANDS)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        convert_plainly([option])
+        return option
 
 
 app = typer.Typer(

@@ -4,15 +4,17 @@ Arguments become a ``SourceRequest``; the services load the view and run the ana
 chosen formatter writes the report to stdout; ``--fail-on`` turns findings into exit code 1.
 Services and settings are imported inside the command, and a formatter's module only when
 it writes, so that ``--help`` never loads the Kubernetes client, pydantic-settings, YAML or
-rich.
+rich; a diagnosis that sets nothing below the command line never loads pydantic
+(``plain_settings``, ``conversions``).
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -148,7 +150,7 @@ def diagnose_command(
     """Diagnose failing pods and workloads: root cause, evidence and fix for each problem."""
     with paused_gc():  # importing allocates only objects that live as long as the process
         from kubemedic import __version__
-        from kubemedic.config import load_settings
+        from kubemedic.plain_settings import diagnose_settings
         from kubemedic.services.diagnose import diagnose
         from kubemedic.services.sources import SourceRequest, load_view
 
@@ -165,16 +167,18 @@ def diagnose_command(
             "a named object cannot be diagnosed across all namespaces",
             hint="give its namespace with -n NAMESPACE instead of -A",
         )
-    settings = load_settings(
-        config_file=session_of(ctx).config_file,
-        output=output,
-        fail_on=fail_on,
-        context=context,
-        kubeconfig=kubeconfig,
-        request_timeout=request_timeout,
-    )
-    if explain and not show_prompt:
-        _llm_configured(settings)
+    given: dict[str, Any] = {
+        "config_file": session_of(ctx).config_file,
+        "output": output,
+        "fail_on": fail_on,
+        "context": context,
+        "kubeconfig": kubeconfig,
+        "request_timeout": request_timeout,
+    }
+    full = _load_settings(given) if explain else None
+    settings = full or diagnose_settings(**given) or _load_settings(given)
+    if full is not None and not show_prompt:
+        _llm_configured(full)
     files = tuple(from_file or ())
     view = load_view(
         SourceRequest(
@@ -197,8 +201,8 @@ def diagnose_command(
         namespace=namespace if files else None,
     )
     writer(settings.output)(report, sys.stdout)
-    if explain:
-        _explain(report, settings, show_prompt=show_prompt)
+    if full is not None:
+        _explain(report, full, show_prompt=show_prompt)
     for warning in view.warnings:
         typer.echo(f"warning: {warning}", err=True)
     for error in report.analyzer_errors:
@@ -214,6 +218,13 @@ def diagnose_command(
             kubeconfig=settings.kubeconfig,
         )
     raise typer.Exit(exit_code(report.findings, settings.fail_on))
+
+
+def _load_settings(given: Mapping[str, Any]) -> Settings:
+    """Every setting, from every source (pydantic's model; see ``plain_settings``)."""
+    from kubemedic.config import load_settings
+
+    return load_settings(**given)
 
 
 def _llm_configured(settings: Settings) -> None:

@@ -1,8 +1,9 @@
 """Each command's code is loaded when that command runs, and help still lists every command.
 
 ``kubemedic diagnose`` runs in every CI job and shell; the governance, records and sandbox
-stacks, and pydantic-settings when nothing but the command line sets anything, are start-up
-time it does not need. Checked in fresh interpreters, by the modules they end up holding.
+stacks, and pydantic (settings and typer's option conversion) when nothing but the command
+line sets anything, are start-up time it does not need. Checked in fresh interpreters, by the
+modules they end up holding.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _LOADED = """
 import json, sys
 from kubemedic.cli.app import run
 code = run(sys.argv[1:]) if len(sys.argv) > 1 else None
-loaded = (m for m in sys.modules if m.startswith(("kubemedic", "pydantic_settings")))
+loaded = (m for m in sys.modules if m.startswith(("kubemedic", "pydantic")))
 print(json.dumps([code, sorted(loaded)]))
 """
 
@@ -42,12 +43,14 @@ def _modules_after(*args: str, env: dict[str, str] | None = None) -> tuple[int |
 def test_importing_the_cli_loads_no_command() -> None:
     _, modules = _modules_after()
     assert [m for m in modules if m.startswith("kubemedic.cli.")] == [
+        "kubemedic.cli._typer_conversion",
         "kubemedic.cli.app",
+        "kubemedic.cli.conversions",
         "kubemedic.cli.session",
     ]
 
 
-def test_diagnose_loads_neither_governance_records_sandbox_nor_settings_sources() -> None:
+def test_diagnose_loads_neither_governance_records_sandbox_nor_pydantic() -> None:
     code, modules = _modules_after("diagnose", "-f", str(OOMKILLED), "-o", "json")
     assert code == 0
     heavy = [
@@ -63,7 +66,8 @@ def test_diagnose_loads_neither_governance_records_sandbox_nor_settings_sources(
                 "kubemedic.cli.propose",
                 "kubemedic.cli.records",
                 "kubemedic.cli.sandbox",
-                "pydantic_settings",
+                "kubemedic.config",
+                "pydantic",
             )
         )
     ]
