@@ -20,10 +20,19 @@ from kubemedic.governance.approvals import still_needed
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import OperationState
 from kubemedic.models.records import Record, RecordKind
+from kubemedic.services.approvals import pending
 from kubemedic.services.trail import trail_figures
 from kubemedic.services.workspace import Workspace
 
 Document = dict[str, Any]
+
+
+def warm(ws: Workspace) -> None:
+    """Parse every record and build the listings and the pending approvals once, so the first
+    request after start-up finds them ready."""
+    for kind in (RecordKind.OPERATION, RecordKind.INCIDENT):
+        record_rows_json(ws, kind, None)
+    pending(ws)
 
 
 def record_rows(ws: Workspace, kind: RecordKind | None, state: str | None) -> list[Document]:

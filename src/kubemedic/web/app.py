@@ -33,6 +33,7 @@ from kubemedic.errors import (
     NotFound,
     Refused,
 )
+from kubemedic.services import server_views
 from kubemedic.services.approvals import pending
 from kubemedic.services.leader import LeaderElection
 from kubemedic.services.record_feed import RecordFeed
@@ -124,9 +125,7 @@ async def _background_loops(app: FastAPI) -> AsyncIterator[None]:
     from starlette.concurrency import run_in_threadpool
 
     settings: Settings = app.state.server.settings
-    threading.Thread(
-        target=_warm, args=(app.state.server.records, app.state.warmed), daemon=True
-    ).start()
+    threading.Thread(target=_warm, args=(app.state.server, app.state.warmed), daemon=True).start()
     if not settings.server.leader_election:
         yield
         return
@@ -138,12 +137,17 @@ async def _background_loops(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(election.stop)
 
 
-def _warm(records: RecordStore, warmed: threading.Event) -> None:
-    """Parse every record once at start-up, so the first page does not wait for it (and
-    ``/readyz`` keeps traffic away until then)."""
+def _warm(server: Server, warmed: threading.Event) -> None:
+    """Read the records and compile the pages once at start-up, so the first page does not
+    wait for it (and ``/readyz`` keeps traffic away until then)."""
     try:
-        for _ in records.all():
-            pass
+        for name in server.templates.env.list_templates(extensions=["html"]):
+            server.templates.env.get_template(name)
+        ws = open_for(server)
+        try:
+            server_views.warm(ws)
+        finally:
+            ws.close()
     except KubemedicError as error:  # the first request reports it, with its status
         log.warning("reading the records at start-up: %s", error)
     finally:
