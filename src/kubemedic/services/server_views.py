@@ -107,6 +107,11 @@ def _document(record: Record, text: str) -> Document:
 
 def operation_document(ws: Workspace, record_id: str) -> Document:
     """An operation's record plus the plan as before/after rows, evidence and validations."""
+    return operation_view(ws, record_id)[0]
+
+
+def operation_view(ws: Workspace, record_id: str) -> tuple[Document, OperationRecord]:
+    """``operation_document`` and the parsed operation it was made from (one read)."""
     record, text = ws.store.read(record_id)
     if record.kind is not RecordKind.OPERATION:
         raise InputError(f"{record_id} is a {record.kind.value}, not an operation")
@@ -130,7 +135,7 @@ def operation_document(ws: Workspace, record_id: str) -> Document:
         s for s in document["sections"] if s["event"].startswith("validation-")
     ]
     document["evidence"] = _evidence(ws, op.incident)
-    return document
+    return document, op
 
 
 def _evidence(ws: Workspace, incident: str | None) -> list[Document]:

@@ -17,7 +17,6 @@ from kubemedic.errors import KubemedicError
 from kubemedic.formatters.charts import seconds_text
 from kubemedic.formatters.measurements import measurements
 from kubemedic.formatters.object_diff import executed_diff
-from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.records import RecordKind
 from kubemedic.services import server_views
 from kubemedic.services.approvals import pending
@@ -163,8 +162,7 @@ def _operation_page(
 ) -> HTMLResponse:
     """The operation with the diff of what it changed and its pre/post figures (403 when it
     answers a refused decision)."""
-    document = server_views.operation_document(ws, record_id)
-    op = OperationRecord(ws.store.load(record_id))
+    document, op = server_views.operation_view(ws, record_id)
     return page(
         request,
         "operation.html",
