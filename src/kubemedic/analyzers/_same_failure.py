@@ -17,15 +17,15 @@ only its text (and its time window, which is redone per pod); decisions that han
 how old a restart is, whether an event fell within an instance's life — stay per pod, before
 asking. A replica that reads the same as an analyzed one with its times and counts too (its
 status times, restart counts, creation, and its events' counts and times) gets the same answers
-from those checks as well: :meth:`SameFailures.replica` gives it that pod's findings without
-asking them again, which is what keeps a workload of 100,000 crash-looping replicas linear at a
-small cost per replica.
+from those checks as well: :meth:`SameFailures.replica` takes it in as a twin of that pod,
+named in its findings without asking them again, which is what keeps a workload of 100,000
+crash-looping replicas linear at a small cost per replica.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -51,8 +51,27 @@ _LOG_TIME = re.compile(
     r"|\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
 )
 """A log line's own time stamp (ISO 8601, or a time of day)."""
-_INSTANCE = re.compile(r'"(?:containerID|hostIP|podIP|ip|nodeName)":(?:"[^"]*"|[-+.\w]+),?')
-"""The fields of ``_VOLATILE`` that name the instance, not when or how often it failed."""
+_ADDRESSES = frozenset({"hostIP", "hostIPs", "podIP", "podIPs"})
+_STATUS_GROUPS = ("initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses")
+
+
+def _without_instance(status: object) -> object:
+    """A pod's status less what names the instance rather than when or how often it failed:
+    the pod's and node's addresses and the container ids (a shallow copy: the view is not
+    changed)."""
+    if not isinstance(status, dict):
+        return status
+    kept = {key: value for key, value in status.items() if key not in _ADDRESSES}
+    for group in _STATUS_GROUPS:
+        statuses = kept.get(group)
+        if isinstance(statuses, list):
+            kept[group] = [
+                {key: value for key, value in each.items() if key != "containerID"}
+                if isinstance(each, dict)
+                else each
+                for each in statuses
+            ]
+    return kept
 
 
 def failure_signature(
@@ -71,15 +90,14 @@ def _signature(
     and events kept (then ``extra`` must hold its creation time)."""
     raw = pod.raw
     meta = raw.get("metadata") or _NOTHING
-    spec = raw.get("spec") or _NOTHING
-    identity = _Identity(meta, spec)
-    described = _json((meta.get("labels"), {k: v for k, v in spec.items() if k != "nodeName"}))
-    status = (_INSTANCE if timed else _VOLATILE).sub("", _json(raw.get("status")))
+    identity = _Identity(meta, raw.get("spec") or _NOTHING)
+    labels, spec, status = meta.get("labels"), raw.get("spec"), raw.get("status")
+    if timed:  # the node's name is blanked below, its addresses and the container ids dropped
+        text = identity.blank(_json((labels, spec, _without_instance(status))))
+    else:  # the spec's nodeName goes with the volatile fields
+        text = identity.blank(_VOLATILE.sub("", _json((labels, spec, status))))
     events = tuple(
-        (
-            *_event_signature(e.raw, identity),
-            *((e.count, e.first_seen, e.last_seen) if timed else ()),
-        )
+        (*_event_signature(e.raw, identity), *((_event_times(e.raw),) if timed else ()))
         for e in view.events_for(pod)
     )
     logs = tuple(
@@ -87,7 +105,6 @@ def _signature(
         for name in containers
         for tail in view.log_tails(pod.namespace, pod.name, name)
     )
-    text = (identity.blank(described), identity.blank(status))
     return (view.workload_of(pod), tuple(containers), text, events, logs, extra)
 
 
@@ -98,7 +115,7 @@ class SameFailures:
     def __init__(self, view: ClusterView) -> None:
         self._view = view
         self._found: dict[Hashable, Finding | None] = {}
-        self._twins: dict[Hashable, tuple[Finding, ...]] = {}
+        self._classes: dict[Hashable, tuple[tuple[Finding, ...], list[Pod]]] = {}
 
     def replica(
         self,
@@ -107,24 +124,38 @@ class SameFailures:
         analyze: Callable[[], Iterable[Finding]],
         *,
         extra: Hashable = None,
-    ) -> tuple[Finding, ...]:
-        """``analyze()`` (all the findings of a pod) for the first pod that reads like this one
-        with its times and counts as well; for the next ones, those findings on their own pod.
+    ) -> None:
+        """Take a pod in: ``analyze()`` (all the findings of a pod) runs for the first pod
+        that reads like this one with its times and counts as well; the next ones are its
+        twins, named in those findings (see :meth:`findings`).
 
         Every check ``analyze`` makes, those that hang on times included, reads the same of
-        both (see the module's docstring), and so does the time window of each finding.
+        twins (see the module's docstring), and so does the time window of each finding.
         """
-        view = self._view
         created = (pod.raw.get("metadata") or _NOTHING).get("creationTimestamp")
-        key = _signature(view, pod, containers, (extra, created), timed=True)
-        found = self._twins.get(key)
-        if found is None:
-            found = self._twins[key] = tuple(analyze())
-            return found
-        return tuple(
-            replace(f, affected=tuple(view.affected_pod(pod, p.containers) for p in f.affected))
-            for f in found
-        )
+        key = _signature(self._view, pod, containers, (extra, created), timed=True)
+        taken = self._classes.get(key)
+        if taken is None:
+            self._classes[key] = (tuple(analyze()), [])
+        else:
+            taken[1].append(pod)
+
+    def findings(self) -> Iterator[Finding]:
+        """The findings of every pod taken in, in the order the pods came: a finding of a pod
+        with twins names them too, as folding the finding of each would (same window and
+        severity: their times are alike)."""
+        view = self._view
+        for found, twins in self._classes.values():
+            for finding in found:
+                if not twins:
+                    yield finding
+                    continue
+                named = tuple(
+                    view.affected_pod(twin, pod.containers)
+                    for twin in twins
+                    for pod in finding.affected
+                )
+                yield replace(finding, affected=finding.affected + named)
 
     def finding(
         self,
@@ -177,6 +208,26 @@ def _json(value: object) -> str:
         return orjson.dumps(value, default=repr, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:  # an integer beyond 64 bits
         return repr(value)
+
+
+def _event_times(raw: Mapping[str, Any]) -> str:
+    """Every field an event's count and times are read from, as they were written (equal
+    fields give equal counts and times, without parsing them)."""
+    series = raw.get("series") or _NOTHING
+    return _json(
+        (
+            raw.get("count"),
+            raw.get("deprecatedCount"),
+            raw.get("firstTimestamp"),
+            raw.get("lastTimestamp"),
+            raw.get("deprecatedFirstTimestamp"),
+            raw.get("deprecatedLastTimestamp"),
+            raw.get("eventTime"),
+            (raw.get("metadata") or _NOTHING).get("creationTimestamp"),
+            series.get("count") if isinstance(series, Mapping) else series,
+            series.get("lastObservedTime") if isinstance(series, Mapping) else None,
+        )
+    )
 
 
 def _event_signature(raw: Mapping[str, Any], identity: _Identity) -> tuple[object, ...]:

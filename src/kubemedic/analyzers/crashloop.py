@@ -59,7 +59,8 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
         names = [status.name for status in statuses]
         architecture = _node_architecture(view, pod)
         crashes = partial(_crashes, view, alike, pod, statuses, architecture)
-        yield from alike.replica(pod, names, crashes, extra=architecture)
+        alike.replica(pod, names, crashes, extra=architecture)
+    yield from alike.findings()
 
 
 def _crashes(

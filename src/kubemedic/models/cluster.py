@@ -87,6 +87,7 @@ class ClusterView:
         self.namespaces = namespaces
         self._listed = frozenset(listed)
         self._logs: Mapping[LogKey, tuple[LogTail, ...]] = dict(logs or {})
+        self._pods_with_logs = frozenset((key.namespace, key.pod) for key in self._logs)
         by_kind: dict[str, list[KObject]] = defaultdict(list)
         by_key: dict[tuple[str, str, str], KObject] = {}
         by_uid: dict[str, KObject] = {}
@@ -215,6 +216,8 @@ class ClusterView:
 
     def log_tails(self, namespace: str, pod: str, container: str) -> tuple[LogTail, ...]:
         """All log tails collected for a container (previous instance first when known)."""
+        if (namespace, pod) not in self._pods_with_logs:
+            return ()
         tails = self._logs.get(LogKey(namespace, pod, container), ())
         if not tails:
             tails = self._logs.get(LogKey(namespace, pod, ""), ())

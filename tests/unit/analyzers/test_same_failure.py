@@ -239,12 +239,20 @@ def test_replicas_alike_in_their_times_too_are_checked_once() -> None:
     view = _view([_twin(i) for i in range(6)], events_alike=True)
     findings, checked = _explained(view, "is_crashing")
     assert checked == 1
-    assert [f.affected[0].name for f in findings] == [p.name for p in view.pods]
-    assert len({(f.summary, f.root_cause, f.first_seen, f.last_seen) for f in findings}) == 1
+    (finding,) = findings  # the twins are named in the first one's finding
+    assert [p.name for p in finding.affected] == [p.name for p in view.pods]
+    first_events = view.events_for(view.pods[0])
+    assert (finding.first_seen, finding.last_seen) == (
+        first_events[0].first_seen,
+        first_events[-1].last_seen,
+    )
 
 
 def test_a_replica_that_crashed_at_another_time_is_checked_on_its_own() -> None:
     view = _view([_twin(0), _twin(1), _pod(2), _twin(3)], events_alike=True)
     findings, checked = _explained(view, "is_crashing")
     assert checked == 2
-    assert [f.affected[0].name for f in findings] == [p.name for p in view.pods]
+    assert [[p.name for p in f.affected] for f in findings] == [
+        [view.pods[0].name, view.pods[1].name, view.pods[3].name],
+        [view.pods[2].name],
+    ]
