@@ -476,6 +476,46 @@ def _replica_set(ns: str, name: str, deploy: dict[str, Any], rng: random.Random)
     }
 
 
+_TOKEN_SOURCES = [
+    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+    {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}], "name": "kube-root-ca.crt"}},
+    {
+        "downwardAPI": {
+            "items": [
+                {
+                    "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
+                    "path": "namespace",
+                }
+            ]
+        }
+    },
+]
+
+
+def _admitted(spec: dict[str, Any], rng: random.Random) -> None:
+    """What the API server's admission adds to every pod it stores: the defaults and the
+    service account token volume, named with five random characters per pod."""
+    token = "kube-api-access-" + "".join(rng.choices("bcdfghjklmnpqrstvwxz2456789", k=5))
+    for container in spec["containers"]:
+        container["volumeMounts"] = [
+            {
+                "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                "name": token,
+                "readOnly": True,
+            }
+        ]
+    spec["volumes"] = [
+        {"name": token, "projected": {"defaultMode": 420, "sources": _TOKEN_SOURCES}}
+    ]
+    spec |= {
+        "enableServiceLinks": True,
+        "preemptionPolicy": "PreemptLowerPriority",
+        "priority": 0,
+        "schedulerName": "default-scheduler",
+        "securityContext": {},
+    }
+
+
 def _pod(
     ns: str,
     app: str,
@@ -503,6 +543,7 @@ def _pod(
     }
     if failure != "pending":
         spec["nodeName"] = node
+    _admitted(spec, rng)
     return {
         "apiVersion": "v1",
         "kind": "Pod",

@@ -186,20 +186,38 @@ class SameFailures:
 
 
 class _Identity:
-    """The words that name one replica rather than its failure: its name, uid and node."""
+    """The words that name one replica rather than its failure: its name, uid and node, and
+    the service account token volume the API server names for each pod (``kube-api-access-``
+    and five random characters)."""
 
     def __init__(self, meta: Mapping[str, Any], spec: Mapping[str, Any]) -> None:
-        named = (
+        named = [
             (meta.get("uid"), "\x00uid"),
             (meta.get("name"), "\x00pod"),
             (spec.get("nodeName"), "\x00node"),
-        )
+        ]
+        volumes = spec.get("volumes")
+        if isinstance(volumes, list):
+            named += ((name, "\x00token") for name in _token_volumes(volumes))
         self._words = tuple((word, mark) for word, mark in named if word and isinstance(word, str))
 
     def blank(self, text: str) -> str:
         for word, mark in self._words:
             text = text.replace(word, mark)
         return text
+
+
+def _token_volumes(volumes: list[Any]) -> Iterator[object]:
+    """The names of the projected service account token volumes the API server adds."""
+    for volume in volumes:
+        if not isinstance(volume, dict):
+            continue
+        name = volume.get("name")
+        if isinstance(name, str) and name.startswith(_API_ACCESS_VOLUME) and "projected" in volume:
+            yield name
+
+
+_API_ACCESS_VOLUME = "kube-api-access-"
 
 
 def _json(value: object) -> str:

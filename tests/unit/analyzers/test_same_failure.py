@@ -35,9 +35,19 @@ def _owner(kind: str, name: str) -> dict[str, Any]:
             "controller": True}  # fmt: skip
 
 
+_RANDOM = "bcdfghjklmnpqrstvwxz2456789"
+TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+TOKEN_SOURCES = [
+    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+    {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+]
+
+
 def _pod(index: int, *, exit_code: int = 1, node: str = "") -> dict[str, Any]:
     """A crash-looping replica; its name, uid, node, times and restart count are its own."""
     name = f"web-5d8f7c9b6d-{index:05d}"
+    # The API server names each pod's service account token volume with a random suffix.
+    token = "kube-api-access-" + "".join(_RANDOM[(index * 7 + k) % len(_RANDOM)] for k in range(5))
     finished = f"2024-05-01T10:3{index % 10}:04Z"
     return {
         "apiVersion": "v1",
@@ -52,7 +62,14 @@ def _pod(index: int, *, exit_code: int = 1, node: str = "") -> dict[str, Any]:
         },
         "spec": {
             "nodeName": node or f"node-{index % 3}",
-            "containers": [{"name": "web", "image": "registry.example.com/web:1.4.2"}],
+            "containers": [
+                {
+                    "name": "web",
+                    "image": "registry.example.com/web:1.4.2",
+                    "volumeMounts": [{"name": token, "mountPath": TOKEN_PATH, "readOnly": True}],
+                }
+            ],
+            "volumes": [{"name": token, "projected": {"sources": TOKEN_SOURCES}}],
         },
         "status": {
             "phase": "Running",
