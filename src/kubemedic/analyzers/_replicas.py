@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from kubemedic.analyzers._workload import is_live, is_ready
+from kubemedic.analyzers._workload import is_live
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.k8s import Pod, Workload
@@ -64,7 +64,7 @@ def availability(view: ClusterView, workload: ObjectRef) -> Availability:
     """The controller's own counts when it was collected, else the pods in the view."""
     pods = [p for p in view.pods_of(workload) if is_live(p)]
     owner = view.get(workload.kind, workload.namespace, workload.name)
-    ready = sum(1 for p in pods if is_ready(p))
+    ready = sum(1 for p in pods if p.is_ready)
     desired = None
     if isinstance(owner, Workload) and owner.kind in _SCALED_KINDS:
         ready, desired = owner.status_int("readyReplicas"), owner.replicas

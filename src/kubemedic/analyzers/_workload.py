@@ -52,11 +52,6 @@ def condition_evidence(obj: KObject, cond: Condition) -> Evidence:
     return status_evidence(obj, f"conditions[{cond.type}]", fact)
 
 
-def is_ready(pod: Pod) -> bool:
-    cond = pod.condition("Ready")
-    return cond is not None and cond.is_true
-
-
 def is_live(pod: Pod) -> bool:
     """A pod that counts towards a workload: not finished, not being deleted."""
     return pod.phase not in ("Succeeded", "Failed") and pod.deletion_timestamp is None
@@ -108,7 +103,7 @@ def pod_state(pod: Pod) -> str:
             return term.reason or f"ExitCode:{term.exit_code}"
     if pod.phase == "Pending":
         return "Pending"
-    return "Ready" if is_ready(pod) else "Running but not Ready"
+    return "Ready" if pod.is_ready else "Running but not Ready"
 
 
 def describe_states(pods: Iterable[Pod], view: ClusterView | None = None) -> str:

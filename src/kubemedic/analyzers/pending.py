@@ -28,7 +28,6 @@ from kubemedic.analyzers._scheduler_message import (
     parse_scheduler_message,
 )
 from kubemedic.analyzers._volumes import Claim, pod_claims
-from kubemedic.analyzers._workload import is_ready
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding
@@ -190,7 +189,7 @@ def _severity(view: ClusterView, pod: Pod) -> Severity:
     if pod.spec.get("schedulingGates"):
         return Severity.MEDIUM
     siblings = view.pods_of(view.workload_of(pod))
-    serving = any(p is not pod and is_ready(p) for p in siblings)
+    serving = any(p is not pod and p.is_ready for p in siblings)
     return Severity.MEDIUM if serving else Severity.HIGH
 
 

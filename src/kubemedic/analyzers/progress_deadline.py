@@ -21,7 +21,6 @@ from kubemedic.analyzers._workload import (
     describe_states,
     in_state,
     is_live,
-    is_ready,
     location,
     pod_state,
     pod_state_evidence,
@@ -63,7 +62,7 @@ def _finding(view: ClusterView, rollout: Rollout, cond: Condition, new: Workload
     ref = deployment.ref
     pods = rollout.pods(view, new) if new is not None else view.pods_of(deployment)
     live = [p for p in pods if is_live(p)]
-    failing = [p for p in live if not is_ready(p)]
+    failing = [p for p in live if not p.is_ready]
     replicas = deployment.replicas
     available = deployment.status_int("availableReplicas")
     previous = rollout.previous

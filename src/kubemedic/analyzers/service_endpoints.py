@@ -21,7 +21,6 @@ from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._workload import (
     describe_states,
     is_live,
-    is_ready,
     location,
     pod_state_evidence,
     settled,
@@ -112,7 +111,7 @@ def _selected(
     here = index.matching(service.namespace, selector)
     if service.spec.get("publishNotReadyAddresses") is True and here:
         return None
-    if any(is_ready(p) for p in here):
+    if any(p.is_ready for p in here):
         return None
     if here:
         return _unready(view, service, selector, here) if settled(here, view.observed_at) else None

@@ -24,7 +24,6 @@ from kubemedic.analyzers._workload import (
     create_failure,
     describe_states,
     is_live,
-    is_ready,
     not_ready_since,
     pod_state_evidence,
     status_evidence,
@@ -89,7 +88,7 @@ def _deployment(
     ):
         return None  # reported as a timed-out rollout or as refused pods
     pods = _live_pods(view, deployment)
-    available = max(available, sum(is_ready(p) for p in pods))  # the status may lag behind
+    available = max(available, sum(p.is_ready for p in pods))  # the status may lag behind
     if available >= want:
         return None
     rollout = rollout_of(view, deployment, replica_sets)
@@ -103,7 +102,7 @@ def _deployment(
             f"kubectl rollout undo {deployment.ref.kubectl_ref} "
             f"--to-revision={rollout.previous.revision}",
         )
-    unready = tuple(p for p in pods if not is_ready(p))
+    unready = tuple(p for p in pods if not p.is_ready)
     return Shortfall(deployment, want, available, unready, (), evidence, commands)
 
 
@@ -114,11 +113,11 @@ def _stateful_set(view: ClusterView, sts: Workload) -> Shortfall | None:
     if want == 0 or available >= want or create_failure(view, sts) is not None:
         return None
     pods = {p.name: p for p in _live_pods(view, sts)}
-    available = max(available, sum(is_ready(p) for p in pods.values()))
+    available = max(available, sum(p.is_ready for p in pods.values()))
     if available >= want:
         return None
     ordinals = [f"{sts.name}-{i}" for i in range(want)]
-    unready = tuple(pods[n] for n in ordinals if n in pods and not is_ready(pods[n]))
+    unready = tuple(pods[n] for n in ordinals if n in pods and not pods[n].is_ready)
     notes, commands = [], []
     missing = [n for n in ordinals if n not in pods]
     ordered = sts.spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
@@ -162,15 +161,15 @@ def _daemon_set(view: ClusterView, ds: Workload) -> Shortfall | None:
     if want == 0 or available >= want or create_failure(view, ds) is not None:
         return None
     pods = _live_pods(view, ds)
-    available = max(available, sum(is_ready(p) for p in pods))
+    available = max(available, sum(p.is_ready for p in pods))
     if available >= want:
         return None
-    unready = tuple(p for p in pods if not is_ready(p))
+    unready = tuple(p for p in pods if not p.is_ready)
     nodes = sorted({p.node_name for p in unready if p.node_name})
     notes = []
     if nodes:
         notes.append(f"Failing on {len(nodes)} of {want} nodes: {', '.join(nodes[:10])}.")
-        notes += _arch_pattern(view, unready, [p for p in pods if is_ready(p)])
+        notes += _arch_pattern(view, unready, [p for p in pods if p.is_ready])
     misscheduled = ds.status_int("numberMisscheduled")
     if misscheduled:
         notes.append(f"{misscheduled} pods run on nodes they should not (numberMisscheduled).")

@@ -106,11 +106,13 @@ class ClusterView:
             if uid:
                 by_uid[uid] = obj
         self._by_kind: dict[str, tuple[KObject, ...]] = {k: tuple(v) for k, v in by_kind.items()}
+        self._of_kind: dict[tuple[str, type], tuple[KObject, ...]] = {}
         self._by_key = by_key
         self._by_uid = by_uid
         self._events = self._index_events()
         self._sorted_events: dict[tuple[str, str, str], tuple[Event, ...]] = {}
         self._workload_cache: dict[tuple[str, str, str, str, str], ObjectRef] = {}
+        self._workload_of: dict[KObject, ObjectRef] = {}
         self._derived: dict[Callable[[ClusterView], object], object] = {}
 
     def _index_events(self) -> dict[tuple[str, str, str], list[Event]]:
@@ -142,8 +144,12 @@ class ClusterView:
 
     def of_kind(self, kind: str, cls: type[T]) -> tuple[T, ...]:
         """All objects of a kind, as the given view class."""
-        objects = self._by_kind.get(kind, ())
-        return tuple(o for o in objects if isinstance(o, cls))
+        key = (kind, cls)
+        found = self._of_kind.get(key)
+        if found is None:  # asked for again and again (``pods``): filtered once
+            objects = self._by_kind.get(kind, ())
+            found = self._of_kind[key] = tuple(o for o in objects if isinstance(o, cls))
+        return cast(tuple[T, ...], found)
 
     def objects(self, kind: str, namespace: str | None = None) -> tuple[KObject, ...]:
         """All objects of a kind, optionally in one namespace."""
@@ -247,6 +253,13 @@ class ClusterView:
         ``pod-template-hash`` naming rule (``<deployment>-<hash>``). Answers are remembered
         per direct owner, since every replica of a ReplicaSet resolves the same way.
         """
+        known = self._workload_of.get(obj)  # by the object itself: analyzers ask many times
+        if known is not None:
+            return known
+        known = self._workload_of[obj] = self._top_owner(obj)
+        return known
+
+    def _top_owner(self, obj: KObject) -> ObjectRef:
         meta = obj.raw.get("metadata") or _NO_META
         owners = meta.get("ownerReferences")
         if not owners:

@@ -226,7 +226,7 @@ class Condition:
 
     @property
     def is_true(self) -> bool:
-        return self.status == "True"
+        return self.raw.get("status") == "True"
 
     @property
     def reason(self) -> str:
@@ -524,6 +524,12 @@ class ContainerStatus:
 
 class Pod(KObject):
     """A pod: spec, status, and the container statuses analyzers read most."""
+
+    @once
+    def is_ready(self) -> bool:
+        """Its ``Ready`` condition is True (asked of every replica by several analyzers)."""
+        entry = self._conditions_by_type.get("Ready")
+        return entry is not None and entry.get("status") == "True"
 
     @once
     def phase(self) -> str:
