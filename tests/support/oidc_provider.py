@@ -3,9 +3,10 @@
 ``running_provider(client_id, client_secret)`` serves discovery, the JWKS, ``/authorize`` and
 ``/token`` on 127.0.0.1 and yields an ``OidcProvider`` (an empty secret: a public client).
 ``/authorize`` signs in ``claims`` at once (no consent page) and redirects back with a code;
-``/token`` checks the client (its secret over HTTP Basic, or a public client's id), the
-redirect URL and the PKCE verifier (S256) before it issues an RS256 ID token carrying the
-sign-in's nonce. ``spoil`` breaks the next tokens the way a hostile or broken provider would:
+``/token`` checks the client (its secret over HTTP Basic, decoded as real providers do: the
+id and secret are form-urlencoded before Base64, RFC 6749 section 2.3.1; or a public client's
+id), the redirect URL and the PKCE verifier (S256) before it issues an RS256 ID token carrying
+the sign-in's nonce. ``spoil`` breaks the next tokens the way a hostile or broken provider would:
 ``aud`` (issued to another client), ``expired``, ``nonce`` (another sign-in's) or
 ``signature`` (signed with a key the JWKS does not publish).
 """
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlencode, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -101,7 +102,7 @@ class OidcProvider:
             return not authorization and form.get("client_id") == self.client_id
         scheme, _, credentials = authorization.partition(" ")
         user, _, secret = base64.b64decode(credentials or "Og==").decode().partition(":")
-        given = (scheme, user, secret, form.get("client_id"))
+        given = (scheme, unquote_plus(user), unquote_plus(secret), form.get("client_id"))
         return given == ("Basic", self.client_id, self.client_secret, None)
 
     def id_token(self, nonce: str) -> str:

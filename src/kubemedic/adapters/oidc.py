@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import httpx
 import jwt
@@ -116,12 +116,14 @@ class OidcClient:
             "redirect_uri": registration.redirect_url,
             "code_verifier": attempt.verifier,
         }
-        auth = None
+        headers: dict[str, str] = {}
         if registration.client_secret is None:
             form["client_id"] = registration.client_id
         else:
-            auth = (registration.client_id, registration.client_secret)
-        answer = self._call("post", self.provider.token_endpoint, data=form, auth=auth)
+            headers["Authorization"] = basic_credentials(
+                registration.client_id, registration.client_secret
+            )
+        answer = self._call("post", self.provider.token_endpoint, data=form, headers=headers)
         body = _json_object(answer)
         if answer.status_code != 200:
             reason = body.get("error_description") or body.get("error") or answer.reason_phrase
@@ -190,6 +192,14 @@ class OidcClient:
             return httpx.request(method, url, timeout=self._timeout, **options)
         except httpx.HTTPError as exc:
             raise Refused(f"the identity provider did not answer at {url}: {exc}") from None
+
+
+def basic_credentials(client_id: str, client_secret: str) -> str:
+    """The ``Authorization`` value of a confidential client (RFC 6749 section 2.3.1): the id
+    and the secret each form-urlencoded, then joined with ``:`` and Base64-encoded, so a
+    secret holding ``:``, ``%``, ``+`` or a non-ASCII letter reaches the provider intact."""
+    pair = f"{quote_plus(client_id, safe='')}:{quote_plus(client_secret, safe='')}"
+    return f"Basic {base64.b64encode(pair.encode('ascii')).decode('ascii')}"
 
 
 def _discover(issuer: str, timeout: float) -> Provider:

@@ -7,16 +7,13 @@ and ``audit`` check a repository's git history, so they run on a local clone onl
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from kubemedic.cli.governed import EXIT_CODES, JsonOption, RecordsOption, workspace
 from kubemedic.cli.session import runs_locally, server_client
 from kubemedic.errors import EXIT_FINDINGS, InputError
-
-if TYPE_CHECKING:
-    from kubemedic.models.records import Record
 
 app = typer.Typer(
     help="The records repository: the append-only audit trail of incidents and operations.",
@@ -50,6 +47,7 @@ def list_command(
     """List records, newest first."""
     import orjson
 
+    from kubemedic.formatters.record_json import record_row
     from kubemedic.formatters.trail import records_text
     from kubemedic.models.records import RecordKind
 
@@ -63,17 +61,7 @@ def list_command(
             found = [r for r in ws.store.all(wanted) if status is None or r.state == status]
     found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
     if output is ListFormat.JSON:
-        rows = [
-            {
-                "id": r.id,
-                "kind": r.kind.value,
-                "state": r.state,
-                "title": r.title,
-                "created_at": r.header.get("created_at"),
-                "path": r.path,
-            }
-            for r in found
-        ]
+        rows = [record_row(r) | {"path": r.path} for r in found]
         typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
     else:
         typer.echo(records_text(found))
@@ -89,6 +77,7 @@ def show_command(
     """Print a record: its Markdown, or its header and sections as JSON."""
     import orjson
 
+    from kubemedic.formatters.record_json import record_document
     from kubemedic.services.records import path_of
 
     client = server_client(ctx, local_only={"--records": records})
@@ -99,31 +88,11 @@ def show_command(
         with workspace(ctx, records=records) as (ws, _):
             record = ws.store.load(record_id)
             text = ws.store.repo.read_text(path_of(record_id)) or ""
-        data = _document(record)
+        data = record_document(record)
     if not as_json:
         typer.echo(text, nl=False)
         return
-    typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode())
-
-
-def _document(record: Record) -> dict[str, Any]:
-    """``records show --json`` of a local record: its header, state and sections."""
-    return {
-        "header": dict(record.header),
-        "state": record.state,
-        "sections": [
-            {
-                "seq": s.seq,
-                "event": s.event,
-                "at": s.at.isoformat(),
-                "actor": str(s.actor),
-                "state": s.state,
-                "data": dict(s.data),
-                "text": s.text,
-            }
-            for s in record.sections
-        ],
-    }
+    typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
 
 
 @app.command("verify", epilog=EXIT_CODES)

@@ -25,6 +25,7 @@ from kubemedic import __version__
 from kubemedic._internal.timeutils import parse_duration
 from kubemedic.config import Settings
 from kubemedic.errors import InputError
+from kubemedic.formatters import record_json
 from kubemedic.formatters.json import document
 from kubemedic.formatters.operations import to_json
 from kubemedic.formatters.report import Report, Scope
@@ -268,41 +269,14 @@ def _incidents(ctx: ToolContext, args: IncidentArguments) -> Data:
     found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
     return {
         "incidents": [
-            {
-                "id": r.id,
-                "state": r.state,
-                "title": r.title,
-                "created_at": r.header.get("created_at"),
-                "finding": r.header.get("finding"),
-            }
+            record_json.record_row(r) | {"finding": record_json.json_ready(r.header.get("finding"))}
             for r in found[: args.limit]
         ]
     }
 
 
 def _record(ctx: ToolContext, args: RecordArguments) -> Data:
-    record = open_workspace(ctx.settings).store.load(args.id)
-    data = {
-        "id": record.id,
-        "kind": record.kind.value,
-        "state": record.state,
-        "title": record.title,
-        "header": dict(record.header),
-        "sections": [
-            {
-                "seq": s.seq,
-                "event": s.event,
-                "at": s.at.isoformat(),
-                "actor": str(s.actor),
-                "state": s.state,
-                "data": dict(s.data),
-                "text": s.text,
-            }
-            for s in record.sections
-        ],
-    }
-    plain: Data = orjson.loads(orjson.dumps(data, default=str))
-    return plain
+    return record_json.record_document(open_workspace(ctx.settings).store.load(args.id))
 
 
 def _history(ctx: ToolContext, args: RecommendArguments) -> tuple[Any, Any, Any]:

@@ -19,6 +19,7 @@ from kubemedic._internal.timeutils import parse_time
 from kubemedic.adapters.kubemedic_server import KubemedicServer, ServerConnection
 from kubemedic.adapters.kubernetes.kubeconfig import resolve
 from kubemedic.errors import ClusterError, ConfigError, InputError
+from kubemedic.formatters.record_json import DOCUMENT_FIELDS
 from kubemedic.governance.figures import Figures, Summary, TierFigures
 from kubemedic.models.identity import Actor
 from kubemedic.models.operations import ActionRequest, OperationState
@@ -199,11 +200,8 @@ def _actor(data: Mapping[str, Any]) -> Actor:
 
 
 def _shown(document: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    sections = [
-        {**section, "at": _moment(section["at"]).isoformat()} for section in document["sections"]
-    ]
-    data = {"header": document["header"], "state": document["state"], "sections": sections}
-    return str(document["markdown"]), data
+    """The Markdown, and the record's own fields (the server's operation view adds more)."""
+    return str(document["markdown"]), {key: document[key] for key in DOCUMENT_FIELDS}
 
 
 def _moment(value: object) -> datetime:

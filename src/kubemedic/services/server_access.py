@@ -95,6 +95,15 @@ class Authenticator:
             return None
         return self._actor_of(reviews.ReviewedUser(name, groups))
 
+    def session_groups(self, groups: tuple[str, ...]) -> tuple[str, ...]:
+        """The groups an OIDC user's session keeps: those ``server.group_roles`` maps (the
+        cookie stays small however many the provider sends), or every one under
+        ``server.access_review``, whose SubjectAccessReview the cluster's RBAC answers by any."""
+        server = self.settings.server
+        if server.access_review:
+            return groups
+        return tuple(group for group in groups if group in server.group_roles)
+
     def token(self, token: str) -> Actor | None:
         """The actor a Kubernetes bearer token proves (None: the cluster does not accept it)."""
         now = time.monotonic()

@@ -16,6 +16,7 @@ import orjson
 
 from kubemedic._internal.timeutils import format_time, parse_duration
 from kubemedic.errors import InputError
+from kubemedic.formatters import record_json
 from kubemedic.governance.approvals import still_needed
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import OperationState
@@ -65,13 +66,7 @@ def _sortable_row(record: Record) -> tuple[datetime, str, Document]:
 
 
 def _row(record: Record) -> Document:
-    row: Document = {
-        "id": record.id,
-        "kind": record.kind.value,
-        "state": record.state,
-        "title": record.title,
-        "created_at": record.header.get("created_at"),
-    }
+    row = record_json.record_row(record)
     if record.kind is RecordKind.OPERATION:
         op = OperationRecord(record)
         row |= {"tier": op.tier.value, "requester": op.requester, "summary": op.plan["summary"]}
@@ -84,25 +79,7 @@ def record_document(ws: Workspace, record_id: str) -> Document:
 
 
 def _document(record: Record, text: str) -> Document:
-    return {
-        "id": record.id,
-        "kind": record.kind.value,
-        "header": dict(record.header),
-        "state": record.state,
-        "sections": [
-            {
-                "seq": s.seq,
-                "event": s.event,
-                "at": format_time(s.at),
-                "actor": str(s.actor),
-                "state": s.state,
-                "data": dict(s.data),
-                "text": s.text,
-            }
-            for s in record.sections
-        ],
-        "markdown": text,
-    }
+    return record_json.record_document(record) | {"markdown": text}
 
 
 def operation_document(ws: Workspace, record_id: str) -> Document:

@@ -5,7 +5,7 @@ The session made at the end is the one a password sign-in makes, holding the pro
 and groups. The callback answers with a page that moves on to the dashboard rather than with a
 redirect: the browser arrives from the provider's site, and it sends a SameSite=Strict session
 cookie only once it navigates from a page of this one. A refused sign-in goes back to the
-sign-in page with the reason.
+sign-in page with the reason, and so does a session too large for a browser's cookie.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ def callback(
     request: Request, state: str = "", code: str = "", error: str = "", error_description: str = ""
 ) -> Response:
     server = server_of(request)
+    response: Response = HTMLResponse(SIGNED_IN)
     try:
         user = _signin(request).finish(
             request.cookies.get(ATTEMPT_COOKIE),
@@ -78,12 +79,11 @@ def callback(
             code=code,
             error=error_description or error,
         )
+        groups = server.auth.session_groups(user.groups)
+        server.sessions.start(response, user.name, groups, tls=request.url.scheme == "https")
     except Refused as exc:
-        response: Response = RedirectResponse(
+        response = RedirectResponse(
             f"/login?{urlencode({'error': f'Sign-in refused: {exc.message}'})}", status_code=303
         )
-    else:
-        response = HTMLResponse(SIGNED_IN)
-        server.sessions.start(response, user.name, user.groups, tls=request.url.scheme == "https")
     response.delete_cookie(ATTEMPT_COOKIE, path=CALLBACK_PATH)
     return response

@@ -2,15 +2,19 @@
 
 A session is a signed cookie (HttpOnly, SameSite=Strict, Secure behind TLS) holding the account
 name (or an OIDC user's name and groups), a CSRF token and when it was issued; it expires after
-``server.session_lifetime``. Every form carries the CSRF token and every state-changing request
-made with a session must echo it (a form field or the ``X-CSRF-Token`` header). Failed sign-ins
-are counted per client address and account name; past ``server.login_attempts`` in
-``server.login_window`` they are refused with 429 until the window has passed.
+``server.session_lifetime``. Browsers drop a cookie over 4 KB without a word, so a session that
+would not fit is refused with the reason instead (an OIDC session keeps only the groups
+authorisation reads: ``Authenticator.session_groups``). Every form carries the CSRF token and
+every state-changing request made with a session must echo it (a form field or the
+``X-CSRF-Token`` header). Failed sign-ins are counted per client address and account name;
+past ``server.login_attempts`` in ``server.login_window`` they are refused with 429 until the
+window has passed.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import secrets
 import threading
@@ -22,10 +26,15 @@ from pathlib import Path
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from starlette.responses import Response
 
-from kubemedic.errors import ConfigError
+from kubemedic.errors import ConfigError, Refused
 
 COOKIE = "kubemedic_session"
+COOKIE_LIMIT = 4096
+"""Bytes a browser keeps of one cookie, counting its name, value and attributes (RFC 6265
+section 6.1); a larger one is dropped silently."""
 Clock = Callable[[], float]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +85,26 @@ class Sessions:
     def start(
         self, response: Response, user: str, groups: tuple[str, ...] | None = None, *, tls: bool
     ) -> None:
-        """Sign ``response``'s browser in as ``user``: a new session in its cookie."""
+        """Sign ``response``'s browser in as ``user``: a new session in its cookie;
+        ``Refused`` when that cookie would be too large for a browser to keep."""
         cookie, _ = self.issue(user, groups)
+        scratch = Response()
+        self._set(scratch, cookie, tls=tls)
+        size = len(scratch.headers["set-cookie"].encode("latin-1"))
+        if size > COOKIE_LIMIT:
+            carried = f" with the {len(groups)} groups it carries" if groups else ""
+            log.warning("sign-in refused: %s's session cookie would be %d bytes", user, size)
+            raise Refused(
+                f"the session of {user}{carried} would be a {size}-byte cookie, larger than "
+                f"the {COOKIE_LIMIT} bytes a browser keeps: it would be dropped and you would "
+                "not be signed in",
+                hint="map the groups roles need in server.group_roles (only those are kept "
+                "unless server.access_review is on) or have the identity provider send fewer "
+                "groups (docs/server.md)",
+            )
+        self._set(response, cookie, tls=tls)
+
+    def _set(self, response: Response, cookie: str, *, tls: bool) -> None:
         response.set_cookie(
             COOKIE, cookie, max_age=self.lifetime, httponly=True, samesite="strict", secure=tls
         )

@@ -5,17 +5,23 @@ refused tokens back on the sign-in page, and a wrong issuer stopping the server'
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
 from kubemedic.cli.app import run
 from kubemedic.config import OidcSetting
+from kubemedic.web.security import COOKIE_LIMIT
 from tests.e2e.server import conftest
 from tests.e2e.server.conftest import RunningServer, ServerFactory
 from tests.support.oidc_provider import OidcProvider, running_provider
+
+AWKWARD_SECRET = "s3:cr%3At+w\u00f6rd /=\u00e9"
+"""A client secret with what form-urlencoding changes: ``:``, ``%``, ``+``, a space, non-ASCII."""
 
 
 @pytest.fixture
@@ -41,13 +47,17 @@ def _start(
     provider: OidcProvider,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    *,
+    access_review: bool = False,
     **oidc: str,
 ) -> RunningServer:
     """The server on a port chosen first, since the provider must be told where to return."""
     port = conftest.free_port()
     monkeypatch.setattr(conftest, "free_port", lambda: port)
     setting = _setting(provider, tmp_path / "client-secret", port, **oidc)
-    return start_server(oidc=setting, group_roles={"sre": ("operator",)})
+    return start_server(
+        oidc=setting, group_roles={"sre": ("operator",)}, access_review=access_review
+    )
 
 
 def test_signing_in_with_the_provider_gives_a_session_with_the_groups_roles(
@@ -84,6 +94,61 @@ def test_signing_in_with_the_provider_gives_a_session_with_the_groups_roles(
     namesake = server.client()
     assert namesake.get("/login/oidc", follow_redirects=True).status_code == 200
     assert namesake.get("/api/v1/me").json()["roles"] == [], "not the local account ada's"
+
+
+def test_a_client_secret_with_reserved_and_non_ascii_characters_reaches_the_provider(
+    start_server: ServerFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_provider(client_secret=AWKWARD_SECRET) as provider:
+        server = _start(start_server, provider, tmp_path, monkeypatch)
+        browser = server.client()
+        done = browser.get("/login/oidc", follow_redirects=True)
+        assert 'content="0;url=/"' in done.text, done.text
+        assert browser.get("/api/v1/me").json()["roles"] == ["operator"]
+
+        # the provider decodes the id and secret as RFC 6749 says: sent without
+        # form-urlencoding them first, the same secret is not accepted
+        attempt = {"redirect_uri": "http://client/cb", "nonce": "n", "code_challenge": "c"}
+        code = provider.authorize(attempt).split("code=")[1].split("&")[0]
+        raw = httpx.post(
+            f"{provider.url}/token",
+            data={"grant_type": "authorization_code", "code": code},
+            auth=(provider.client_id, AWKWARD_SECRET),
+        )
+        assert (raw.status_code, raw.json()) == (401, {"error": "invalid_client"})
+
+
+def test_a_user_in_hundreds_of_groups_signs_in_with_a_session_a_browser_keeps(
+    start_server: ServerFactory,
+    provider: OidcProvider,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    directory_groups = [str(uuid.uuid4()) for _ in range(300)]  # as Entra ID sends group ids
+    provider.claims["groups"] = [*directory_groups, "sre"]
+    server = _start(start_server, provider, tmp_path, monkeypatch)
+    browser = server.client()
+    done = browser.get("/login/oidc", follow_redirects=True)
+    assert 'content="0;url=/"' in done.text, done.text
+    assert len(done.headers["set-cookie"]) <= COOKIE_LIMIT
+    assert browser.get("/api/v1/me").json()["roles"] == ["operator"]
+
+
+def test_a_session_too_large_for_a_cookie_is_refused_saying_why(
+    start_server: ServerFactory,
+    provider: OidcProvider,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    provider.claims["groups"] = [str(uuid.uuid4()) for _ in range(300)]
+    server = _start(start_server, provider, tmp_path, monkeypatch, access_review=True)
+    browser = server.client()
+    page = browser.get("/login/oidc", follow_redirects=True)
+    assert (page.status_code, page.url.path) == (200, "/login")
+    assert "Sign-in refused: the session of olga@example.com with the 300 groups" in page.text
+    assert f"larger than the {COOKIE_LIMIT} bytes a browser keeps" in page.text
+    assert "kubemedic_session" not in str(page.history[-1].headers.get_list("set-cookie"))
+    assert browser.get("/api/v1/me").status_code == 401
 
 
 def test_a_refused_id_token_goes_back_to_the_sign_in_page_saying_why(

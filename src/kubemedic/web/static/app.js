@@ -2,8 +2,10 @@
 // - SLA countdowns tick once a second.
 // - Live updates: the page listens to /api/v1/events (server-sent events named "record").
 //   The approvals page swaps in its fresh content (unless focus is inside it: then it says so);
-//   a record's page offers a reload when that record changed. No EventSource, a 404 or a
-//   server that keeps failing: the page stays as it is.
+//   a record's page offers a reload when that record changed. After a dropped connection the
+//   browser reconnects with the last event's id and the server replays what was missed, or
+//   sends "reload" when it cannot: a list swaps in its fresh content, a record's page offers
+//   a reload. No EventSource, a 404 or a server that keeps failing: the page stays as it is.
 (function () {
   "use strict";
 
@@ -62,6 +64,10 @@
     } catch (e) {
       return;
     }
+    function refresh() {
+      if (pending) clearTimeout(pending);
+      pending = setTimeout(function () { pending = null; swap(main); }, 300);
+    }
     source.addEventListener("open", function () { failures = 0; });
     source.addEventListener("error", function () {
       failures += 1;
@@ -78,8 +84,11 @@
         }
         return;
       }
-      if (pending) clearTimeout(pending);
-      pending = setTimeout(function () { pending = null; swap(main); }, 300);
+      refresh();
+    });
+    source.addEventListener("reload", function () {
+      if (mode === "notice") notice("The records changed while this page was not listening.");
+      else refresh();
     });
     window.addEventListener("pagehide", function () { source.close(); });
   }
