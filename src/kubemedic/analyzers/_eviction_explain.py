@@ -277,14 +277,15 @@ def _limit_fix(group: EvictionGroup, breach: LimitBreach) -> Remediation:
         if patch:
             commands.append(patch)
     else:
-        container = breach.subject or "CONTAINER"
+        # the pod's total limit is the sum of its containers': raising each raises it
+        only = f" -c {breach.subject}" if breach.subject else ""
         summary = (
             "Stop writing so much to the container filesystem, or raise the ephemeral-storage "
             f"limit (e.g. to {bigger})."
         )
         if workload.kind in SETTABLE_KINDS:
             commands.append(
-                f"kubectl set resources {workload.kubectl_ref} -c {container} "
+                f"kubectl set resources {workload.kubectl_ref}{only} "
                 f"--limits=ephemeral-storage={bigger}"
             )
     commands.append(cleanup_command(group.view, workload, group.pods))

@@ -184,7 +184,14 @@ def advise(
         + (f" (driver {info.driver})." if info.driver else "."),
         f"Fix the storage error reported for {info.name}; the kubelet retries the mount by itself.",
         ("Read the CSI node plugin's logs on that node for the full error.",),
-        (f"kubectl describe pv {info.pv}",) if info.pv else (),
+        (
+            *((f"kubectl describe pv {info.pv}",) if info.pv else ()),
+            *(  # the storage driver's node plugin runs among them
+                (f"kubectl get pods -A -o wide --field-selector spec.nodeName={pod.node_name}",)
+                if pod.node_name
+                else ()
+            ),
+        ),
         RiskTier.MEDIUM,
     )
 

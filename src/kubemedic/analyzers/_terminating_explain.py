@@ -258,6 +258,12 @@ def _kill(first: Stuck, pods: Sequence[Pod], subject: str) -> TerminatingExplana
     cause = f"{subject}: {why}."
     if running:
         cause += f" Containers still reported running: {', '.join(running)}."
+    elif _never_started(pod):
+        cause += (
+            " Its containers never started (" + ", ".join(_waiting(pod)) + "): there is no "
+            "process to stop, the kubelet is stuck tearing down a pod whose sandbox (network, "
+            "volumes) it never finished setting up; its log for this pod says which step failed."
+        )
     nfs = [f"{dig(v, 'nfs', 'server')}:{dig(v, 'nfs', 'path')}" for v in pod.volumes if "nfs" in v]
     if nfs:
         cause += (
@@ -286,3 +292,19 @@ def _kill(first: Stuck, pods: Sequence[Pod], subject: str) -> TerminatingExplana
             ),
         ),
     )
+
+
+def _never_started(pod: Pod) -> bool:
+    """Every container still waits to be created for the first time: nothing ever ran."""
+    statuses = pod.container_statuses
+    return bool(statuses) and all(
+        s.state.is_waiting and s.restart_count == 0 and s.last_state.terminated is None
+        for s in statuses
+    )
+
+
+def _waiting(pod: Pod) -> list[str]:
+    return [
+        f"{s.name}: {s.state.waiting_reason}" if s.state.waiting_reason else s.name
+        for s in pod.container_statuses
+    ]

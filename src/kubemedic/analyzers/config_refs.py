@@ -110,7 +110,10 @@ def _find_missing(view: ClusterView, pod: Pod, refs: Sequence[ConfigRef]) -> lis
             for event in matching_events(view, pod, ("Failed",), container=status.name):
                 found.reported(event.message, event_evidence(event), event)
     if mounting:
-        for event in matching_events(view, pod, ("FailedMount",)):
+        # containers whose status is unknown (a description pasted without them) may be the
+        # ones the kubelet could not create: its Failed events name what they miss
+        reasons = ("FailedMount", "Failed") if not pod.all_container_statuses else ("FailedMount",)
+        for event in matching_events(view, pod, reasons):
             found.reported(event.message, event_evidence(event), event, refs)
     for ref in refs:
         needed = ref.container is not None and ref.container.name in blocked
@@ -212,7 +215,11 @@ def _finding(
         category=category,
         containers=containers,
         summary=f"{what[0].upper()}{what[1:]} {'is' if len(group) == 1 else 'are'} missing: "
-        f"container {', '.join(containers)} cannot start",
+        + (
+            f"container {', '.join(containers)} cannot start"
+            if containers
+            else "the pod cannot start"
+        ),
         root_cause=" ".join(causes)
         + " The kubelet keeps retrying; the pod stays stuck until this is fixed and then starts "
         "by itself, without a restart.",

@@ -113,24 +113,40 @@ def _finding(
                 f"pods of {workload} with status.reason {latest.reason}",
             ),
         ],
-        remediation=Remediation(
-            summary="Delete the rejected pod records; if rejections keep coming, find what uses "
-            "the node's capacity outside the scheduler (static pods, pods with nodeName).",
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome="No new rejected pods; the workload keeps its replicas.",
-            steps=(
-                "Compare the node's allocatable with the requests of everything on it, static "
-                "pods included (kubectl describe node: Allocated resources).",
-            ),
-            commands=(
-                *(f"kubectl describe node {n}" for n in nodes[:2]),
-                cleanup_command(view, workload, tuple(pods)),
-            ),
-        ),
+        remediation=_remediation(view, workload, category, pods, nodes),
         events=events,
     )
     return replace(finding, affected=tuple(sorted(view.affected_pod(p) for p in pods)))
+
+
+def _remediation(
+    view: ClusterView, workload: ObjectRef, category: Category, pods: list[Pod], nodes: list[str]
+) -> Remediation:
+    if category is Category.SCHEDULING_INSUFFICIENT_RESOURCES:
+        summary = "find what uses the node's capacity outside the scheduler (static pods, pods "
+        summary += "with nodeName)."
+        step = (
+            "Compare the node's allocatable with the requests of everything on it, static pods "
+            "included (kubectl describe node: Allocated resources)."
+        )
+        looks = [f"kubectl describe node {n}" for n in nodes[:2]]
+    else:
+        summary = "make the node's labels and the pod's node selector or affinity agree."
+        step = (
+            "Compare the node's labels with the pod's nodeSelector and affinity: a label removed "
+            "or changed after the pod was placed, a label added moments before that the kubelet "
+            "had not seen yet (a node that just joined), or a pod bound with nodeName to a node "
+            "it does not match."
+        )
+        looks = [f"kubectl get node {n} --show-labels" for n in nodes[:2]]
+    return Remediation(
+        summary=f"Delete the rejected pod records; if rejections keep coming, {summary}",
+        risk=RiskTier.LOW,
+        reversible=True,
+        expected_outcome="No new rejected pods; the workload keeps its replicas.",
+        steps=(step,),
+        commands=(*looks, cleanup_command(view, workload, tuple(pods))),
+    )
 
 
 ANALYZER = Analyzer(

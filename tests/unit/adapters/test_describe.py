@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from kubemedic.adapters.kubernetes.files import load_files
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.k8s import Event
@@ -124,6 +126,15 @@ class TestPod:
         assert pod.deletion_timestamp is not None
         assert (view.observed_at - pod.deletion_timestamp).total_seconds() == 300
         assert pod.metadata["deletionGracePeriodSeconds"] == 30
+
+    def test_kubectl_before_1_5_shows_the_deletion_deadline(self, tmp_path: Path) -> None:
+        text = CRASHING.replace(
+            "Status:           Running",
+            "Status:           Terminating (expires Fri, 09 Sep 2016 00:34:02 +0100)",
+        )
+        pod = _pod(_view(tmp_path, text), "todo", "backend-7ffb94494f-q9758")
+
+        assert pod.deletion_timestamp == datetime(2016, 9, 8, 23, 34, 2, tzinfo=UTC)
 
 
 class TestEventTimes:
@@ -322,6 +333,18 @@ class TestInput:
         ]
         pod = _pod(view, "todo", "backend-7ffb94494f-z2k8t")
         assert len(view.events_for(pod)) == 3
+
+    @pytest.mark.parametrize("prompt", ["\u276f ", "\u279c  ~ ", "$ "])
+    def test_zsh_theme_prompts_are_command_lines(self, tmp_path: Path, prompt: str) -> None:
+        table = (
+            f"{prompt}kubectl get pods -n shop\n"
+            "NAME                   READY   STATUS    RESTARTS   AGE\n"
+            "web-7d4b9c6f5d-x2x8z   1/1     Running   0          5m\n"
+        )
+        view = _view(tmp_path, table)
+
+        assert [(p.namespace, p.name) for p in view.pods] == [("shop", "web-7d4b9c6f5d-x2x8z")]
+        assert not [w for w in view.warnings if "not kubectl describe" in w.message]
 
     def test_a_log_beside_a_described_pod_is_its_log(self, tmp_path: Path) -> None:
         (tmp_path / "describe.txt").write_text(CRASHING)

@@ -1,9 +1,9 @@
 """``kubectl describe`` output: which kind each described object is, and when it was printed.
 
 Describe text never names the kind, so it is told by the sections only that kind prints
-(``Containers`` without a ``Pod Template`` is a Pod; ``StrategyType`` a Deployment; ``System
-Info`` a Node; ``StorageClass`` with ``Access Modes`` a claim). Other kinds are skipped with a
-warning.
+(``Containers``, or ``Start Time`` in an excerpt cut before them, without a ``Pod Template``
+is a Pod; ``StrategyType`` a Deployment; ``System Info`` a Node; ``StorageClass`` with
+``Access Modes`` a claim). Other kinds are skipped with a warning.
 
 It never says when it was printed either, and its event ages count back from that moment.
 :func:`printed_at` estimates it from the text alone: no earlier than the latest date it shows,
@@ -14,6 +14,7 @@ its state shows).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,14 +38,18 @@ _BUILDERS: dict[str, Builder] = {
     "Node": describe_node,
     "PersistentVolumeClaim": describe_claim,
 }
+_WORKLOAD_KEYS = frozenset({"Pod Template", "Parallelism", "Completions", "Pods Statuses"})
+"""What a Job (which also prints ``Start Time``) or a pod-template owner shows, a Pod never."""
 _DATE_KEYS = frozenset({"Start Time", "Started", "Finished", "CreationTimestamp", "RenewTime"})
+_EXPIRES = re.compile(r"Terminating \(expires (?P<date>[^)]*)\)")
 _TABLE_DATES = ("LASTHEARTBEATTIME", "LASTTRANSITIONTIME")
 
 
 def kind_of(doc: Field) -> str:
     """The kind of a described object ("" when it is not one kubemedic reads)."""
     keys = {child.key for child in doc.children}
-    if "Containers" in keys and "Pod Template" not in keys and keys & {"Node", "Status", "IP"}:
+    shows_pod = "Containers" in keys or "Start Time" in keys  # an excerpt may stop early
+    if shows_pod and not keys & _WORKLOAD_KEYS and keys & {"Node", "Status", "IP"}:
         return "Pod"
     if keys & {"StrategyType", "NewReplicaSet", "OldReplicaSets"}:
         return "Deployment"
@@ -68,6 +73,9 @@ def printed_at(docs: list[Field]) -> datetime | None:
 
 def _moments(doc: Field) -> Iterator[datetime]:
     yield from _dates(doc)
+    expires = _EXPIRES.search(doc.text("Status"))
+    if expires is not None and (moment := parse_date(expires["date"])) is not None:
+        yield moment  # a deletion older kubectl shows by its deadline, already passed
     for condition in table(doc.child("Conditions")):
         for column in _TABLE_DATES:
             if (moment := parse_date(condition.get(column, ""))) is not None:

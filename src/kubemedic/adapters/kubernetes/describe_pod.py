@@ -3,18 +3,21 @@
 Field names moved between versions (``Controlled By`` / ``Created By`` / ``Controllers`` /
 ``Replication Controllers``, ``Mounts`` / ``Volume Mounts``, ``QoS Class`` / ``QoS Tier``,
 ``Node: <none>`` / ``Node: /``); each is read under all its names. A pod being deleted prints
-``Status: Terminating (lasts 5m)`` instead of its phase, which then stays unknown.
+``Status: Terminating (lasts 5m)`` (before kubectl 1.5: ``(expires <date>)``) instead of its
+phase, which then stays unknown.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from kubemedic.adapters.kubernetes.describe_containers import container_spec, container_status
 from kubemedic.adapters.kubernetes.describe_meta import (
     conditions,
     described,
+    events_of,
     flag,
     key_values,
     metadata,
@@ -25,7 +28,9 @@ from kubemedic.adapters.kubernetes.kubectl_time import Clock, parse_age, parse_d
 Raw = dict[str, Any]
 
 _PHASES = frozenset({"Pending", "Running", "Succeeded", "Failed", "Unknown"})
-_TERMINATING = re.compile(r"Terminating \(lasts (?P<age>[^)]*)\)")
+_TERMINATING = re.compile(r"Terminating \((?:lasts (?P<age>[^)]*)|expires (?P<date>[^)]*))\)")
+"""``lasts <age since deletionTimestamp>``; kubectl before 1.5: ``expires <deletionTimestamp>``."""
+_CONTROLLER_KEYS = ("Controlled By", "Created By", "Controllers", "Replication Controllers")
 _ALWAYS_RESTARTED = frozenset({"ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController"})
 """Controllers whose pods the API only accepts with ``restartPolicy: Always``."""
 _TOLERATION = re.compile(
@@ -49,20 +54,53 @@ _VOLUME_FIELDS = {
 def describe_pod(doc: Field, clock: Clock) -> list[Raw]:
     """The pod and its events."""
     meta = metadata(doc)
+    if (owner := _owner_of_excerpt(doc, meta)) is not None:
+        meta["ownerReferences"] = [owner]
     spec = pod_spec(doc)
     owners = meta.get("ownerReferences") or ()
     if any(owner["kind"] in _ALWAYS_RESTARTED for owner in owners):
         spec["restartPolicy"] = "Always"
     status = _status(doc)
+    if "startTime" not in status and (scheduled := _scheduled_at(doc, clock)) is not None:
+        status["startTime"] = scheduled
     state = doc.text("Status")
     terminating = _TERMINATING.fullmatch(state)
     if terminating is not None:
-        deleted = clock.ago(parse_age(terminating["age"]))
+        if terminating["date"] is not None:
+            deleted = stamp(parse_date(terminating["date"]))
+        else:
+            deleted = clock.ago(parse_age(terminating["age"]))
         meta["deletionTimestamp"] = deleted or clock.ago(0)
         grace = doc.text("Termination Grace Period").rstrip("s")
         if grace.isdigit():
             meta["deletionGracePeriodSeconds"] = int(grace)
     return described(doc, clock, "v1", "Pod", {"metadata": meta, "spec": spec, "status": status})
+
+
+def _scheduled_at(doc: Field, clock: Clock) -> str | None:
+    """When the scheduler placed a pod pasted without its ``Start Time`` (an excerpt from its
+    events on): its ``Scheduled`` event, moments before the kubelet started it."""
+    for row in events_of(doc):
+        if row.reason == "Scheduled":
+            first = row.first if row.first is not None else row.last
+            return stamp(first) if isinstance(first, datetime) else clock.ago(first)
+    return None
+
+
+def _owner_of_excerpt(doc: Field, meta: Raw) -> Raw | None:
+    """The ReplicaSet of a pod whose pasted excerpt stops before ``Controlled By``.
+
+    Its name is ``<replicaset>-<suffix>`` and the set's name ends in the pod's
+    ``pod-template-hash`` label: the ReplicaSet controller's naming. A description that goes on
+    to its containers and names no controller is a pod without one.
+    """
+    if any(doc.child(key) is not None for key in (*_CONTROLLER_KEYS, "Containers")):
+        return None
+    template_hash = meta.get("labels", {}).get("pod-template-hash", "")
+    replica_set, _, suffix = str(meta["name"]).rpartition("-")
+    if not template_hash or not suffix or not replica_set.endswith(f"-{template_hash}"):
+        return None
+    return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": replica_set, "controller": True}
 
 
 def pod_spec(doc: Field) -> Raw:

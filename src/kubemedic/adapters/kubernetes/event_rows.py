@@ -72,6 +72,12 @@ class EventRow:
         return tuple(m for m in (self.last, self.first) if isinstance(m, float))
 
 
+_FIELD_PATH = re.compile(
+    r"(?P<path>spec\.(?:initContainers|containers|ephemeralContainers)\{[^}]+\}): "
+)
+"""The part of the pod an event is about, which recent kubectl prints before its message."""
+
+
 def event_rows(rows: Sequence[str], first_line: int = 0) -> Iterator[EventRow]:
     """The events of a table (header first); a row that is no event continues a message."""
     lines = [r for r in rows if r.strip() and not is_rule(r.strip())]
@@ -139,14 +145,18 @@ def _row(cells: dict[str, str], line: int) -> EventRow | None:
         return None  # the oldest layout has no type: a row must at least carry a time
     component, host = _source(cells.get("FROM") or cells.get("SOURCE", ""))
     kind, name = _object(cells)
+    message = cells.get("MESSAGE", "")
+    field_path = cells.get("SUBOBJECTPATH") or cells.get("SUBOBJECT", "")
+    if (shown := _FIELD_PATH.match(message)) is not None:  # recent kubectl prints it first
+        field_path, message = field_path or shown["path"], message[shown.end() :]
     return EventRow(
         type=type_,
         reason=reason,
-        message=cells.get("MESSAGE", ""),
+        message=message,
         count=count,
         component=component,
         host=host,
-        field_path=cells.get("SUBOBJECTPATH") or cells.get("SUBOBJECT", ""),
+        field_path=field_path,
         last=last,
         first=first,
         object_kind=kind,

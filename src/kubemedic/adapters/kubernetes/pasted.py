@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the readers are imported once a pasted file is found: a dum
     from kubemedic.adapters.kubernetes.event_rows import EventRow
     from kubemedic.adapters.kubernetes.kubectl_time import Clock
     from kubemedic.adapters.kubernetes.tables import PodRow
+    from kubemedic.adapters.kubernetes.transcript import Command
 
 Raw = dict[str, Any]
 
@@ -55,6 +56,8 @@ class _File:
 
     path: Path
     described: list[Field] = field(default_factory=list)
+    excerpts: list[Field] = field(default_factory=list)
+    """Pods' descriptions pasted without their head, named from elsewhere in the text."""
     pods: list[PodRow] = field(default_factory=list)
     events: list[tuple[EventRow, str]] = field(default_factory=list)
     printed: datetime | None = None
@@ -96,6 +99,7 @@ class PastedText:
         if not self.files:
             return PastedObjects((), (), ())
         from kubemedic.adapters.kubernetes.describe import build
+        from kubemedic.adapters.kubernetes.describe_excerpt import describe_excerpt
         from kubemedic.adapters.kubernetes.kubectl_time import Clock
         from kubemedic.adapters.kubernetes.tables import pod_of
 
@@ -113,6 +117,9 @@ class PastedText:
                 )
             clock = Clock(file.printed or fallback)
             merged.add(file.path, [obj for doc in file.described for obj in build(doc, clock)])
+            merged.add(
+                file.path, [obj for doc in file.excerpts for obj in describe_excerpt(doc, clock)]
+            )
             warnings.extend(file.warnings)
         for file in self.files:
             rows = [
@@ -146,10 +153,13 @@ def _read(path: Path, text: str) -> _File:
     from kubemedic.adapters.kubernetes.transcript import Output, parts
 
     file = _File(path)
+    headless: list[tuple[Field, Command | None]] = []
     for part in parts(text):
         namespace = part.command.namespace if part.command is not None else ""
         if part.output is Output.DESCRIBE:
             docs = list(documents(part.lines))
+            headless += [(doc, part.command) for doc in docs if not doc.text("Name")]
+            docs = [doc for doc in docs if doc.text("Name")]
             file.described.extend(docs)
             file.warnings.extend(_describe_warnings(path, docs))
         elif part.output is Output.PODS:
@@ -166,10 +176,57 @@ def _read(path: Path, text: str) -> _File:
                     line=part.lines[0][0],
                 )
             )
+    for doc, command in headless:
+        _add_excerpt(file, doc, command)
     table_dates = [m for row, _ in file.events for m in (row.last, row.first)]
-    shown = [m for m in (printed_at(file.described), *table_dates) if isinstance(m, datetime)]
+    shown = [
+        m
+        for m in (
+            printed_at([*file.described, *file.excerpts]),
+            *table_dates,
+            *_listed_starts(file),
+        )
+        if isinstance(m, datetime)
+    ]
     file.printed = max(shown, default=None)
     return file
+
+
+def _add_excerpt(file: _File, doc: Field, command: Command | None) -> None:
+    from kubemedic.adapters.kubernetes.describe_excerpt import name_excerpt, pod_of_excerpt
+
+    mentioned = {row.name for row in file.pods} | {
+        name for described in file.described if (name := described.text("Name"))
+    }
+    pod = pod_of_excerpt(doc, command, mentioned)
+    name_excerpt(doc, pod)
+    file.excerpts.append(doc)
+    unnamed = "" if pod.named else f"; nothing names the pod: it is called {pod.name}"
+    file.warnings.append(
+        ScanWarning(
+            "only part of a pod's kubectl describe output was pasted (no Name line): what the "
+            f"rest would show (its phase, containers, events) is unknown{unnamed}",
+            file=str(file.path),
+            line=doc.children[0].line if doc.children else None,
+            object=ObjectRef("Pod", pod.name, pod.namespace or "default"),
+        )
+    )
+
+
+def _listed_starts(file: _File) -> Iterable[datetime]:
+    """A pod both listed and described: its ``Start Time`` plus its age in the table.
+
+    The age counts from its creation, moments before it started, so this is when the table was
+    printed, give or take kubectl's rounding of the age.
+    """
+    from kubemedic.adapters.kubernetes.kubectl_time import parse_date
+
+    ages = {row.name: row.age for row in file.pods if row.age is not None}
+    for doc in file.described:
+        age = ages.get(doc.text("Name"))
+        started = parse_date(doc.text("Start Time"))
+        if age is not None and started is not None:
+            yield started + timedelta(seconds=age)
 
 
 def _describe_warnings(path: Path, docs: list[Field]) -> Iterable[ScanWarning]:

@@ -124,11 +124,7 @@ def pod_of(row: PodRow, clock: Clock) -> Raw:
     meta: Raw = {"name": row.name, "namespace": row.namespace}
     if (created := clock.ago(row.age)) is not None:
         meta["creationTimestamp"] = created
-    generated = _REPLICASET_POD.fullmatch(row.name)
-    if generated is not None:  # <replicaset>-<suffix>, the set being <deployment>-<hash>
-        meta["labels"] = {"pod-template-hash": generated["hash"]}
-        owner = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": generated["set"]}
-        meta["ownerReferences"] = [{**owner, "controller": True}]
+    meta.update(replica_set_pod(row.name))
     status: Raw = {}
     phase = _PHASES.get(row.status, "")
     if row.status in _WAITING_TO_START or row.status.startswith("Init:"):
@@ -150,6 +146,19 @@ def pod_of(row: PodRow, clock: Clock) -> Raw:
         status["podIP"] = row.ip
     spec: Raw = {"nodeName": row.node} if row.node else {}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}
+
+
+def replica_set_pod(name: str) -> Raw:
+    """The label and owner of a pod named ``<replicaset>-<suffix>``, the set being
+    ``<deployment>-<hash>`` (nothing for another name)."""
+    generated = _REPLICASET_POD.fullmatch(name)
+    if generated is None:
+        return {}
+    owner = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": generated["set"]}
+    return {
+        "labels": {"pod-template-hash": generated["hash"]},
+        "ownerReferences": [{**owner, "controller": True}],
+    }
 
 
 def table_events(lines: Sequence[Line]) -> list[EventRow]:

@@ -1,11 +1,12 @@
 """Pasted terminal text: which kubectl output each part of it is.
 
 People paste ``kubectl`` output as it scrolled by, often with the command lines and their
-prompts (``$ kubectl describe pod x -n shop``, ``[root@host ~]# kubectl get pods``), several
-outputs one after another, or an output alone. The text is cut at each command line and
-where a new output visibly starts (a ``Name:`` line after a table, a table header after a
-blank line); each part is told apart by its content, so a paste without command lines reads
-the same. Command lines still give what the output omits: the namespace of a table.
+prompts (``$ kubectl describe pod x -n shop``, ``[root@host ~]# kubectl get pods``, the ``❯``
+and ``➜  ~`` of zsh themes), several outputs one after another, or an output alone. The text is
+cut at each command line and where a new output visibly starts (a ``Name:`` line after a
+table, a table header after a blank line); each part is told apart by its content, so a paste
+without command lines reads the same. Command lines still give what the output omits: the
+namespace of a table.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from enum import Enum
 Line = tuple[int, str]
 
 _COMMAND = re.compile(
-    r"(?:(?:\S+\s)?\S*[$#>%]\s+|[$#>%]\s*)?(?:\.?/?\S*/)?"
+    r"(?:(?:\S+\s)?\S*[$#>%❯»]\s+|[$#>%❯»]\s*|➜\s+(?:\S+\s+)?)?(?:\.?/?\S*/)?"
     r"(?P<tool>kubectl|oc|kubecolor|k)(?:\.sh|\.exe)?\s+(?P<args>\S.*)"
 )
 _VALUE_FLAGS = frozenset(
@@ -58,6 +59,39 @@ _DESCRIBE_KEYS = frozenset(
     }
 )
 _NAME = re.compile(r"Name:\s+\S")
+_POD_SECTIONS = frozenset(
+    {
+        "Events",
+        "Containers",
+        "Init Containers",
+        "Conditions",
+        "Volumes",
+        "QoS Class",
+        "Node-Selectors",
+        "Tolerations",
+    }
+)
+"""Sections of a pod's description people paste on their own, without its ``Name`` line."""
+_OTHER_KINDS_SECTIONS = frozenset(
+    {
+        "Addresses",
+        "Capacity",
+        "Allocatable",
+        "System Info",
+        "Non-terminated Pods",
+        "Allocated resources",
+        "Taints",
+        "Replicas",
+        "StrategyType",
+        "Pod Template",
+        "NewReplicaSet",
+        "Access Modes",
+        "StorageClass",
+    }
+)
+"""Sections the end of a node's, workload's or claim's description shows, a pod's never."""
+_IMAGE = re.compile(r" {2,}Image:\s+\S")
+_EVENTS_HEADER = re.compile(r"\s*(Type\s+Reason\s+Age\s+From\s+Message|FirstSeen\s+LastSeen)\b")
 _KEY = re.compile(r"(?P<key>[A-Z][\w ()-]*):(?:\s|$)")
 
 
@@ -142,25 +176,61 @@ def _split(block: Sequence[Line], command: Command | None) -> Iterator[Part]:
     start = 0
     current: Output | None = None
     for index, (_, line) in enumerate(block):
-        if not line.strip() or line[0] in " \t":
+        if not line.strip():
             continue
-        kind = _kind(line, [text for _, text in block[index + 1 : index + 40]])
+        if line[0] in " \t":
+            if not _events_alone(block, index):
+                continue
+            kind = Output.DESCRIBE
+        else:
+            kind = _kind(line, [text for _, text in block[index + 1 : index + 40]])
         if current is None:
             current, start = kind, index
         elif kind is not Output.OTHER and not (kind is current is Output.DESCRIBE):
-            yield Part(current, tuple(block[start:index]), command)
+            yield _part(current, block[start:index], command)
             current, start = kind, index
     if current is not None:
-        yield Part(current, tuple(block[start:]), command)
+        yield _part(current, block[start:], command)
+
+
+def _events_alone(block: Sequence[Line], index: int) -> bool:
+    """A description's events table pasted without its ``Events:`` line, after a blank one."""
+    return _EVENTS_HEADER.match(block[index][1]) is not None and (
+        index == 0 or not block[index - 1][1].strip()
+    )
+
+
+def _part(output: Output, lines: Sequence[Line], command: Command | None) -> Part:
+    """The part; an events table pasted alone gets back the ``Events:`` line it belongs under."""
+    if output is Output.DESCRIBE and lines and lines[0][1][:1] in (" ", "\t"):
+        lines = [(lines[0][0], "Events:"), *lines]
+    return Part(output, tuple(lines), command)
 
 
 def _kind(line: str, following: Sequence[str]) -> Output:
     if _NAME.match(line):
         keys = {m["key"] for text in following if (m := _KEY.match(text))}
         return Output.DESCRIBE if keys & _DESCRIBE_KEYS else Output.OTHER
+    if _is_excerpt(line, following):
+        return Output.DESCRIBE
     header = {cell.replace(" ", "").upper() for cell in re.split(r"\s{2,}|\t+", line.strip())}
     if {"NAME", "READY", "STATUS", "RESTARTS"} <= header:
         return Output.PODS
     if {"REASON", "MESSAGE"} <= header and header & {"LASTSEEN", "FIRSTSEEN", "AGE"}:
         return Output.EVENTS
     return Output.OTHER
+
+
+def _is_excerpt(line: str, following: Sequence[str]) -> bool:
+    """The tail of a pod's description pasted without its head: its ``Events`` table, its
+    containers, or two of the sections a pod's description ends with."""
+    match = _KEY.match(line)
+    if match is None or match["key"] not in _POD_SECTIONS:
+        return False
+    if match["key"] == "Events":
+        shown = next((text for text in following if text.strip()), "")
+        return _EVENTS_HEADER.match(shown) is not None
+    if match["key"] in ("Containers", "Init Containers"):
+        return any(_IMAGE.match(text) for text in following)
+    keys = {m["key"] for text in following if (m := _KEY.match(text))}
+    return bool(keys & (_POD_SECTIONS - {match["key"]})) and not keys & _OTHER_KINDS_SECTIONS
