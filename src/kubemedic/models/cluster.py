@@ -91,20 +91,23 @@ class ClusterView:
         by_kind: dict[str, list[KObject]] = defaultdict(list)
         by_key: dict[tuple[str, str, str], KObject] = {}
         by_uid: dict[str, KObject] = {}
+        events = by_kind["Event"]
         for raw in objects:  # every object of the cluster: raw reads, no wrapper properties
-            meta = raw.get("metadata") or _NO_META
             kind = raw.get("kind") or ""
-            if kind != "Event":
-                key = (kind, meta.get("namespace") or "", meta.get("name") or "")
-                if key in by_key:
-                    continue
-                obj = by_key[key] = wrap(raw)
-            else:
-                obj = Event(raw)
+            if kind == "Event":  # never an owner, and several may share a name
+                events.append(Event(raw))
+                continue
+            meta = raw.get("metadata") or _NO_META
+            key = (kind, meta.get("namespace") or "", meta.get("name") or "")
+            if key in by_key:
+                continue
+            obj = by_key[key] = wrap(raw)
             by_kind[kind].append(obj)
             uid = meta.get("uid")
             if uid:
                 by_uid[uid] = obj
+        if not events:
+            del by_kind["Event"]
         self._by_kind: dict[str, tuple[KObject, ...]] = {k: tuple(v) for k, v in by_kind.items()}
         self._of_kind: dict[tuple[str, type], tuple[KObject, ...]] = {}
         self._by_key = by_key
@@ -160,9 +163,6 @@ class ClusterView:
 
     def get(self, kind: str, namespace: str, name: str) -> KObject | None:
         return self._by_key.get((kind, namespace, name))
-
-    def by_uid(self, uid: str) -> KObject | None:
-        return self._by_uid.get(uid)
 
     def location(self, ref: ObjectRef) -> SourceLocation | None:
         """The file and line an object was read from; None for a live cluster's objects."""
