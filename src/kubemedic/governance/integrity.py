@@ -10,13 +10,13 @@ caller hands in the history and a way to read files at commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from kubemedic.errors import RecordsError
 from kubemedic.models.identity import Author
-from kubemedic.models.records import SENTINEL, Record, parse, sections_of, sha256
+from kubemedic.models.records import SENTINEL, Record, Section, parse, sections_of, sha256
 
 DECISION_EVENTS = frozenset({"approved", "approval-added", "rejected"})
 RECORD_DIRS = ("incidents/", "operations/", "reports/")
@@ -70,10 +70,12 @@ class TrailFacts:
 
 def verify(facts: TrailFacts) -> tuple[Problem, ...]:
     problems: list[Problem] = []
+    # every section is read twice, as its commit appended it and in the file now: parsed once
+    parsed: dict[str, Section] = {}
     problems += _witness(facts)
-    problems += _history(facts)
+    problems += _history(facts, parsed)
     for path, text in sorted(facts.current.items()):
-        problems += _file(path, text, facts)
+        problems += _file(path, text, facts, parsed)
     return tuple(problems)
 
 
@@ -99,7 +101,7 @@ def _witness(facts: TrailFacts) -> Iterable[Problem]:
             )
 
 
-def _history(facts: TrailFacts) -> Iterable[Problem]:
+def _history(facts: TrailFacts, parsed: MutableMapping[str, Section]) -> Iterable[Problem]:
     for commit in facts.history:
         parent = commit.parents[0] if commit.parents else None
         for change in commit.changes:
@@ -123,13 +125,19 @@ def _history(facts: TrailFacts) -> Iterable[Problem]:
                     "text was appended outside a section (it edits the section before it)",
                 )
                 continue
-            yield from _added_sections(change.path, commit, added, facts)
+            yield from _added_sections(change.path, commit, added, facts, parsed)
 
 
-def _added_sections(path: str, commit: Commit, added: str, facts: TrailFacts) -> Iterable[Problem]:
+def _added_sections(
+    path: str,
+    commit: Commit,
+    added: str,
+    facts: TrailFacts,
+    parsed: MutableMapping[str, Section],
+) -> Iterable[Problem]:
     decisions = 0
     try:
-        sections = sections_of(added, path)
+        sections = sections_of(added, path, parsed)
     except RecordsError as exc:
         yield Problem(path, commit.sha, f"appended text cannot be read: {exc.message}")
         return
@@ -149,7 +157,9 @@ def _added_sections(path: str, commit: Commit, added: str, facts: TrailFacts) ->
             yield Problem(path, commit.sha, f"decision commit signature is {status}: {detail}")
 
 
-def _file(path: str, text: str | None, facts: TrailFacts) -> Iterable[Problem]:
+def _file(
+    path: str, text: str | None, facts: TrailFacts, parsed: MutableMapping[str, Section]
+) -> Iterable[Problem]:
     if text is None:
         yield Problem(path, None, "the record is missing from the working tree")
         return
@@ -157,7 +167,7 @@ def _file(path: str, text: str | None, facts: TrailFacts) -> Iterable[Problem]:
     if committed is not None and committed != text:
         yield Problem(path, None, "the file differs from its last commit (edited by hand?)")
     try:
-        record = parse(text, path)
+        record = parse(text, path, parsed)
     except RecordsError as exc:
         yield Problem(path, None, f"cannot be read: {exc.message}")
         return

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -148,8 +148,12 @@ def render_section(
     return f"{SENTINEL}{seq} -->\n{heading}\n\n```yaml\n{_dump(machine)}```\n\n{body}\n\n"
 
 
-def parse(text: str, path: str = "") -> Record:
-    """Parse a record file; ``RecordsError`` names the file and what is malformed."""
+def parse(text: str, path: str = "", known: MutableMapping[str, Section] | None = None) -> Record:
+    """Parse a record file; ``RecordsError`` names the file and what is malformed.
+
+    ``known`` maps section texts already parsed to their sections (and gains this file's): a
+    section is a function of its text alone, so a reader that meets one text twice parses it once.
+    """
     where = path or "record"
     if not text.startswith("---\n"):
         raise RecordsError(f"{where}: not a kubemedic record (no front-matter)")
@@ -161,19 +165,29 @@ def parse(text: str, path: str = "") -> Record:
     header = _load(header_raw[4 : end + 1], f"{where}: front-matter")
     if not isinstance(header, Mapping) or "id" not in header or "kind" not in header:
         raise RecordsError(f"{where}: front-matter lacks id or kind")
-    return Record(header, header_raw, _sections(text, starts, where), path)
+    return Record(header, header_raw, _sections(text, starts, where, known), path)
 
 
-def sections_of(text: str, where: str = "record") -> tuple[Section, ...]:
+def sections_of(
+    text: str, where: str = "record", known: MutableMapping[str, Section] | None = None
+) -> tuple[Section, ...]:
     """The sections in a piece of a record file (such as what one commit appended)."""
-    return _sections(text, [m.start() for m in _SENTINEL_LINE.finditer(text)], where)
+    return _sections(text, [m.start() for m in _SENTINEL_LINE.finditer(text)], where, known)
 
 
-def _sections(text: str, starts: list[int], where: str) -> tuple[Section, ...]:
+def _sections(
+    text: str, starts: list[int], where: str, known: MutableMapping[str, Section] | None
+) -> tuple[Section, ...]:
     sections = []
     for number, start in enumerate(starts):
         stop = starts[number + 1] if number + 1 < len(starts) else len(text)
-        sections.append(_section(text[start:stop], f"{where} section {number + 1}"))
+        raw = text[start:stop]
+        section = None if known is None else known.get(raw)
+        if section is None:
+            section = _section(raw, f"{where} section {number + 1}")
+            if known is not None:
+                known[raw] = section
+        sections.append(section)
     return tuple(sections)
 
 

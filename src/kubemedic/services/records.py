@@ -225,9 +225,9 @@ class RecordCache:
         changed = [p for p, blob in blobs.items() if self._blob_of(p) != blob]
         for start in range(0, len(changed), READ_BATCH):
             batch = changed[start : start + READ_BATCH]
-            texts = repo.show_many((head, path) for path in batch)
+            texts = repo.blob_texts(blobs[path] for path in batch)  # by id: no tree walks
             for path in batch:
-                text = texts[(head, path)]
+                text = texts[blobs[path]]
                 if text is not None:
                     self._parsed[path] = (blobs[path], parse(text, path))
         return tuple(self._parsed[p][1] for p in blobs if p in self._parsed)

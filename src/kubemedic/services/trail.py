@@ -37,18 +37,20 @@ def verify_trail(ws: Workspace) -> TrailCheck:
 
     head = repo.head()
     reachable = {commit.sha for commit in history}
-    wanted = [(head, path) for path in paths] if head else []
+    # every text verify reads, by the object git keeps it as: one git process reads each once
+    at_head = repo.blobs(head, *RECORD_DIRS) if head else {}
+    objects = {(head, path): blob for path, blob in at_head.items()}
     for commit in history:
         for change in commit.changes:
-            if change.path.startswith(RECORD_DIRS) and change.status != "D":
-                wanted.append((commit.sha, change.path))
-                if commit.parents and change.status == "M":
-                    wanted.append((commit.parents[0], change.path))
-    contents = repo.show_many(wanted)
+            if change.path.startswith(RECORD_DIRS) and change.after:
+                objects[(commit.sha, change.path)] = change.after
+                if commit.parents and change.before:
+                    objects[(commit.parents[0], change.path)] = change.before
+    texts = repo.blob_texts(objects.values())
 
     def show(sha: str, path: str) -> str | None:
         key = (sha, path)
-        return contents[key] if key in contents else repo.show(sha, path)
+        return texts[objects[key]] if key in objects else repo.show(sha, path)
 
     facts = TrailFacts(
         history=history,

@@ -12,13 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kubemedic.adapters.kubernetes.writer import ClusterWriter
 from kubemedic.config import Settings
 from kubemedic.models.notification import Webhook
 from kubemedic.models.policy import Policy
 from kubemedic.models.recommendation_settings import PriceBook
 from kubemedic.services.records import RecordStore
+
+if TYPE_CHECKING:  # the client loads on first use: the records commands never reach the cluster
+    from kubemedic.adapters.kubernetes.writer import ClusterWriter
 
 
 def utc_now() -> datetime:
@@ -45,6 +48,8 @@ class Workspace:
     def cluster(self) -> ClusterWriter:
         """The cluster connection, opened on first use and kept for the invocation."""
         if self._writer is None:
+            from kubemedic.adapters.kubernetes.writer import ClusterWriter
+
             self._writer = ClusterWriter.connect(
                 context=self.context, kubeconfig=self.kubeconfig, timeout=self.request_timeout
             )

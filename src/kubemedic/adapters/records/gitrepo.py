@@ -178,24 +178,40 @@ class RecordsRepo:
     def show_many(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
         """``show`` for many (commit, path) pairs with one git process (for a whole history)."""
         pairs = list(dict.fromkeys((checked_rev(sha), checked_path(path)) for sha, path in wanted))
-        if not pairs:
-            return {}
-        request = "".join(f"{sha}:{path}\n" for sha, path in pairs).encode("utf-8")
+        texts = self._cat([(f"{sha}:{path}", f"{path} at {sha}") for sha, path in pairs])
+        return dict(zip(pairs, texts, strict=True))
+
+    def blob_texts(self, objects: Iterable[str]) -> dict[str, str | None]:
+        """The text of each blob named by its id (``blobs``, a change's ``before``/``after``)
+        with one git process; None for an id that is not a blob here.
+
+        Cheaper than ``show_many`` for a whole history: git finds each content by its id
+        instead of walking a commit's tree for every path.
+        """
+        ids = list(dict.fromkeys(checked_rev(object_id) for object_id in objects))
+        return dict(zip(ids, self._cat([(i, f"blob {i}") for i in ids]), strict=True))
+
+    def _cat(self, wanted: list[tuple[str, str]]) -> list[str | None]:
+        """The blobs ``git cat-file --batch`` gives for (object name, what to call it) pairs."""
+        if not wanted:
+            return []
+        request = "".join(f"{name}\n" for name, _ in wanted).encode("utf-8")
         with self._lock(shared=True):
             output = self._git.run("cat-file", "--batch", stdin=request)
         if not output.ok:
             raise RecordsError(f"git cat-file failed in {self.root}: {output.message}")
-        found: dict[tuple[str, str], str | None] = {}
+        found: list[str | None] = []
         data, at = output.stdout, 0
-        for sha, path in pairs:
+        for _, where in wanted:
             end = data.index(b"\n", at)
             header = data[at:end].split()
             at = end + 1
-            if len(header) < 3 or header[1] != b"blob":
-                found[(sha, path)] = None  # "missing", or not a file at that commit
+            if len(header) < 3:
+                found.append(None)  # "missing" (or "ambiguous"): no content follows
                 continue
             size = int(header[2])
-            found[(sha, path)] = decoded(data[at : at + size], f"{path} at {sha}")
+            is_file = header[1] == b"blob"  # not a folder or a submodule's commit
+            found.append(decoded(data[at : at + size], where) if is_file else None)
             at += size + 1
         return found
 
@@ -207,11 +223,12 @@ class RecordsRepo:
             except RefsUnreadable:
                 return self._git.commit_of("HEAD")
 
-    def blobs(self, commit: str, under: str) -> dict[str, str]:
-        """The files in folder ``under`` at ``commit`` (path order) and their blob ids."""
-        rev, folder = checked_rev(commit), checked_path(under.removesuffix("/"))
+    def blobs(self, commit: str, *under: str) -> dict[str, str]:
+        """The files in the folders ``under`` at ``commit`` (path order) and their blob ids."""
+        rev = checked_rev(commit)
+        folders = [checked_path(folder.removesuffix("/")) for folder in under]
         with self._lock(shared=True):
-            listed = self._git.out("ls-tree", "-r", "-z", "--full-tree", rev, "--", folder)
+            listed = self._git.out("ls-tree", "-r", "-z", "--full-tree", rev, "--", *folders)
         found = {}
         for entry in listed.split("\0"):
             info, _, path = entry.partition("\t")

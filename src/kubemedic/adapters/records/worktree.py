@@ -8,11 +8,16 @@ no reader and no crash ever meets half a file.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path, PurePosixPath
 
 from kubemedic.errors import InputError, RecordsError
+
+_NOT_IN_A_REV = re.compile(r"[\s:\0]")
+"""What a commit name never holds (``\\s`` is ``str.isspace``); one search per id, as verify
+checks every object of a history."""
 
 
 def checked_path(path: str) -> str:
@@ -34,7 +39,7 @@ def checked_path(path: str) -> str:
 
 def checked_rev(rev: str) -> str:
     """``rev`` if git can take it as a commit name and never as an option or a path."""
-    if not rev or rev.startswith("-") or any(c.isspace() or c in ":\0" for c in rev):
+    if not rev or rev.startswith("-") or _NOT_IN_A_REV.search(rev):
         raise InputError(f"{rev!r} does not name a commit")
     return rev
 
