@@ -159,3 +159,26 @@ def test_errors_are_those_of_the_whole_file(tmp_path: Path, text: str) -> None:
     assert whole.value.problem_mark is not None
     assert caught.value.line == whole.value.problem_mark.line + 1
     assert str(whole.value.problem) in str(caught.value)
+
+
+def test_replicas_share_what_their_template_repeats_and_nothing_else(tmp_path: Path) -> None:
+    manifest, whole = _read(tmp_path, _list(BIG))
+    assert manifest.documents == whole  # the same objects, some of them now one object
+    first, second = manifest.documents[0]["items"][0:2]
+    assert first["spec"] is second["spec"]
+    assert first["status"]["conditions"] is second["status"]["conditions"]
+    assert first["status"]["containerStatuses"] != second["status"]["containerStatuses"]
+    assert first["metadata"]["labels"] is not second["metadata"]["labels"]  # may be filled in
+
+
+def test_values_of_other_types_are_not_shared(tmp_path: Path) -> None:
+    entries = "".join(
+        f"- kind: Deployment\n  metadata: {{name: d{i}}}\n  spec: {{replicas: {value}}}\n"
+        for i, value in enumerate(["1", "1.0", "true", "1"])
+    )
+    manifest, whole = _read(tmp_path, "apiVersion: v1\nkind: List\nitems:\n" + entries)
+    assert manifest.documents == whole
+    specs = [item["spec"] for item in manifest.documents[0]["items"]]
+    assert [type(spec["replicas"]) for spec in specs] == [int, float, bool, int]
+    assert specs[0] is specs[3]
+    assert len({id(spec) for spec in specs}) == 3

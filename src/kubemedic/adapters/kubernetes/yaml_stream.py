@@ -7,8 +7,9 @@ the entries of a document's top-level ``items:`` list (or of a top-level sequenc
 .items`` writes). libyaml parses each piece of at most about ``PIECE_BYTES``; the entries are
 joined back into the document, which gets ``items: []`` in their place while its other keys are
 parsed. Equal strings share one object (a dump repeats the same keys, reasons and timestamps
-thousands of times), and the line where each document and list entry starts is noted on the way,
-so warnings can name lines without parsing the file again.
+thousands of times), so do equal mappings and lists within objects' spec and status (replicas
+repeat their template: ``SharedShapes``), and the line where each document and list entry
+starts is noted on the way, so warnings can name lines without parsing the file again.
 
 Cutting is exact for what kubectl writes. Anything it cannot vouch for — a piece that does not
 parse alone or gives another number of entries, directives, a document whose ``items`` turn out
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,7 @@ class _Reader:
         self.documents: list[Any] = []
         self.starts: list[Start] = []
         self._strings: dict[str, str] = {}
+        self._shapes = SharedShapes()
         self._first = 0  # the line the current document's text starts at
         self._lines: list[bytes] = []  # the document, less the entries of its streamed list
         self._significant = False  # a line of content (not blank, comment or marker) was read
@@ -190,7 +192,7 @@ class _Reader:
         self._start_list([*pending[1:], (number, line)], indent=len(entry[1]), root=False)
 
     def _start_list(self, lines: list[tuple[int, bytes]], *, indent: int, root: bool) -> None:
-        self._list = _List(indent, self._strings)
+        self._list = _List(indent, self._strings, self._shapes)
         self._root_list = root
         self._significant = True
         for number, text in lines:
@@ -205,6 +207,7 @@ class _Reader:
         text = b"".join(self._lines)
         if self._listed is None:
             for node, document in CompactLoader(text, self._strings).documents():
+                self._shapes.share((document,))
                 self.documents.append(document)
                 self.starts.append(_start(node, self._first))
         elif self._root_list:
@@ -232,9 +235,10 @@ class _Reader:
 class _List:
     """The entries of one block sequence, parsed a piece of about ``PIECE_BYTES`` at a time."""
 
-    def __init__(self, indent: int, strings: dict[str, str]) -> None:
+    def __init__(self, indent: int, strings: dict[str, str], shapes: SharedShapes) -> None:
         self._indent = indent
         self._strings = strings
+        self._shapes = shapes
         self._piece: list[bytes] = []
         self._piece_line = 0
         self._size = 0
@@ -280,9 +284,61 @@ class _List:
             raise _Unsure
         if not self.items:
             self.first_line = self._piece_line + node.start_mark.line
+        self._shapes.share(entries)
         self.items.extend(entries)
         self.lines.extend(self._piece_line + entry.start_mark.line for entry in node.value)
         self._piece, self._size, self._entries = [], 0, 0
+
+
+_SHARED_FIELDS = ("spec", "status")
+_SHARED_SHAPES = 1 << 16  # shapes remembered to be shared, at most
+_CONTAINER = object()
+"""Marks a nested mapping or list (by the identity of its shared copy) in a shape's key."""
+
+
+class SharedShapes:
+    """Equal mappings and lists within objects' ``spec`` and ``status`` made one object.
+
+    Replicas of a workload repeat their template's containers, probes, ports, resources,
+    tolerations and volumes, and a dump repeats them by the thousand: built once each, they
+    cost the view a fraction of the memory. Only what the view only reads is shared: never
+    ``metadata`` (namespaces are filled in when inferred) nor anything outside spec and status
+    (an Event's ``involvedObject`` may be given its namespace). Order and types count: a
+    mapping is shared only with one that has the same keys, in the same order, with values of
+    the same types.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[object, ...], Any] = {}
+
+    def share(self, objects: Iterable[Any]) -> None:
+        for obj in objects:
+            if type(obj) is dict:
+                for field in _SHARED_FIELDS:
+                    value = obj.get(field)
+                    if type(value) is dict or type(value) is list:
+                        obj[field] = self._one(value)
+
+    def _one(self, value: dict[Any, Any] | list[Any]) -> Any:
+        """``value``, or the equal one seen before; its own nested values shared first."""
+        parts: list[object] = [type(value)]
+        pairs = value.items() if type(value) is dict else enumerate(value)
+        for key, item in pairs:
+            kind = type(item)
+            if kind is dict or kind is list:
+                item = value[key] = self._one(item)
+                parts += (key, _CONTAINER, id(item))  # shared copies live as long as the view
+            else:
+                parts += (key, kind, item)
+        shape = tuple(parts)
+        seen = self._seen
+        found = seen.get(shape)
+        if found is not None:
+            return found
+        if len(seen) >= _SHARED_SHAPES:
+            seen.clear()  # the common shapes come back
+        seen[shape] = value
+        return value
 
 
 def _start(node: Node, first: int) -> Start:
