@@ -216,7 +216,7 @@ class ClusterView:
         cached = self._sorted_events.get(key)
         if cached is None:
             events = self._events.get(key, ())
-            cached = tuple(sorted(events, key=_event_order))
+            cached = tuple(sorted(events, key=_event_order) if len(events) > 1 else events)
             self._sorted_events[key] = cached
         return cached
 
