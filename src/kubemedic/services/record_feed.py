@@ -123,17 +123,21 @@ class RecordFeed:
         repo = self._store.repo
         if until is None or not _COMMIT_ID.fullmatch(since) or not repo.is_ancestor(since, until):
             return None
-        changed: list[str] = []
-        for kind in WATCHED:
-            before = repo.blobs(since, kind.directory)
-            after = repo.blobs(until, kind.directory)
-            changed += [
-                p for p, blob in after.items() if p.endswith(".md") and before.get(p) != blob
-            ]
+        directories = [kind.directory for kind in WATCHED]
+        before = repo.blobs(since, *directories)
+        changed = {
+            path: blob
+            for path, blob in repo.blobs(until, *directories).items()
+            if path.endswith(".md") and before.get(path) != blob
+        }
         if len(changed) > REPLAY_LIMIT:
             return None
-        texts = repo.show_many((until, path) for path in changed)
-        records = [parse(text, path) for (_, path), text in texts.items() if text is not None]
+        texts = repo.blob_texts(changed.values())  # by content id: no tree walk per path
+        records = [
+            parse(text, path)
+            for path, blob in changed.items()
+            if (text := texts.get(blob)) is not None
+        ]
         return _events(records, since, until)
 
     def _refresh(self) -> None:
