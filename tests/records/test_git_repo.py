@@ -299,15 +299,3 @@ def test_the_user_git_config_is_left_alone(repo: RecordsRepo) -> None:
     home = Path(os.environ["HOME"])
     assert not (home / ".gitconfig").exists()
     assert not (home / ".config" / "git").exists()
-
-
-def test_show_many_reads_a_whole_history_in_one_go(repo: RecordsRepo) -> None:
-    first = repo.update("ops/a b.md", append("one"), author=ALICE, message="a").sha
-    second = repo.update("ops/a b.md", append("two"), author=BOB, message="b").sha
-    wanted = [(first, "ops/a b.md"), (second, "ops/a b.md"), (first, "ops/none.md")]
-    found = repo.show_many(wanted)
-    assert found == {
-        (first, "ops/a b.md"): repo.show(first, "ops/a b.md"),
-        (second, "ops/a b.md"): "one\ntwo\n",
-        (first, "ops/none.md"): None,
-    }

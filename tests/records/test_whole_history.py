@@ -96,5 +96,6 @@ def test_the_objects_a_change_names_hold_the_texts_at_its_commit_and_its_parent(
 
 def test_a_folder_among_the_texts_asked_for_reads_as_no_text(repo: RecordsRepo) -> None:
     sha = repo.update("ops/a.md", lambda _: "one\n", author=ALICE, message="a").sha
-    found = repo.show_many([(sha, "ops"), (sha, "ops/a.md")])
-    assert found == {(sha, "ops"): None, (sha, "ops/a.md"): "one\n"}
+    folder = git(repo.root, "rev-parse", f"{sha}:ops").strip()
+    text = repo.blobs(sha, "ops")["ops/a.md"]
+    assert repo.blob_texts([folder, text]) == {folder: None, text: "one\n"}

@@ -175,18 +175,12 @@ class RecordsRepo:
                 return None
         return decoded(blob.stdout, f"{path} at {sha}")
 
-    def show_many(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
-        """``show`` for many (commit, path) pairs with one git process (for a whole history)."""
-        pairs = list(dict.fromkeys((checked_rev(sha), checked_path(path)) for sha, path in wanted))
-        texts = self._cat([(f"{sha}:{path}", f"{path} at {sha}") for sha, path in pairs])
-        return dict(zip(pairs, texts, strict=True))
-
     def blob_texts(self, objects: Iterable[str]) -> dict[str, str | None]:
         """The text of each blob named by its id (``blobs``, a change's ``before``/``after``)
         with one git process; None for an id that is not a blob here.
 
-        Cheaper than ``show_many`` for a whole history: git finds each content by its id
-        instead of walking a commit's tree for every path.
+        Cheaper than naming (commit, path) pairs for a whole history: git finds each content
+        by its id instead of walking a commit's tree for every path.
         """
         ids = list(dict.fromkeys(checked_rev(object_id) for object_id in objects))
         return dict(zip(ids, self._cat([(i, f"blob {i}") for i in ids]), strict=True))
