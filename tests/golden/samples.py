@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from kubemedic.formatters import AnalyzerError, Report, Scope
+from kubemedic.formatters.report import AnalyzerError, Report, Scope
 from kubemedic.models.categories import Category
 from kubemedic.models.findings import (
     AffectedPod,

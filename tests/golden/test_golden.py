@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 from rich.console import Console
 
-from kubemedic.formatters import Report, json, markdown, text
+from kubemedic.formatters import json, markdown, text
+from kubemedic.formatters.report import Report
 from tests.conftest import Golden
 from tests.golden.samples import empty_report, full_report
 

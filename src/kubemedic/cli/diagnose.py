@@ -23,7 +23,8 @@ from kubemedic.cli.governed import AsOption, RecordsOption, workspace
 from kubemedic.cli.session import session_of
 from kubemedic.cli.targets import parse_target, resolve_target
 from kubemedic.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, InputError
-from kubemedic.formatters import AnalyzerError, OutputFormat, Report, Scope, writer
+from kubemedic.formatters import OutputFormat, writer
+from kubemedic.formatters.report import AnalyzerError, Report, Scope
 from kubemedic.models.findings import Finding, ObjectRef
 from kubemedic.models.severity import Severity
 

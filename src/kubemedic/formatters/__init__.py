@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from importlib import import_module
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
-from kubemedic.formatters.report import AnalyzerError, Report, Scope
+if TYPE_CHECKING:  # the report's model: only for what writes one (records commands need none)
+    from kubemedic.formatters.report import Report
 
 
 class OutputFormat(StrEnum):
@@ -23,7 +24,7 @@ class OutputFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
-Write = Callable[[Report, TextIO], None]
+Write = Callable[["Report", TextIO], None]
 
 
 def writer(output: OutputFormat) -> Write:
@@ -32,4 +33,4 @@ def writer(output: OutputFormat) -> Write:
     return cast(Write, module.write)
 
 
-__all__ = ["AnalyzerError", "OutputFormat", "Report", "Scope", "Write", "writer"]
+__all__ = ["OutputFormat", "Write", "writer"]
