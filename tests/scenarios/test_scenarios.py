@@ -67,6 +67,8 @@ def test_scenario(case: Path) -> None:
         text = _text(finding)
         for needle in exp.get("mentions", []):
             assert needle in text, f"{needle!r} not in finding text:\n{text}"
+        if "first_command" in exp:  # what a user runs first, as printed
+            assert exp["first_command"] in finding.remediation.commands[0], text
         assert finding.evidence, "a finding must carry evidence"
         assert finding.remediation.summary
         assert (SCENARIOS.parent.parent / finding.runbook).is_file(), (

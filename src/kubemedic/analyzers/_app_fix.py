@@ -120,8 +120,10 @@ def _env_fix(case: CrashCase) -> Fix:
         f"Set the environment variable {var} on container {name} (from a Secret if it holds a "
         "credential); list the keys the namespace's Secrets and ConfigMaps hold to find it.",
         (
-            f"From a Secret: kubectl set env {ref} -c {name} --from=secret/<secret> "
-            f"--keys=<key> (the key's name becomes the variable's, upper-cased)."
+            f"Put the value {var} must have in place of <value>; or read it from a Secret: "
+            f"kubectl set env {ref} -c {name} --from=secret/<secret> --keys=<key> (a Secret "
+            "and key the first command lists; the key's name becomes the variable's, "
+            "upper-cased)."
             if settable
             else case.recreate({"env": [{"name": var, "value": "<value>"}]})[0],
         ),

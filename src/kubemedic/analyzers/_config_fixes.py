@@ -42,9 +42,11 @@ def missing_object_fix(
     users: Sequence[ConfigRef],
     alternative: str | None,
     namesake_kind: str | None = None,
+    copy: tuple[str, Sequence[str]] | None = None,
 ) -> Fix:
     """Create the object with the keys the pod reads, or point the references at another:
-    ``alternative`` of the same kind, or the object of ``namesake_kind`` named ``name``."""
+    ``alternative`` of the same kind, or the object of ``namesake_kind`` named ``name``.
+    ``copy`` (a namespace and the keys its object of that name holds) creates it as a copy."""
     keys = sorted({ref.key for ref in users if ref.key})
     verb = "configmap" if kind == CONFIGMAP else "secret generic"
     create = f"kubectl create {verb} {name} -n {workload.namespace}" + "".join(
@@ -54,12 +56,20 @@ def missing_object_fix(
         create += " --from-env-file=<path>"  # envFrom: one variable per line
     elif any(ref.key is None for ref in users) or not keys:
         create += " --from-file=<path>"  # a volume: one file per key
+    copied = _copy(kind, name, workload.namespace, copy, users) if copy else None
+    if copied is not None:
+        create = copied
     create_summary = f"create {kind} {name} in {workload.namespace}" + (
         f" with key{'s' if len(keys) > 1 else ''} {', '.join(keys)}" if keys else ""
     )
     create_step = (
         f"{kind} {name} in namespace {workload.namespace} (references never cross namespaces), "
-        "from the same source as the rest of the release"
+        + (
+            f"as a copy of the one in namespace {copy[0]} if it holds the values meant for "
+            f"{workload.namespace}"
+            if copied and copy
+            else "from the same source as the rest of the release" + _fill_in(create)
+        )
     )
     patch = reference_patch(workload, users, _renamed(alternative)) if alternative else None
     if alternative:
@@ -98,6 +108,46 @@ def missing_object_fix(
     return Fix(f"{summary}.", tuple(steps), tuple(commands))
 
 
+_FILL_IN = {
+    "=<value>": "each key's value in place of <value>",
+    "--from-env-file=<path>": "a file of KEY=value lines in place of <path>",
+    "--from-file=<path>": "the file (or a directory of files, one per key) in place of <path>",
+}
+"""What a person puts in place of each placeholder of a create command."""
+
+
+def _fill_in(create: str) -> str:
+    """`` (with ... in place of <value>)``: what goes where in ``create`` ("" if complete)."""
+    said = [text for option, text in _FILL_IN.items() if option in create]
+    return f" (with {'; '.join(said)})" if said else ""
+
+
+def _copy(
+    kind: str,
+    name: str,
+    namespace: str,
+    copy: tuple[str, Sequence[str]],
+    users: Sequence[ConfigRef],
+) -> str | None:
+    """``kubectl create`` copying the keys the pod reads (all, when it reads the whole object)
+    from the object of the same name in another namespace; None when no key is known."""
+    source, held = copy
+    read = {ref.key for ref in users}
+    keys = sorted(held if None in read else {k for k in read if k})
+    if not keys:
+        return None
+    resource = "configmap" if kind == CONFIGMAP else "secret"
+    decode = "" if kind == CONFIGMAP else " | base64 -d"
+    paths = {key: shlex.quote("{.data." + key.replace(".", "\\.") + "}") for key in keys}
+    literals = "".join(
+        f' --from-literal={key}="$(kubectl get {resource} {name} -n {source} -o jsonpath='
+        f'{paths[key]}{decode})"'
+        for key in keys
+    )
+    verb = "configmap" if kind == CONFIGMAP else "secret generic"
+    return f"kubectl create {verb} {name} -n {namespace}{literals}"
+
+
 def _switch(ref: ConfigRef) -> str:
     """``configMapKeyRef → secretKeyRef``: the edit that makes a reference read the other kind."""
     if ref.field == "projected":
@@ -134,7 +184,10 @@ def missing_key_fix(
     add = f"kubectl patch {resource} {name} -n {workload.namespace} --type merge -p " + shlex.quote(
         payload
     )
-    where = f"Add key {key} to {kind} {name} where it is generated (chart, kustomization)"
+    where = (
+        f"Add key {key} to {kind} {name} where it is generated (chart, kustomization), or with "
+        "the command, its value in place of <value>"
+    )
     patch = reference_patch(workload, users, _rekeyed(key, alternative)) if alternative else None
     if patch is None:
         return Fix(f"Add key {key} to {kind} {workload.namespace}/{name}.", (f"{where}.",), (add,))

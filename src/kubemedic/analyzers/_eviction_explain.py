@@ -73,10 +73,11 @@ def _node_pressure(group: EvictionGroup) -> EvictionExplanation:
     what = _RESOURCE_WORDS.get(group.category, notice.resource or "a resource")
     hog = _biggest_hog(group)
     nodes = ", ".join(group.nodes) or "its node"
+    node = f"node {nodes}" if group.nodes else "its node (not in the input)"
     count = len(group.pods)
     if notice.node_conditions and not notice.resource:
         return _refused(group, what, nodes)
-    cause = f"Node {nodes} ran low on {what}"
+    cause = f"{node[0].upper()}{node[1:]} ran low on {what}"
     if notice.threshold:
         cause += (
             f" (available {_amount(notice.available, notice.resource)}, eviction threshold "
@@ -92,7 +93,7 @@ def _node_pressure(group: EvictionGroup) -> EvictionExplanation:
     cause += "." + _leftover_note(group)
     evidence = _hog_evidence(group, hog)
     return EvictionExplanation(
-        summary=f"{count} pod(s) evicted: node {nodes} ran low on {what}"
+        summary=f"{count} pod(s) evicted: {node} ran low on {what}"
         + (
             f" ({hog.container} used {_amount(hog.usage)}, requested {_amount(hog.request)})"
             if hog

@@ -1,9 +1,10 @@
 """What a person sees of a failing pod, read without knowing the cause.
 
 ``kubectl get pods`` and ``kubectl describe pod`` show a container waiting for a failure
-reason, a non-zero exit, phase Failed or Unknown, a pod not Ready for longer than it should
-take, and Warning events. The safety net (``unknown``) reports these when no analyzer
-recognises the cause; each signal carries the fact and where it was read.
+reason (a pods table alone: the word for it), a non-zero exit, phase Failed or Unknown, a pod
+not Ready for longer than it should take, and Warning events. The safety net (``unknown``)
+reports these when no analyzer recognises the cause; each signal carries the fact and where it
+was read.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from kubemedic.analyzers._build import pod_location, status_evidence
 from kubemedic.analyzers._workload import SETTLE
 from kubemedic.analyzers.init_container import STUCK_AFTER as INIT_STUCK_AFTER
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.findings import Evidence, EvidenceSource
+from kubemedic.models.findings import Evidence, EvidenceSource, ObjectRef
 from kubemedic.models.k8s import ContainerStatus, Event, Pod, TerminatedState
+from kubemedic.models.table_status import failing_table_status
 
 WINDOW = timedelta(hours=1)
 """Warning events older than this are history (the API server keeps events about an hour)."""
@@ -44,6 +46,15 @@ def failure_signals(view: ClusterView, pod: Pod) -> list[Signal]:
         found.append(Signal(text, _pod_status(pod, "status.phase", fact)))
     for status in pod.all_container_statuses:
         found += container_signals(pod, status)
+    shown = failing_table_status(pod)
+    if shown and not pod.all_container_statuses:
+        fact = f"kubectl get pods shows STATUS {shown}, without naming the container"
+        found.append(
+            Signal(
+                f"kubectl get pods shows {shown}",
+                _pod_status(pod, "(kubectl get pods STATUS)", fact),
+            )
+        )
     not_ready = _not_ready_too_long(view, pod)
     if not_ready is not None:
         found.append(not_ready)
@@ -171,10 +182,15 @@ def _probe_allowance(pod: Pod) -> timedelta:
 
 def recent_warnings(view: ClusterView, pod: Pod) -> list[Event]:
     """Warning events about the pod within :data:`WINDOW` (undated ones count: never dropped)."""
+    return recent_warnings_about(view, pod.ref)
+
+
+def recent_warnings_about(view: ClusterView, ref: ObjectRef) -> list[Event]:
+    """:func:`recent_warnings` of an object the input may not hold (only events name it)."""
     horizon = view.observed_at - WINDOW
     return [
         e
-        for e in view.events_for(pod)
+        for e in view.events_for(ref)
         if e.type == "Warning" and (e.last_seen is None or e.last_seen >= horizon)
     ]
 

@@ -10,6 +10,7 @@ that changes them all.
 from __future__ import annotations
 
 import math
+import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,12 @@ STARTUP_PERIOD = 10
 
 MIN_STARTUP_BUDGET = 120
 """Seconds of start-up a suggested startupProbe allows at the least."""
+
+_USUAL_ROUTES = ("/healthz", "/health", "/livez", "/readyz", "/ready", "/actuator/health")
+"""Health routes servers commonly answer on, tried when the probed one is missing."""
+
+_EXEC_KINDS = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"})
+"""Kinds ``kubectl exec kind/name`` resolves to one of their pods (a CronJob's it cannot)."""
 
 
 def _patched(
@@ -63,7 +70,7 @@ def config_fix(
         return longer_timeout(workload, spec, probes)
     if never_passes(probes[0]):
         return replace_command(probes, spec)
-    return check_endpoint(probes, spec, hint)
+    return check_endpoint(workload, probes, spec, hint)
 
 
 def named(probes: Sequence[Probe]) -> str:
@@ -81,12 +88,15 @@ def retarget_port(
         return Fix(
             f"Point {named(probes)} of {spec.name} at the port the server listens on: "
             f"{mismatch.described}.",
-            ("Find the listening port: kubectl exec POD -c CONTAINER -- netstat -tlnp (or ss).",),
+            (
+                "Find the listening port: "
+                + _in_container(workload, spec, "netstat -tlnp")
+                + " (or ss -tlnp).",
+            ),
             (),
         )
-    check = (
-        f"Check the server answers there: kubectl exec POD -c {spec.name} -- wget -qO- "
-        f"http://127.0.0.1:{target}{probe.path or '/'}"
+    check = "Check the server answers there: " + _in_container(
+        workload, spec, f"wget -qO- http://127.0.0.1:{target}{probe.path or '/'}"
     )
     return _patched(
         f"Point {named(probes)} of {spec.name} at port {target}, the port the container "
@@ -137,18 +147,22 @@ def wrong_path(
             {f"{p.kind}Probe": {"httpGet": {"path": path}} for p in probes},
         )
     steps = [
-        "Find the application's health route (often /healthz, /health, /actuator/health or "
-        f"/ready) in its documentation and set it as httpGet.path{both}."
+        "Find the application's health route in its documentation and set it as "
+        f"httpGet.path{both}; the command tries the usual ones ({' '.join(_USUAL_ROUTES)}) "
+        "and prints those that answer."
     ]
     fields = {f"{p.kind}Probe": {"httpGet": {"path": "<health-path>"}} for p in probes}
     patch = container_patch(workload, spec, fields)
     if patch is not None:
-        steps.append(f"Then patch the workload: {patch}")
+        steps.append(f"Then patch the workload with that route in place of <health-path>: {patch}")
+    url = f"http://127.0.0.1:{_port_number(spec, probes[0])}"
+    script = f"for p in {' '.join(_USUAL_ROUTES)}; do wget -q -O /dev/null {url}$p && echo $p; done"
+    tries = _in_container(workload, spec, f"sh -c {shlex.quote(script)}")
     return Fix(
         f"Fix the path of {named(probes)} of {spec.name}: the server has no route "
         f"{probes[0].path} (404).",
         tuple(steps),
-        (),
+        (tries,) if workload.kind in _EXEC_KINDS else (),
     )
 
 
@@ -240,14 +254,14 @@ _SCOPE: dict[str, str] = {
 }
 
 
-def check_endpoint(probes: Sequence[Probe], spec: ContainerSpec, failure: str) -> Fix:
+def check_endpoint(
+    workload: ObjectRef, probes: Sequence[Probe], spec: ContainerSpec, failure: str
+) -> Fix:
     """No configuration fault found: the application itself reports unhealthy."""
     probe = probes[0]
     if probe.handler == "httpGet":
-        call = (
-            f"Call it by hand: kubectl exec POD -c {spec.name} -- wget -qO- "
-            f"http://127.0.0.1:{probe.port}{probe.path or '/'}"
-        )
+        url = f"http://127.0.0.1:{_port_number(spec, probe)}{probe.path or '/'}"
+        call = "Call it by hand: " + _in_container(workload, spec, f"wget -qO- {url}")
     else:
         call = f"Run the check by hand inside {spec.name}: {probe.endpoint}"
     return Fix(
@@ -256,3 +270,17 @@ def check_endpoint(probes: Sequence[Probe], spec: ContainerSpec, failure: str) -
         (call, *(_SCOPE[p.kind] for p in probes if p.kind in _SCOPE)),
         (),
     )
+
+
+def _in_container(workload: ObjectRef, spec: ContainerSpec, command: str) -> str:
+    """``kubectl exec`` running ``command`` in the container of one of the workload's pods."""
+    if workload.kind not in _EXEC_KINDS:
+        return f"run {command} in container {spec.name} of a pod of its latest Job"
+    return f"kubectl exec {workload.kubectl_ref} -c {spec.name} -- {command}"
+
+
+def _port_number(spec: ContainerSpec, probe: Probe) -> int | str | None:
+    """The probe's port as a number: a named port is the containerPort of that name."""
+    port = probe.port
+    named_port = next((p.get("containerPort") for p in spec.ports if p.get("name") == port), None)
+    return named_port if isinstance(named_port, int) else port

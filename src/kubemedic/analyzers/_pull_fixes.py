@@ -7,9 +7,12 @@ names and turned into the kubectl commands that fix it.
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kubemedic._internal.image_reference import cut
 from kubemedic.analyzers._build import Fix, event_evidence, spec_evidence, status_evidence
 from kubemedic.analyzers._image_ref import ImageRef, corrected_image, invalid_reason
 from kubemedic.analyzers._pull_errors import PullError
@@ -134,22 +137,40 @@ def denied(
         commands.append(f"{create} --dry-run=client -o yaml | kubectl apply -f -")
     else:
         commands.append(create)
-    for reference in (name, *secrets.alternatives[:1]):
-        if reference not in secrets.configured:
-            patch = template_patch(workload, {"imagePullSecrets": [{"name": reference}]})
-            commands += [patch] if patch else []
+    if name not in secrets.configured:
+        patch = template_patch(workload, {"imagePullSecrets": [{"name": name}]})
+        commands += [patch] if patch else []
     summary = (
         f"Give the pod valid pull credentials for {image.host} in a "
         f"kubernetes.io/dockerconfigjson secret ({name}) referenced by imagePullSecrets."
     )
     steps = [
         f"Create or refresh secret {name} in {pod.namespace} with an account (or token) "
-        f"allowed to pull {image.repository} from {image.host}.",
+        f"allowed to pull {image.repository} from {image.host}: its user name in place of "
+        "<user>, its password or access token in place of <token>.",
         f"Reference it from the workload (or ServiceAccount {pod.service_account}) "
         "imagePullSecrets; new pods pick it up, and existing ones on their next retry.",
         f"Check that {image.repository} really exists on {image.host} if access still "
         "fails with valid credentials.",
     ]
+    held = secrets.alternatives[:1] if name in secrets.missing else ()
+    patch = template_patch(workload, {"imagePullSecrets": [{"name": held[0]}]}) if held else None
+    if held and patch:  # the credentials may be there already, under another name
+        summary = (
+            f"Reference registry secret {held[0]}, which namespace {pod.namespace} holds, "
+            f"instead of the missing {name} (or create {name} with credentials for "
+            f"{image.host})."
+        )
+        steps = [
+            f"Point imagePullSecrets at {held[0]} (the command below) if it holds credentials "
+            f"for {image.host} (whoever created it knows; kubemedic never reads secret "
+            "values).",
+            f"Otherwise create {name} with an account allowed to pull {image.repository}: "
+            f"{' then '.join(commands)} (its user name in place of <user>, its password or "
+            "access token in place of <token>).",
+            *steps[2:],
+        ]
+        commands = [patch]
     if fallback is not None:
         good, where = fallback
         summary = (
@@ -174,7 +195,8 @@ def invalid_name(case: PullCase) -> Diagnosis:
     reason = invalid_reason(spec.image) or "the runtime cannot parse it"
     _, colon, tag = spec.image.strip().rpartition(":")
     kept_tag = tag if colon and tag and "/" not in tag else "<tag>"
-    fixed = corrected_image(spec.image) or f"<registry>/<repository>:{kept_tag}"
+    fixed = corrected_image(spec.image) or f"{_kept_repository(spec.image)}:{kept_tag}"
+    found, commands = set_image_found(case.workload, spec, fixed)
     message = case.kubelet_message
     evidence = [
         case.waiting_evidence(message),
@@ -198,8 +220,9 @@ def invalid_name(case: PullCase) -> Diagnosis:
             steps=(
                 "Fix the value where the manifest is generated (Helm values, kustomization, "
                 "CI variables) so the next deploy does not bring it back.",
+                *found,
             ),
-            commands=set_image(case.workload, spec, fixed),
+            commands=commands,
         ),
     )
 
@@ -245,6 +268,47 @@ def set_image(workload: ObjectRef, spec: ContainerSpec, image: str) -> tuple[str
     if workload.kind == "Job":
         return ()
     return (f"kubectl set image {workload.kubectl_ref} {spec.name}={image}",)
+
+
+def set_image_found(
+    workload: ObjectRef, spec: ContainerSpec, image: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The steps and commands of :func:`set_image`. An ``image`` with a part that neither the
+    cluster nor the pod spec holds (``<existing-tag>``, ``<registry>``) is preceded by the
+    kubectl command that lists what pods run in its place, and a step says what goes where."""
+    commands = set_image(workload, spec, image)
+    opened = re.findall(r"<[a-z-]+>", image)
+    if not opened:
+        return (), commands
+    repository, _, tag = image.rpartition(":")
+    images = "kubectl get pods {} -o jsonpath='{{..image}}' | tr ' ' '\\n'"
+    if "<" in repository:
+        find = f"{images.format(f'-n {workload.namespace}')} | sort -u"
+        step = (
+            f"Replace {' and '.join(opened)} in {image} with what {spec.name} is meant to run: "
+            f"kubectl get pods below lists the images the pods of namespace "
+            f"{workload.namespace} run, often from the same registry."
+        )
+    else:
+        named = shlex.quote(f"{cut(repository).path}:")
+        find = f"{images.format('-A')} | grep -F {named} | sort -u"
+        step = (
+            f"Replace {tag} with a tag of {repository} that exists: kubectl get pods below "
+            "lists the tags of it that pods of the cluster run; its registry lists them all."
+        )
+    return (step,), (find, *commands)
+
+
+def _kept_repository(image: str) -> str:
+    """The registry and repository of an invalid image, as far as it names them: a leading
+    ``/`` lost only the registry, an empty tag nothing else."""
+    written = cut(image.strip())
+    if not written.path:
+        return "<registry>/<repository>"
+    kept = f"<registry>{written.path}" if written.path.startswith("/") else written.path
+    kept = f"{written.host}/{kept}" if written.host else kept
+    valid = invalid_reason(kept.replace("<registry>", "registry.local")) is None
+    return kept if valid else "<registry>/<repository>"
 
 
 def spec_path(spec: ContainerSpec, field: str) -> str:

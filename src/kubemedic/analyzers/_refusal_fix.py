@@ -36,7 +36,26 @@ def refusal_fix(case: CrashCase, refusal: Refusal, generic: Fix | None) -> Fix:
         recreate = recreate_step(case.workload)
         steps += (recreate,) if recreate else ()
     commands = tuple(dict.fromkeys(own + (generic.commands if generic else ())))
-    return Fix(refusal.said(refusal.fix, line), steps, commands, risk)
+    return Fix(refusal.said(refusal.fix, line), steps + _fill_in(commands), commands, risk)
+
+
+_PLACEHOLDERS = {
+    "<value>": "the value to set (a password you choose: it is kept only in the Secret)",
+    "<postgresql|mysql>": "postgresql or mysql, the database's kind",
+    "<host>": "the database's Service (kubectl get services lists them)",
+    "<port>": "the port that Service serves the database on",
+    "<database>": "the name of the database",
+}
+"""What only the application's owner knows, and what to put in its place."""
+
+
+def _fill_in(commands: tuple[str, ...]) -> tuple[str, ...]:
+    """The step that says what goes in place of each placeholder the commands leave."""
+    left = [name for name in _PLACEHOLDERS if any(name in c for c in commands)]
+    if not left:
+        return ()
+    said = "; ".join(f"in place of {name} put {_PLACEHOLDERS[name]}" for name in left)
+    return (f"{said[0].upper()}{said[1:]}.",)
 
 
 Commands = tuple[tuple[str, ...], RiskTier]
@@ -70,7 +89,9 @@ def _env_value(variable: str, value: str) -> Callable[[CrashCase, str], Commands
         if case.workload.kind not in _ENV_KINDS:
             return (), RiskTier.LOW
         setting = shlex.quote(f"{variable}={value.replace('{subject}', subject)}")
+        services = (f"kubectl get services -n {case.pod.namespace}",) if "<" in value else ()
         return (
+            *services,
             f"kubectl set env {case.workload.kubectl_ref} -c {case.spec.name} {setting}",
         ), RiskTier.LOW
 

@@ -119,7 +119,7 @@ def reach_advice(error: PullError, image: ImageRef, node: str) -> ReachAdvice:
                 "Check the node's DiskPressure condition and image garbage collection "
                 "(ImageGCFailed / FreeDiskSpaceFailed events).",
             ),
-            (f"kubectl describe node {node}" if node else "kubectl describe node <node>",),
+            (f"kubectl describe node {node}" if node else "kubectl describe nodes",),
             RiskTier.MEDIUM,
         )
     return ReachAdvice(

@@ -59,9 +59,14 @@ def _fs_group(case: CrashCase, access: VolumeAccess) -> Fix:
             f"give {access.mount_path} to {access.owner_text} with a root init container, or check "
             f"that driver {access.driver or '(unknown)'} supports fsGroup.",
             (
-                f"kubectl get csidriver {access.driver or '<driver>'} -o "
-                "jsonpath='{.spec.fsGroupPolicy}' — None means the kubelet never re-owns its "
-                "volumes; ReadWriteOnceWithFSType needs an fsType on the volume.",
+                (
+                    f"kubectl get csidriver {access.driver} -o jsonpath='{{.spec.fsGroupPolicy}}'"
+                    if access.driver
+                    else "kubectl get csidrivers -o custom-columns=DRIVER:.metadata.name,"
+                    "POLICY:.spec.fsGroupPolicy"
+                )
+                + " — None means the kubelet never re-owns its volumes; "
+                "ReadWriteOnceWithFSType needs an fsType on the volume.",
             ),
             (patch,) if patch else (),
         )

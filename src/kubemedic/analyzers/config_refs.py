@@ -282,6 +282,11 @@ def _missing_object(
         users,
         found.name,
         namesake_kind=other if namesake else None,
+        copy=(
+            (elsewhere[0], sorted(index.keys_of(missing.kind, elsewhere[0], missing.name)))
+            if elsewhere
+            else None
+        ),
     )
     return text, [], fix
 

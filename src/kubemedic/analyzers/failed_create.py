@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from kubemedic.analyzers._failure_signals import WINDOW
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._workload import (
     CreateFailure,
@@ -22,7 +23,7 @@ from kubemedic.analyzers._workload import (
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Finding, ObjectRef, Remediation
-from kubemedic.models.k8s import Workload
+from kubemedic.models.k8s import Event, Workload
 from kubemedic.models.severity import RiskTier, Severity
 
 if TYPE_CHECKING:  # the admission rules are imported only when a controller was refused
@@ -53,6 +54,33 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
         cond = deployment.condition("ReplicaFailure")
         if cond is not None and cond.is_true and cond.message and deployment.ref not in reported:
             yield _finding(view, CreateFailure(deployment, cond.message, (), cond))
+    for failure in _named_only(view):
+        yield _finding(view, failure)
+
+
+def _named_only(view: ClusterView) -> Iterator[CreateFailure]:
+    """Refusals that recent events report about a controller, when the input holds no
+    workload at all (a pasted ``kubectl get events``). Where workloads are given, the analysis
+    above reads them, their conditions and their events."""
+    if any(view.workloads(kind) for kind in (*_CONTROLLERS, "Deployment")):
+        return
+    horizon = view.observed_at - WINDOW
+    named: dict[ObjectRef, None] = {}
+    for event in view.of_kind("Event", Event):
+        if event.raw.get("reason") != "FailedCreate" or not event.message:
+            continue  # read raw first: this runs for every event of the cluster
+        ref = event.involved_ref
+        if ref.kind not in _CONTROLLERS:
+            continue
+        if event.last_seen is not None and event.last_seen < horizon:
+            continue
+        if not view.knows(ref.kind, ref.namespace):
+            named.setdefault(ref)
+    for ref in named:
+        meta = {"name": ref.name, "namespace": ref.namespace}
+        controller = Workload({"kind": ref.kind, "metadata": meta})
+        ordered = view.events_for(ref)
+        yield CreateFailure(controller, ordered[-1].message, ordered)
 
 
 def _finding(view: ClusterView, failure: CreateFailure) -> Finding:
@@ -66,9 +94,14 @@ def _finding(view: ClusterView, failure: CreateFailure) -> Finding:
     advice = _advise(parse_rejection(failure.message), Context(view, target, workload.pod_template))
     have, want = _pod_counts(controller)
     serving = _serving(workload)
+    shown = view.get(controller.kind, controller.namespace, controller.name) is not None
     evidence = [
         *failure.evidence,
-        status_evidence(controller, "replicas", f"{have} of {want} pods exist"),
+        *(
+            [status_evidence(controller, "replicas", f"{have} of {want} pods exist")]
+            if shown
+            else []
+        ),
         *advice.evidence,
     ]
     stalled = workload.condition("Progressing")
@@ -81,6 +114,14 @@ def _finding(view: ClusterView, failure: CreateFailure) -> Finding:
         if have == 0
         else "; the missing pods were never created, so only this refusal explains them."
     )
+    if not shown:
+        cause = (
+            f"{advice.cause.rstrip('.')}. Only events name {controller.kind} "
+            f"{controller.namespace}/"
+            f"{controller.name}: it is not in the input, so how many of its pods exist is "
+            "unknown; each refusal is a pod it wanted and could not create."
+        )
+        serving = -1  # unknown: not reported as an outage
     owner = "" if controller.ref == target else f" (its {controller.kind} {controller.name})"
     return workload_finding(
         view,
@@ -100,10 +141,21 @@ def _finding(view: ClusterView, failure: CreateFailure) -> Finding:
             risk=advice.risk,
             reversible=True,
             expected_outcome=f"The {controller.kind} creates its missing pods within a minute "
-            f"(no new FailedCreate events) and {target} reaches {want} replicas.",
-            steps=advice.steps,
+            f"(no new FailedCreate events) and {target} reaches "
+            + (f"{want} replicas." if shown else "the replicas it wants."),
+            steps=advice.steps if shown else (*advice.steps, _owner_step(controller)),
             commands=(*advice.commands, f"kubectl describe {controller.ref.kubectl_ref}"),
         ),
+    )
+
+
+def _owner_step(controller: Workload) -> str:
+    """For a controller only events name: its owner, if any, holds the template to change."""
+    return (
+        f"{controller.kind} {controller.name} is not in the input: if another object owns it "
+        f"(kubectl describe {controller.ref.kubectl_ref} shows Controlled By, a Deployment "
+        "for a ReplicaSet, a CronJob for a Job), make the change in the owner's template "
+        "instead, or the owner's next rollout brings the refusal back."
     )
 
 
@@ -168,7 +220,7 @@ def _serving(workload: Workload) -> int:
 
 
 def _severity(target: ObjectRef, serving: int) -> Severity:
-    if target.kind in ("Job", "CronJob"):
+    if target.kind in ("Job", "CronJob") or serving < 0:
         return Severity.HIGH
     return Severity.CRITICAL if serving == 0 else Severity.HIGH
 

@@ -35,7 +35,7 @@ from kubemedic.analyzers._pull_fixes import (
     denied,
     invalid_name,
     never_pulled,
-    set_image,
+    set_image_found,
     spec_path,
 )
 from kubemedic.analyzers._pull_secrets import check_pull_secrets
@@ -164,7 +164,6 @@ def _not_found(
     quoted = f'The runtime reports "{error.detail}".'
     if error.cause is PullCause.PLATFORM_MISMATCH:
         return _platform_mismatch(case, image, error, evidence)
-    commands: list[str] = []
     if error.cause in (PullCause.ACCESS_DENIED, PullCause.REPOSITORY_NOT_FOUND):
         what = f"registry {image.host} has no repository {image.repository}"
         if error.cause is PullCause.ACCESS_DENIED:  # only reached for official library images
@@ -178,12 +177,12 @@ def _not_found(
         what = f"registry {image.host} has no {image.version} in repository {image.repository}"
         hints, target = replacement(view, pod, spec, image, working)
         steps = [
-            f"List the tags of {image.repository_url} in its registry and pick the intended one.",
             f"Or, if {image.version} is the intended release and was simply not pushed yet, "
             "push it: the kubelet picks it up on its next retry.",
         ]
+    found, commands = set_image_found(workload, spec, target)
+    steps[:0] = found
     steps.append("Fix the image in the workload's source (Helm values, kustomization) too.")
-    commands[:0] = set_image(workload, spec, target)
     return case.diagnosis(
         Category.IMAGE_NOT_FOUND,
         summary=f"Image {spec.image} of container {spec.name} does not exist",
@@ -285,6 +284,7 @@ def _unexplained(
 ) -> Diagnosis:
     pod, spec = case.pod, case.spec
     hints, target = replacement(case.view, pod, spec, image, working)
+    found, changes = set_image_found(case.workload, spec, target)
     return case.diagnosis(
         Category.IMAGE_NOT_FOUND,
         summary=f"Container {spec.name} cannot pull image {spec.image}",
@@ -302,11 +302,9 @@ def _unexplained(
             steps=(
                 f"Run kubectl describe pod {pod.name} -n {pod.namespace} and read the latest "
                 "Failed event.",
+                *found,
             ),
-            commands=(
-                f"kubectl describe pod {pod.name} -n {pod.namespace}",
-                *set_image(case.workload, spec, target),
-            ),
+            commands=(f"kubectl describe pod {pod.name} -n {pod.namespace}", *changes),
         ),
     )
 

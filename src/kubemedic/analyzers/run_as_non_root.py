@@ -94,6 +94,10 @@ def _refusal(view: ClusterView, pod: Pod, status: ContainerStatus) -> _Refusal |
         return _root_uid(workload, spec, evidence, events, enforced)
     user = named.group(1) if named else "root"
     uid = _KNOWN_UIDS.get(user) if named else NON_ROOT_UID
+    find_uid = (
+        f"kubectl run uid-check -n {pod.namespace} --rm -i --restart=Never "
+        f"--image={spec.image} --command -- id -u {user}"
+    )
     if named:
         cause = (
             f"Container {spec.name} must run as non-root, sets no numeric runAsUser, and its "
@@ -101,10 +105,10 @@ def _refusal(view: ClusterView, pod: Pod, status: ContainerStatus) -> _Refusal |
             f"{user} is root without a numeric uid, so it refuses to start the container."
         )
         steps = [
-            f"Find the uid of {user} in the image: docker run --rm --entrypoint id {spec.image} "
-            f"-u {user}",
+            f"Find the uid of {user} in the image: {find_uid}",
             "Set securityContext.runAsUser to that uid (and runAsGroup to its group), or "
-            "rebuild the image with a numeric USER (USER <uid>:<gid>).",
+            "rebuild the image with a numeric USER (USER <uid>:<gid>)"
+            + (": in the patch below, put it in place of <uid>." if uid is None else "."),
         ]
         if uid is not None:
             steps.insert(1, f"In the common base images, user {user} is uid {uid}.")
@@ -128,9 +132,9 @@ def _refusal(view: ClusterView, pod: Pod, status: ContainerStatus) -> _Refusal |
         )
     fields = {"runAsUser": uid if uid is not None else _UID_PLACEHOLDER, "runAsNonRoot": True}
     patch = container_patch(workload, spec, {"securityContext": fields})
-    commands = (
-        [patch.replace(f'"runAsUser":{_UID_PLACEHOLDER}', '"runAsUser":<uid>')] if patch else []
-    )
+    commands = [patch] if patch else []
+    if patch and uid is None:
+        commands = [find_uid, patch.replace(f'"runAsUser":{_UID_PLACEHOLDER}', '"runAsUser":<uid>')]
     return _Refusal(
         container=spec.name,
         headline=f"image user {user} is not numeric" if named else "the image runs as root",

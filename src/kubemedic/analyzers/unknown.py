@@ -19,25 +19,58 @@ from collections.abc import Iterator, Sequence
 
 from kubemedic._internal.timeutils import format_time
 from kubemedic.analyzers._build import event_evidence, log_evidence, pod_finding, status_evidence
+from kubemedic.analyzers._config_refs import ConfigRef, pod_config_refs
 from kubemedic.analyzers._failure_signals import (
+    WINDOW,
     Signal,
     container_signals,
     current_warnings,
     failure_signals,
     recent_warnings,
+    recent_warnings_about,
     termination_fact,
 )
+from kubemedic.analyzers._log_rules import classify_line
 from kubemedic.analyzers._registry import Analyzer, Covered
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
-from kubemedic.models.findings import Evidence, Finding, ObjectRef, Remediation
+from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef, Remediation
 from kubemedic.models.k8s import ContainerStatus, Event, Pod
 from kubemedic.models.severity import RiskTier, Severity
+from kubemedic.models.table_status import failing_table_status, table_status
 
 ID = "KM-POD-UNKNOWN"
 WARNINGS_ID = "KM-POD-WARNING-EVENTS"
 NAME = "unknown"
 _SHOWN_WARNINGS = 3
+_PULL = (
+    "{}: the image could not be pulled; the pod's Failed event gives the registry's answer "
+    "(no such image or tag, unauthorized, unreachable)."
+)
+_MEANINGS = {
+    "CreateContainerConfigError": "CreateContainerConfigError: the kubelet could not assemble "
+    "the container's configuration; most often a ConfigMap or Secret, or a key in one, that "
+    "its env or envFrom names does not exist (the pod's Failed event names it), or "
+    "runAsNonRoot refuses the image's user.",
+    "CreateContainerError": "CreateContainerError: the container runtime refused to create "
+    "the container; the pod's Failed event gives its error.",
+    "CrashLoopBackOff": "CrashLoopBackOff: the container keeps exiting; its Last State (exit "
+    "code, reason) and its previous log say why.",
+    "OOMKilled": "OOMKilled: the container used more memory than its limit and the kernel "
+    "killed it; the description shows which container and its limit: raise the limit, or "
+    "find what grows.",
+    "ErrImagePull": _PULL.format("ErrImagePull"),
+    "ImagePullBackOff": _PULL.format("ImagePullBackOff"),
+}
+"""Steps for reasons a person may see without the details that name the cause."""
+_EVENT_RUNBOOKS = {
+    "FailedScheduling": "the docs/runbooks/scheduling.*.md page of the blocker it counts most "
+    "nodes for (taints, node selector or affinity, resources, unbound claims) says what to "
+    "change.",
+    "Evicted": "the docs/runbooks/evicted.*.md page of the resource the node ran low on says "
+    "what to change.",
+}
+"""Where the fix for what an event about a pod not in the input reports is described."""
 
 
 def analyze(view: ClusterView) -> Iterator[Finding]:
@@ -51,11 +84,24 @@ def analyze_uncovered(view: ClusterView, covered: Covered) -> Iterator[Finding]:
             continue
         if pod.deletion_timestamp is not None or pod.phase == "Succeeded":
             continue
-        if view.of_completed_job(pod):
+        if view.of_completed_job(pod) or _replica_explained(view, pod, covered):
             continue
         finding = _finding(view, pod)
         if finding is not None:
             yield finding
+    for ref in _absent_pods(view):
+        warnings = recent_warnings_about(view, ref)
+        if warnings and (ref.namespace, ref.name) not in covered:
+            yield _absent_finding(view, ref, warnings)
+
+
+def _replica_explained(view: ClusterView, pod: Pod, covered: Covered) -> bool:
+    """A pod known only from a pods table whose workload has a replica another finding
+    explains: the table's word is most likely that replica's failure, not a new one."""
+    if pod.all_container_statuses or not table_status(pod):
+        return False
+    siblings = view.pods_of(view.workload_of(pod))
+    return any((p.namespace, p.name) in covered for p in siblings if p is not pod)
 
 
 def _candidates(view: ClusterView) -> list[Pod]:
@@ -75,6 +121,28 @@ def _candidates(view: ClusterView) -> list[Pod]:
         if isinstance(pod, Pod):
             pods.append(pod)
     return pods
+
+
+def _absent_pods(view: ClusterView) -> list[ObjectRef]:
+    """Pods that recent Warning events are about, when the input holds no pod at all (events
+    alone were given). Where pods are given, one missing from them was most likely deleted
+    since (a rollout's old replica, a namespace emptied): history, not a finding."""
+    if view.pods:
+        return []
+    horizon = view.observed_at - WINDOW
+    found: dict[ObjectRef, None] = {}
+    for event in view.of_kind("Event", Event):
+        raw = event.raw
+        involved = raw.get("involvedObject") or raw.get("regarding") or {}
+        namespace = involved.get("namespace") or ""
+        if raw.get("type") != "Warning" or involved.get("kind") != "Pod":
+            continue
+        ref = ObjectRef("Pod", involved.get("name") or "", namespace)
+        if not ref.name or (event.last_seen is not None and event.last_seen < horizon):
+            continue
+        if not view.knows("Pod", namespace):
+            found.setdefault(ref)
+    return list(found)
 
 
 def _finding(view: ClusterView, pod: Pod) -> Finding | None:
@@ -115,13 +183,16 @@ def _failure_finding(
             expected_outcome="The description, log or events name the cause; once it is fixed, "
             "the pod runs and becomes Ready.",
             steps=(
+                *_log_says(view, pod),
+                *_meanings(pod, statuses),
+                *_config_step(pod, statuses),
                 "Describe the pod: each container's State and Last State, the Conditions and "
                 "the Events section say what Kubernetes tried and what failed.",
                 "Read the log of the failing container; the last lines before an exit usually "
                 "name the cause.",
                 "Look the symptom up in docs/runbooks/unknown.md.",
             ),
-            commands=_commands(pod, statuses),
+            commands=_commands(pod, statuses, _config_read(pod, statuses)),
         ),
         events=warnings,
     )
@@ -159,6 +230,89 @@ def _warnings_finding(view: ClusterView, pod: Pod, warnings: Sequence[Event]) ->
     )
 
 
+def _absent_finding(view: ClusterView, ref: ObjectRef, warnings: Sequence[Event]) -> Finding:
+    """What the events say about a pod the input does not hold, and nothing more."""
+    latest = warnings[-1]
+    reasons = ", ".join(dict.fromkeys(e.reason for e in reversed(warnings)))
+    pod = Pod({"kind": "Pod", "metadata": {"name": ref.name, "namespace": ref.namespace}})
+    return pod_finding(
+        view,
+        pod,
+        id=ID,
+        analyzer=NAME,
+        severity=Severity.MEDIUM,
+        category=Category.UNKNOWN,
+        containers=(),
+        summary=f"Events report {reasons} for pod {ref.name}, which is not in the input: "
+        f"{latest.message}",
+        root_cause=f"Warning events are about pod {ref.namespace}/{ref.name}, but the input "
+        "holds no such pod, so its state now is unknown: it may still fail, or have been "
+        f"deleted or replaced since. The latest says {latest.reason}: {latest.message}",
+        evidence=_event_lines(warnings),
+        remediation=Remediation(
+            summary="Look at the pod (or the replica that replaced it) and act on what the "
+            "events name.",
+            risk=RiskTier.TRIVIAL,
+            reversible=True,
+            expected_outcome="The pod, or its replacement, runs and the warnings stop.",
+            steps=(
+                "Get the pod; if it is gone, list its workload's pods: a Deployment or "
+                "StatefulSet replaces an evicted or deleted pod.",
+                f"The {latest.reason} event names the cause; "
+                + _EVENT_RUNBOOKS.get(
+                    latest.reason,
+                    "look it up in the runbook of its category (docs/analyzers.md lists them).",
+                ),
+            ),
+            commands=(f"kubectl get {ref.kubectl_ref} -o wide", *_commands(pod, ())),
+        ),
+        events=warnings,
+    )
+
+
+def _log_says(view: ClusterView, pod: Pod) -> tuple[str, ...]:
+    """A step quoting what the log of a pod with unknown containers says went wrong."""
+    told = _pod_log_line(view, pod)
+    if told is None or classify_line(told.fact) is None:
+        return ()
+    return (
+        f"The pod's log says why it stops: {told.fact!r}. Fix that; its description "
+        "(kubectl describe) with this log lets kubemedic name the container and the change.",
+    )
+
+
+def _config_read(pod: Pod, statuses: Sequence[ContainerStatus]) -> list[ConfigRef]:
+    """What the env of containers waiting in CreateContainerConfigError reads: the input
+    does not hold those objects, so which one (or which key) is missing is not known."""
+    waiting = {s.name for s in statuses if s.state.waiting_reason == "CreateContainerConfigError"}
+    found: dict[tuple[str, str], ConfigRef] = {}
+    for ref in pod_config_refs(pod):
+        reader = ref.container.name if ref.container is not None else None
+        if reader in waiting and ref.volume is None and not ref.optional:
+            found.setdefault((ref.kind, ref.name), ref)
+    return list(found.values())
+
+
+def _config_step(pod: Pod, statuses: Sequence[ContainerStatus]) -> tuple[str, ...]:
+    refs = _config_read(pod, statuses)
+    if not refs:
+        return ()
+    read = ", ".join(f"{r.kind} {r.name}" + (f" (key {r.key})" if r.key else "") for r in refs)
+    return (
+        f"Its env reads {read}: one of them, or a key in one, does not exist in namespace "
+        f"{pod.namespace}. kubectl describe shows each one's keys (never a Secret's values) "
+        "or says it is not found; create it or fix the reference.",
+    )
+
+
+def _meanings(pod: Pod, statuses: Sequence[ContainerStatus]) -> tuple[str, ...]:
+    """What the reasons shown mean, for those that say more than "failed" (a table's word)."""
+    words = [s.state.waiting_reason for s in statuses]
+    words += [s.last_state.terminated.reason for s in statuses if s.last_state.terminated]
+    words.append(failing_table_status(pod).removeprefix("Init:"))
+    return tuple(dict.fromkeys(_MEANINGS[w] for w in words if w in _MEANINGS))
+
+
 def _concerned(pod: Pod) -> tuple[ContainerStatus, ...]:
     """The containers the signals are about: those failing or not ready, else all."""
     statuses = pod.all_container_statuses
@@ -191,8 +345,23 @@ def _evidence(
         lines = [line for line in tail.lines if line.strip()] if tail is not None else []
         if tail is not None and lines:
             evidence.append(log_evidence(pod, status.name, tail, lines[-1]))
+    told = _pod_log_line(view, pod)
+    if told is not None:
+        evidence.append(told)
     shown = set(evidence)
     return evidence + [e for e in _event_lines(warnings) if e not in shown]
+
+
+def _pod_log_line(view: ClusterView, pod: Pod) -> Evidence | None:
+    """For a pod whose containers are unknown (a pods table row), the line of its log that
+    states a cause (else its last line): the log names the pod, not a container."""
+    tail = view.crash_log(pod.namespace, pod.name, "") if not pod.all_container_statuses else None
+    lines = [line for line in tail.lines if line.strip()] if tail is not None else []
+    if tail is None or not lines:
+        return None
+    told = next((line for line in reversed(lines) if classify_line(line)), lines[-1])
+    where = f"{tail.instance} of {pod.namespace}/{pod.name} ({tail.source})"
+    return Evidence(told.strip(), EvidenceSource.LOG, where)
 
 
 def _event_lines(warnings: Sequence[Event]) -> list[Evidence]:
@@ -203,11 +372,15 @@ def _event_lines(warnings: Sequence[Event]) -> list[Evidence]:
     return [event_evidence(e) for e in list(latest.values())[:_SHOWN_WARNINGS]]
 
 
-def _commands(pod: Pod, statuses: Sequence[ContainerStatus]) -> tuple[str, ...]:
-    """describe, the logs that exist (``--previous`` only after a restart), the pod's events."""
+def _commands(
+    pod: Pod, statuses: Sequence[ContainerStatus], read: Sequence[ConfigRef] = ()
+) -> tuple[str, ...]:
+    """describe, the logs that exist (``--previous`` only after a restart), the pod's events
+    (and the ConfigMaps and Secrets the env of a container that cannot be configured reads)."""
     ref = ObjectRef("Pod", pod.name, pod.namespace).kubectl_ref
     namespace = f" -n {pod.namespace}" if pod.namespace else ""
     commands = [f"kubectl describe {ref}"]
+    commands += [f"kubectl describe {r.kind.lower()} {r.name}{namespace}" for r in read]
     for status in statuses:
         if status.restart_count or status.last_state.terminated is not None:
             commands.append(f"kubectl logs {ref} -c {status.name} --previous")

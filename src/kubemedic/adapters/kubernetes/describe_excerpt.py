@@ -140,7 +140,8 @@ def describe_excerpt(doc: Field, clock: Clock) -> list[Raw]:
 
 
 def _place(pod: Raw, rows: list[EventRow]) -> None:
-    """The ReplicaSet its name says it belongs to, and the node its ``Scheduled`` event names."""
+    """The ReplicaSet its name says it belongs to, and the node its ``Scheduled`` event names
+    (else the node whose kubelet reported its events)."""
     meta, spec = pod["metadata"], pod["spec"]
     inferred = replica_set_pod(meta["name"])
     if inferred and "ownerReferences" not in meta:
@@ -150,6 +151,9 @@ def _place(pod: Raw, rows: list[EventRow]) -> None:
         assigned = _ASSIGNED.match(row.message) if row.reason == "Scheduled" else None
         if assigned is not None and "nodeName" not in spec:
             spec["nodeName"] = row.message[assigned.end() :].split()[0]
+    hosts = {row.host for row in rows if row.component == "kubelet" and row.host}
+    if "nodeName" not in spec and len(hosts) == 1:  # a kubelet only reports its own pods
+        spec["nodeName"] = hosts.pop()
 
 
 def _failing(rows: list[EventRow]) -> EventRow | None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from kubemedic.adapters.kubernetes.columns import Columns, is_rule
 from kubemedic.adapters.kubernetes.kubectl_time import Clock, parse_date, parse_interval, stamp
+from kubemedic.adapters.kubernetes.transcript import HEADLESS_ROW
 
 Moment = datetime | float | None
 """A moment printed as a date, as an age (seconds before the snapshot), or not at all."""
@@ -83,6 +84,9 @@ def event_rows(rows: Sequence[str], first_line: int = 0) -> Iterator[EventRow]:
     lines = [r for r in rows if r.strip() and not is_rule(r.strip())]
     if not lines:
         return
+    if HEADLESS_ROW.fullmatch(lines[0]):
+        yield from _headless(lines, first_line)
+        return
     columns = Columns.of(lines[0])
     pending: EventRow | None = None
     for offset, row in enumerate(lines[1:], start=1):
@@ -90,6 +94,23 @@ def event_rows(rows: Sequence[str], first_line: int = 0) -> Iterator[EventRow]:
         event = _row(cells, first_line + offset) if cells is not None else None
         if event is None:
             if pending is not None:  # a multi-line message goes on at the left margin
+                pending = _continued(pending, row.strip())
+            continue
+        if pending is not None:
+            yield pending
+        pending = event
+    if pending is not None:
+        yield pending
+
+
+def _headless(lines: Sequence[str], first_line: int) -> Iterator[EventRow]:
+    """Rows without a header: each carries its cells in the order kubectl prints them."""
+    pending: EventRow | None = None
+    for offset, row in enumerate(lines):
+        shown = HEADLESS_ROW.fullmatch(row)
+        event = _row(shown.groupdict(), first_line + offset) if shown is not None else None
+        if event is None:
+            if pending is not None:
                 pending = _continued(pending, row.strip())
             continue
         if pending is not None:

@@ -126,9 +126,12 @@ class PastedText:
                 replace(row, namespace=row.namespace or merged.namespace_of("Pod", row.name))
                 for row in file.pods
             ]
+            clock = Clock(file.printed or fallback)
+            for row in rows:
+                merged.fill_from_table(pod_of(row, clock))
             rows = [row for row in rows if not merged.has("Pod", row.namespace, row.name)]
             warnings.extend(_table_warnings(file.path, rows))
-            merged.add(file.path, [pod_of(row, Clock(file.printed or fallback)) for row in rows])
+            merged.add(file.path, [pod_of(row, clock) for row in rows])
         for file in self.files:
             merged.add(file.path, _table_events(file, merged, Clock(file.printed or fallback)))
         printed = tuple(format_time(f.printed or fallback) for f in self.files)
@@ -301,6 +304,7 @@ class _Merged:
         self._objects: dict[Path, list[Raw]] = {}
         self._seen: set[tuple[str, ...]] = set()
         self._namespaces: dict[tuple[str, str], str] = {}
+        self._pods: dict[tuple[str, str], Raw] = {}
 
     def add(self, path: Path, objects: Iterable[Raw]) -> None:
         kept = self._objects.setdefault(path.parent, [])
@@ -310,12 +314,33 @@ class _Merged:
                 continue
             self._seen.add(key)
             kept.append(obj)
+            if obj["kind"] == "Pod":
+                self._pods[key[1], key[2]] = obj
             meta = obj["metadata"]
             if obj["kind"] != "Event":
                 self._namespaces.setdefault((obj["kind"], meta["name"]), meta.get("namespace", ""))
 
     def has(self, kind: str, namespace: str, name: str) -> bool:
         return (kind, namespace, name) in self._seen
+
+    def fill_from_table(self, listed: Raw) -> None:
+        """A pod described in part (the paste cut above its status or its containers) takes
+        what its row in a pods table shows and the description does not: its phase and
+        reason, and the word for a container the description does not show."""
+        from kubemedic.models.table_status import KEY
+
+        meta = listed["metadata"]
+        pod = self._pods.get((meta["namespace"], meta["name"]))
+        if pod is None:
+            return
+        status = pod.setdefault("status", {})
+        shown = listed["status"]
+        for key in ("phase", "reason"):
+            if key in shown:
+                status.setdefault(key, shown[key])
+        containers = status.get("containerStatuses") or status.get("initContainerStatuses")
+        if KEY in shown and not containers:
+            status.setdefault(KEY, shown[KEY])
 
     def namespace_of(self, kind: str, name: str) -> str:
         """The namespace of an object read elsewhere, for a table that does not print it.

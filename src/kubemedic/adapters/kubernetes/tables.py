@@ -3,7 +3,8 @@
 A pods table names each pod, its node and IP, how many containers are ready, its restarts
 and a one-word status; not which container is failing, nor why. So a pod known only from a
 table gets the phase, readiness and pod-level reason its status word implies, and nothing
-about its containers (``pasted`` says so). A name built the way a ReplicaSet names its pods
+about its containers (``pasted`` says so): a word that is a container's reason is kept as the
+table showed it (``models.table_status``). A name built the way a ReplicaSet names its pods
 (``<set>-<5 generated characters>``, the set being ``<deployment>-<template hash>``) gives
 the pod its ReplicaSet, so it counts among its Deployment's replicas. An events table gives
 whole events; the object each is about comes from its ``OBJECT`` (``pod/x``) or ``NAME`` and
@@ -20,7 +21,8 @@ from typing import Any
 from kubemedic.adapters.kubernetes.columns import Columns, is_rule
 from kubemedic.adapters.kubernetes.event_rows import EventRow, event_rows
 from kubemedic.adapters.kubernetes.kubectl_time import Clock, parse_age
-from kubemedic.adapters.kubernetes.transcript import Line
+from kubemedic.adapters.kubernetes.transcript import HEADLESS_POD_ROW, Line
+from kubemedic.models.table_status import KEY as TABLE_STATUS
 
 Raw = dict[str, Any]
 
@@ -61,6 +63,8 @@ _POD_REASONS = frozenset(
 """Status words that are the pod's own ``status.reason`` (the pod is Failed, or Unknown)."""
 _GENERATED = "bcdfghjklmnpqrstvwxz2456789"
 """The alphabet of generated name suffixes and pod-template hashes."""
+_POD_KIND = re.compile(r"^(?:pods?|po)/")
+"""``kubectl get all`` names each row with its kind (``pod/web-0``; ``po/web-0`` before 1.10)."""
 _REPLICASET_POD = re.compile(rf"(?P<set>.+-(?P<hash>[{_GENERATED}]{{6,10}}))-[{_GENERATED}]{{5}}")
 
 
@@ -94,10 +98,11 @@ def pod_rows(lines: Sequence[Line], namespace: str) -> list[PodRow]:
     rows = [(n, text) for n, text in lines if text.strip() and not is_rule(text.strip())]
     if not rows:
         return []
+    headless = HEADLESS_POD_ROW.fullmatch(rows[0][1]) is not None
     columns = Columns.of(rows[0][1])
     found: list[PodRow] = []
-    for number, text in rows[1:]:
-        cells = columns.cells(text)
+    for number, text in rows if headless else rows[1:]:
+        cells = _headless_cells(text) if headless else columns.cells(text)
         if cells is None or not cells.get("NAME"):
             continue
         ready, _, total = cells.get("READY", "").partition("/")
@@ -105,7 +110,7 @@ def pod_rows(lines: Sequence[Line], namespace: str) -> list[PodRow]:
         found.append(
             PodRow(
                 namespace=cells.get("NAMESPACE") or namespace,
-                name=cells["NAME"],
+                name=_POD_KIND.sub("", cells["NAME"]),
                 ready=int(ready) if ready.isdigit() else 0,
                 containers=int(total) if total.isdigit() else 0,
                 status=cells.get("STATUS", ""),
@@ -134,6 +139,8 @@ def pod_of(row: PodRow, clock: Clock) -> Raw:
         phase = "Unknown" if row.status == "NodeLost" else "Failed"
     if row.status == "Terminating":
         meta["deletionTimestamp"] = clock.ago(0)
+    if row.container_level:
+        status[TABLE_STATUS] = row.status
     if phase:
         status["phase"] = phase
     if row.containers:
@@ -146,6 +153,12 @@ def pod_of(row: PodRow, clock: Clock) -> Raw:
         status["podIP"] = row.ip
     spec: Raw = {"nodeName": row.node} if row.node else {}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}
+
+
+def _headless_cells(row: str) -> dict[str, str] | None:
+    """The cells of a row pasted without its header, in the order kubectl prints them."""
+    shown = HEADLESS_POD_ROW.fullmatch(row)
+    return None if shown is None else {k: v for k, v in shown.groupdict().items() if v}
 
 
 def replica_set_pod(name: str) -> Raw:

@@ -20,7 +20,7 @@ from enum import Enum
 Line = tuple[int, str]
 
 _COMMAND = re.compile(
-    r"(?:(?:\S+\s)?\S*[$#>%❯»]\s+|[$#>%❯»]\s*|➜\s+(?:\S+\s+)?)?(?:\.?/?\S*/)?"
+    r"(?:(?:\S+\s)?\S*[$#>%❯»]\s+|[$#>%❯»|]\s*|➜\s+(?:\S+\s+)?)?(?:\.?/?\S*/)?"
     r"(?P<tool>kubectl|oc|kubecolor|k)(?:\.sh|\.exe)?\s+(?P<args>\S.*)"
 )
 _VALUE_FLAGS = frozenset(
@@ -92,6 +92,19 @@ _OTHER_KINDS_SECTIONS = frozenset(
 """Sections the end of a node's, workload's or claim's description shows, a pod's never."""
 _IMAGE = re.compile(r" {2,}Image:\s+\S")
 _EVENTS_HEADER = re.compile(r"\s*(Type\s+Reason\s+Age\s+From\s+Message|FirstSeen\s+LastSeen)\b")
+HEADLESS_ROW = re.compile(
+    r"\s*(?P<LASTSEEN>\S+)\s+(?P<TYPE>Normal|Warning)\s+(?P<REASON>[A-Za-z]+)\s+"
+    r"(?P<OBJECT>[a-z.]+/\S+)\s+(?P<MESSAGE>\S.*)"
+)
+"""A ``kubectl get events`` row pasted without the table's header: age, type, reason, object."""
+HEADLESS_POD_ROW = re.compile(
+    r"\s*(?:(?P<NAMESPACE>[a-z0-9][-a-z0-9]*)\s+)?(?P<NAME>[a-z0-9][-a-z0-9.]*)\s+"
+    r"(?P<READY>\d+/\d+)\s+(?P<STATUS>[A-Z][\w:-]*)\s+(?P<RESTARTS>\d+(?: \([^)]*\))?)\s+"
+    r"(?P<AGE>\S+)"
+    r"(?:\s+(?P<IP>\S+)\s+(?P<NODE>\S+)(?:\s.*)?)?"
+)
+"""A ``kubectl get pods`` row pasted without the table's header (plain, ``-A`` or ``-o wide``);
+its STATUS is a word, which tells it from the rows of Deployments and Jobs."""
 _KEY = re.compile(r"(?P<key>[A-Z][\w ()-]*):(?:\s|$)")
 
 
@@ -156,6 +169,8 @@ def parse_command(line: str) -> Command | None:
             namespace = next(flags, "")
         elif word.startswith(("--namespace=", "-n=")):
             namespace = word.partition("=")[2]
+        elif word.startswith("-n") and not word.startswith("--") and len(word) > 2:
+            namespace = word[2:]  # ``-nshop``: the value joined to the flag
         elif word in _VALUE_FLAGS:
             next(flags, None)
         elif not word.startswith("-"):
@@ -182,6 +197,12 @@ def _split(block: Sequence[Line], command: Command | None) -> Iterator[Part]:
             if not _events_alone(block, index):
                 continue
             kind = Output.DESCRIBE
+        elif current is None and _described_fields(line, command):
+            kind = Output.DESCRIBE
+        elif current is Output.EVENTS and HEADLESS_ROW.fullmatch(line):
+            continue  # the next row of the same events table
+        elif current is Output.PODS and HEADLESS_POD_ROW.fullmatch(line):
+            continue  # the next row of the same pods table
         else:
             kind = _kind(line, [text for _, text in block[index + 1 : index + 40]])
         if current is None:
@@ -193,10 +214,19 @@ def _split(block: Sequence[Line], command: Command | None) -> Iterator[Part]:
         yield _part(current, block[start:], command)
 
 
+def _described_fields(line: str, command: Command | None) -> bool:
+    """Fields of a description cut down to a few lines (``Message: The node was low on
+    ...``), right under the ``kubectl describe pod`` command that printed them."""
+    if command is None or command.verb != "describe":
+        return False
+    return command.resource in ("pod", "pods", "po") and bool(_KEY.match(line))
+
+
 def _events_alone(block: Sequence[Line], index: int) -> bool:
-    """A description's events table pasted without its ``Events:`` line, after a blank one."""
+    """A description's events table pasted without its ``Events:`` line, after a blank one
+    (or under an indented ``Events:`` line, as a paste indented as a whole shows it)."""
     return _EVENTS_HEADER.match(block[index][1]) is not None and (
-        index == 0 or not block[index - 1][1].strip()
+        index == 0 or block[index - 1][1].strip() in ("", "Events:")
     )
 
 
@@ -214,10 +244,14 @@ def _kind(line: str, following: Sequence[str]) -> Output:
     if _is_excerpt(line, following):
         return Output.DESCRIBE
     header = {cell.replace(" ", "").upper() for cell in re.split(r"\s{2,}|\t+", line.strip())}
-    if {"NAME", "READY", "STATUS", "RESTARTS"} <= header:
+    if {"NAME", "READY", "STATUS"} <= header:  # RESTARTS and AGE may be cut off at the right
         return Output.PODS
     if {"REASON", "MESSAGE"} <= header and header & {"LASTSEEN", "FIRSTSEEN", "AGE"}:
         return Output.EVENTS
+    if HEADLESS_ROW.fullmatch(line):
+        return Output.EVENTS
+    if HEADLESS_POD_ROW.fullmatch(line):
+        return Output.PODS
     return Output.OTHER
 
 
