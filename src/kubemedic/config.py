@@ -13,6 +13,7 @@ command line over the defaults needs only the model (and saves a tenth of a seco
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PersonSetting(_Section):
@@ -314,7 +315,9 @@ class LlmSetting(_Section):
 class Settings(BaseModel):
     """Every setting kubemedic reads; see docs/diagnose.md for each one."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
     config_file: Path | None = Field(default=None, description="YAML file with settings")
     output: OutputFormat = Field(default=OutputFormat.TEXT, description="output format")
@@ -323,7 +326,9 @@ class Settings(BaseModel):
     )
     context: str | None = Field(default=None, description="kubeconfig context to use")
     kubeconfig: Path | None = Field(default=None, description="kubeconfig file to use")
-    request_timeout: float = Field(default=10.0, gt=0, description="seconds per API request")
+    request_timeout: float = Field(
+        default=10.0, gt=0, le=86400, description="seconds per API request"
+    )
     records: Path | None = Field(
         default=None,
         description="records repository (git); default $XDG_DATA_HOME/kubemedic/records",
@@ -408,6 +413,10 @@ class Settings(BaseModel):
             return path.expanduser().read_text(encoding="utf-8").strip() or None
         except OSError as exc:
             raise ConfigError(f"prometheus.token_file {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"prometheus.token_file {path} is not UTF-8 text (byte {exc.start})"
+            ) from None
 
     def price_book(self) -> PriceBook:
         from kubemedic.models.recommendation_settings import PriceBook
@@ -512,6 +521,10 @@ def _read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
         return {}
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte {exc.start}): not a YAML file"
+        ) from None
     import yaml  # only when a config file exists: most runs have none
 
     try:
@@ -542,14 +555,26 @@ def load_settings(**given: Any) -> Settings:
         return _layered()(**cli) if set_below(cli) else Settings(**cli)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, cli)) from None
+    except ValueError as exc:  # pydantic-settings: a nested setting's variable is not JSON
+        field = re.search(r'field "(\w+)"', str(exc))
+        variable = f"{ENV_PREFIX}{field[1].upper()}" if field else "a KUBEMEDIC_* variable"
+        raise ConfigError(
+            f"{variable} is not valid JSON: {exc.__cause__ or exc}",
+            hint=f"a nested setting in a variable is JSON, like {ENV_PREFIX}PEOPLE="
+            '\'[{"name": "ada", "email": "ada@example.com", "roles": ["architect"]}]\'',
+        ) from None
 
 
 def _describe(exc: ValidationError, cli: Mapping[str, Any]) -> str:
     problems = []
     for error in exc.errors(include_url=False):
-        name = str(error["loc"][0]) if error["loc"] else "settings"
-        value = error.get("input")
-        problems.append(f"{name}={value!r} from {_origin(name, cli)}: {error['msg']}")
+        loc = error["loc"]
+        name = str(loc[0]) if loc else "settings"
+        where = name + "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:]
+        )
+        value = "" if error["type"] == "missing" else f"={error.get('input')!r}"
+        problems.append(f"{where}{value} from {_origin(name, cli)}: {error['msg']}")
     return "invalid setting " + "; ".join(problems)
 
 

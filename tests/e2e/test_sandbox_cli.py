@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from kubemedic.cli.app import run
-from kubemedic.errors import EXIT_SANDBOX
+from kubemedic.errors import EXIT_SANDBOX, EXIT_USAGE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -49,6 +49,12 @@ def test_up_status_scenarios_reset_and_down(
         assert run(["sandbox", "scenarios", "--state-dir", str(state)]) == 0
         listed = capsys.readouterr().out.splitlines()
         assert any(line.startswith("crashloop ") for line in listed)
+
+        taken = tmp_path / "taken"
+        taken.mkdir()
+        history = ["sandbox", "history", "--state-dir", str(state), "--days", "1", "--out"]
+        assert run([*history, str(taken)]) == EXIT_USAGE
+        assert f"{taken}: cannot write the history: Is a directory" in capsys.readouterr().err
 
         assert "todo" in namespaces(state / "kubeconfig")
         assert run(["sandbox", "reset", "--state-dir", str(state), "--seed", "empty"]) == 0

@@ -47,25 +47,31 @@ def human_duration(seconds: float) -> str:
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+LONGEST_DURATION = 100 * 365 * 86400
+"""A century: anything longer is a typo, and would reach past the dates Python can hold."""
 
 
 def parse_duration(value: object) -> float | None:
-    """Seconds in "90s", "5m", "1h30m", "7d" or a plain number of seconds; None if malformed."""
+    """Seconds in "90s", "5m", "1h30m", "7d" or a plain number of seconds, up to a century;
+    None if malformed or longer."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value) if value >= 0 else None
+        return float(value) if 0 <= value <= LONGEST_DURATION else None
     if not isinstance(value, str) or not value.strip():
         return None
     text, total, number = value.strip().lower(), 0.0, ""
-    for char in text:
-        if char.isdigit() or char == ".":
-            number += char
-        elif char in _UNITS and number:
-            total += float(number) * _UNITS[char]
-            number = ""
-        else:
-            return None
-    if number:
-        if total:
-            return None
-        total = float(number)
-    return total
+    try:
+        for char in text:
+            if char.isdigit() or char == ".":
+                number += char
+            elif char in _UNITS and number:
+                total += float(number) * _UNITS[char]
+                number = ""
+            else:
+                return None
+        if number:
+            if total:
+                return None
+            total = float(number)
+    except ValueError:  # more than one dot, or a dot alone: "1.2.3d", ".s"
+        return None
+    return total if total <= LONGEST_DURATION else None

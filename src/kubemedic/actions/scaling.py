@@ -23,6 +23,8 @@ def plan_scale(request: ActionRequest, current: Mapping[str, Any], context: Plan
     require_kind(request, SCALABLE_KINDS)
     after = int_param(request, "replicas")
     before = declared_replicas(current)
+    if after == before:
+        raise InputError(f"{request.target} already has {before} replicas: nothing to change")
     within: bool | None = None
     if after > before and context.nodes:
         within = replicas_that_fit(template_requests(current), context.nodes, context.pods) >= (

@@ -52,6 +52,12 @@ def plan_resources(
         new[section][resource] = value
         undo[section][resource] = dig(old, section, resource)
         prior[key] = dig(old, section, resource)
+    if all(_same_quantity(prior[key], value) for key, value in wanted.items()):
+        raise InputError(
+            f"container {name} of {target} already has "
+            + ", ".join(f"{key.replace('_', ' ')} {prior[key]}" for key in wanted)
+            + ": nothing to change"
+        )
     _check_request_within_limit(target, name, old, new)
     memory = [parse_quantity(v) or 0 for k, v in wanted.items() if k.startswith("memory")]
     cpu = [parse_quantity(v) or 0 for k, v in wanted.items() if k.startswith("cpu")]
@@ -74,6 +80,11 @@ def plan_resources(
         after=dict(wanted),
         checks=(*_ROLLOUT_CHECKS, "no-oomkilled", "usage-within-limits"),
     )
+
+
+def _same_quantity(before: Any, after: str) -> bool:
+    """``128Mi`` and ``0.125Gi`` are the same: the API server stores one canonical form."""
+    return before is not None and parse_quantity(str(before)) == parse_quantity(after)
 
 
 def _check_request_within_limit(

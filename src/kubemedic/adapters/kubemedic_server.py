@@ -14,6 +14,7 @@ exit code the CLI documents; nothing of httpx escapes this module:
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,13 +61,10 @@ class KubemedicServer:
             )
         self.connection = connection
         self.url = connection.url.rstrip("/")
-        verify: str | bool = str(connection.ca_file) if connection.ca_file else True
-        if connection.ca_file is not None and not connection.ca_file.is_file():
-            raise ConfigError(f"certificate authority file {connection.ca_file} does not exist")
         self._client = httpx.Client(
             base_url=f"{self.url}/api/v1",
             headers={"Authorization": f"Bearer {connection.token}"},
-            verify=verify if connection.verify_tls else False,
+            verify=_verify(connection),
             timeout=connection.timeout,
         )
 
@@ -174,3 +172,21 @@ def _problem(entry: Any) -> str:
         return str(entry)
     where = ".".join(str(part) for part in entry.get("loc") or ())
     return f"{where}: {entry.get('msg', '')}" if where else str(entry.get("msg", ""))
+
+
+def _verify(connection: ServerConnection) -> ssl.SSLContext | bool:
+    """How the server's certificate is checked: not at all, against the system's CAs, or
+    against the ``--certificate-authority`` file, which must hold a PEM certificate."""
+    ca_file = connection.ca_file
+    if ca_file is not None and not ca_file.is_file():
+        raise ConfigError(f"certificate authority file {ca_file} does not exist")
+    if not connection.verify_tls or ca_file is None:
+        return connection.verify_tls
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except ssl.SSLError as exc:
+        raise ConfigError(
+            f"certificate authority file {ca_file} holds no usable PEM certificate: "
+            f"{exc.reason or exc}",
+            hint="pass the server's CA certificate (PEM) with --certificate-authority",
+        ) from None

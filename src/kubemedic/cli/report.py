@@ -165,7 +165,10 @@ def health_command(
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write the report: {exc.strerror}", path=str(out)) from None
     for note in report.notes:
         typer.echo(f"note: {note}", err=True)
     if record:

@@ -125,7 +125,7 @@ class GuardOptions:
             window=duration("--window", self.window) if self.window else defaults.window,
             interval=duration("--interval", self.interval) if self.interval else defaults.interval,
             thresholds=Thresholds(
-                max_error_rate=percent("--max-error-rate", self.max_error_rate)
+                max_error_rate=percent("--max-error-rate", self.max_error_rate, at_most=1.0)
                 if self.max_error_rate
                 else defaults.max_error_rate,
                 min_requests=pick("min_requests"),

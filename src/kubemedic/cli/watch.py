@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from kubemedic._internal.timeutils import LONGEST_DURATION
 from kubemedic.cli.governed import (
     AsOption,
     ContextOption,
@@ -77,6 +78,9 @@ def watch_command(
 
     if namespace and all_namespaces:
         raise InputError("--namespace and --all-namespaces cannot be used together")
+    for option, seconds in (("--close-after", close_after), ("--settle", settle)):
+        if seconds > LONGEST_DURATION:
+            raise InputError(f"{option} {seconds:g}: more seconds than a century")
     guarding = None
     if guard_rollouts:
         settings, metrics = guard_setup(

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from kubemedic._internal.timeutils import parse_time
+from kubemedic.errors import InputError
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.operations import (
     ActionRequest,
@@ -35,7 +36,10 @@ class OperationRecord:
 
     def __post_init__(self) -> None:
         if self.record.kind is not RecordKind.OPERATION:
-            raise ValueError(f"{self.record.id} is a {self.record.kind.value}, not an operation")
+            raise InputError(
+                f"{self.record.id} is a {self.record.kind.value}, not an operation",
+                hint="kubemedic records list shows the operations (OP-...)",
+            )
 
     @property
     def id(self) -> str:

@@ -90,7 +90,7 @@ def _entries(path: Path) -> list[dict[str, object]]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return []
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"users file {path}: cannot be read ({exc.__class__.__name__})") from None
     users = (data or {}).get("users") if isinstance(data, dict) else None
     if users is None:

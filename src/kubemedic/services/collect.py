@@ -23,6 +23,7 @@ from kubemedic.adapters.metrics_store import LOCK_TIMEOUT, MetricsStore
 from kubemedic.errors import (
     ClusterError,
     Forbidden,
+    InputError,
     KubemedicError,
     MetricsError,
     StoreCorrupt,
@@ -136,11 +137,18 @@ def import_history(
     *,
     now: Callable[[], datetime] = utc_now,
 ) -> Imported:
-    """Load an OpenMetrics history file (``kubemedic sandbox history``) into the store."""
-    with MetricsStore.open(options.store, lock_timeout=options.lock_timeout) as store:
-        stored = store.import_openmetrics(source, options.namespaces)
-        expired = store.expire(now() - timedelta(seconds=options.retention))
-        return Imported(stored=stored, expired=expired, held=store.summary())
+    """Load an OpenMetrics history file (``kubemedic sandbox history``) into the store; a file
+    refused leaves no store behind where there was none."""
+    created = not options.store.exists()
+    try:
+        with MetricsStore.open(options.store, lock_timeout=options.lock_timeout) as store:
+            stored = store.import_openmetrics(source, options.namespaces)
+            expired = store.expire(now() - timedelta(seconds=options.retention))
+            return Imported(stored=stored, expired=expired, held=store.summary())
+    except InputError:
+        if created:
+            options.store.unlink(missing_ok=True)
+        raise
 
 
 def _pod_metrics(cluster: ClusterWriter, namespaces: Sequence[str] | None) -> list[Any]:

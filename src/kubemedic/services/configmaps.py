@@ -42,6 +42,10 @@ def configmap_data_from_file(path: Path, ref: ObjectRef) -> dict[str, str]:
         document: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8 text (byte {exc.start}): not a YAML or JSON file", path=str(path)
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError(
             f"not valid YAML: {getattr(exc, 'problem', exc)}", path=str(path)

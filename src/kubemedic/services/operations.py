@@ -15,7 +15,7 @@ from typing import Any
 from kubemedic._internal.timeutils import format_time, human_duration
 from kubemedic.actions import plan_change
 from kubemedic.actions._common import change_fingerprint
-from kubemedic.errors import Refused
+from kubemedic.errors import InputError, Refused
 from kubemedic.governance import approvals as rules
 from kubemedic.governance.conditions import check_applicable, parse_condition
 from kubemedic.governance.lifecycle import Event, next_state, what_now
@@ -61,8 +61,13 @@ def propose(
     A rollback passes its ready ``plan`` (the recorded inverse), the original's ``tier`` and
     the ``workload`` whose pods validated the original.
     """
-    if incident:
-        ws.store.load(incident)  # refuse an unknown incident before anything is written
+    if incident:  # refuse an unknown incident, or another kind of record, before writing
+        linked = ws.store.load(incident)
+        if linked.kind is not RecordKind.INCIDENT:
+            raise InputError(
+                f"{incident} is a {linked.kind.value}, not an incident",
+                hint="a fix links to the incident it fixes (INC-...): kubemedic records list",
+            )
     writer = ws.cluster()
     current: dict[str, Any] | None = None
     changed: dict[str, Any] | None = None

@@ -78,6 +78,8 @@ def _token_file(path: Path) -> str:
         token = path.expanduser().read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise ConfigError(f"token file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"token file {path} is not UTF-8 text (byte {exc.start})") from None
     if not token:
         raise ConfigError(f"token file {path} is empty")
     return token

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kubemedic.errors import SandboxError
+from kubemedic.errors import InputError, SandboxError
 from kubemedic.sandbox.control import ControlClient
 from kubemedic.sandbox.resources import kind_for
 from kubemedic.sandbox.statedir import StateDir
@@ -192,8 +192,11 @@ def history(state_dir: Path | None, days: int, out: Path) -> int:
     if days < 1:
         raise SandboxError(f"--days must be at least 1, got {days}")
     data = ControlClient.from_kubeconfig(running(state_dir).kubeconfig, timeout=600).history(days)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"cannot write the history: {exc.strerror}", path=str(out)) from None
     return len(data)
 
 

@@ -182,6 +182,12 @@ def test_a_bad_replica_count_is_refused(replicas: object, message: str) -> None:
     assert _refused(ActionType.SCALE, deployment(), replicas=replicas).message == message
 
 
+def test_scaling_to_the_count_it_runs_is_refused_as_a_change_of_nothing() -> None:
+    refused = _refused(ActionType.SCALE, deployment(replicas=3), replicas=3)
+    assert refused.message == f"{WEB} already has 3 replicas: nothing to change"
+    assert refused.exit_code == 2
+
+
 def test_a_daemon_set_is_not_scaled() -> None:
     with pytest.raises(InputError, match="scale applies to deployment, statefulset, replicaset"):
         _plan(ActionType.SCALE, {}, target=ObjectRef("DaemonSet", "agent", "shop"), replicas=2)
@@ -237,6 +243,15 @@ def test_template_requests_sum_every_container() -> None:
 
 
 # ---------------------------------------------------------------------------------- resources
+
+
+def test_resources_it_already_has_are_refused_as_a_change_of_nothing() -> None:
+    refused = _refused(ActionType.RESOURCES, deployment(), cpu_request="0.25", memory_limit="256Mi")
+    assert refused.message == (
+        f"container app of {WEB} already has cpu request 250m, memory limit 256Mi: "
+        "nothing to change"
+    )
+    assert _plan(ActionType.RESOURCES, deployment(), cpu_request="0.25", cpu_limit="1")
 
 
 def test_resources_patch_one_container_and_the_inverse_restores_its_values() -> None:

@@ -71,6 +71,8 @@ def resolve(
     CA and namespace mounted in ``service_account``).
     """
     if kubeconfig is not None:
+        if kubeconfig.expanduser().is_dir():
+            raise ConfigError(f"kubeconfig {kubeconfig} is a directory, not a kubeconfig file")
         if not kubeconfig.expanduser().is_file():
             raise ConfigError(f"kubeconfig {kubeconfig} does not exist")
         candidates = [str(kubeconfig.expanduser())]

@@ -12,6 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -19,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from kubemedic._internal.timeutils import parse_time
-from kubemedic.adapters.kubernetes.api import SCANNED, ApiRequest, Resource
+from kubemedic.adapters.kubernetes.api import BY_KIND, SCANNED, ApiRequest, Resource
 from kubemedic.adapters.kubernetes.gather import Collected, list_kind, read_log, run_all
 from kubemedic.adapters.kubernetes.kubeconfig import resolve
 from kubemedic.adapters.kubernetes.logs import wanted_logs
 from kubemedic.adapters.kubernetes.objects import record_moments
 from kubemedic.adapters.kubernetes.pod_target import collect_pod
 from kubemedic.adapters.kubernetes.transport import ApiClient, Sleep
+from kubemedic.errors import Forbidden
 from kubemedic.models.cluster import ALL_NAMESPACES, ClusterView
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.k8s import Pod
@@ -106,6 +108,8 @@ def scan(
         collected = collect_pod(client, target.namespace or default, target.name)
     else:
         collected = collect_scope(client, scope, resources=resources, logs=logs)
+        if scope and not any(_namespace(o) == scope for o in collected.objects):
+            _require_namespace(client, scope)
     view = ClusterView(
         collected.objects,
         observed_at=_observed_at(collected.objects),
@@ -131,6 +135,17 @@ def _observed_at(objects: Iterable[Mapping[str, Any]]) -> datetime:
     latest = max(filter(None, map(parse_time, moments)), default=None)
     now = datetime.now(tz=UTC)
     return max(now, latest) if latest else now
+
+
+def _namespace(obj: Mapping[str, Any]) -> Any:
+    return (obj.get("metadata") or {}).get("namespace")
+
+
+def _require_namespace(client: ApiClient, namespace: str) -> None:
+    """NotFound when a namespace with nothing in it does not exist: a mistyped ``-n`` is not
+    a healthy namespace. One that may not be read (403) is taken as it is."""
+    with suppress(Forbidden):
+        client.get_json(ApiRequest.get(BY_KIND["Namespace"], None, namespace))
 
 
 def collect_scope(

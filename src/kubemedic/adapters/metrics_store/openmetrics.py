@@ -90,7 +90,8 @@ def load_history(
 ) -> None:
     """Fill the temporary ``batch_usage`` table with the usage samples in ``source``."""
     if not source.is_file():
-        raise InputError("no such file", path=str(source))
+        problem = "a directory, not a history file" if source.is_dir() else "no such file"
+        raise InputError(problem, path=str(source))
     selected = list(namespaces) if namespaces is not None else None
     try:
         connection.execute(_PARSE, [str(source), CPU, MEMORY])
