@@ -12,7 +12,7 @@ the snapshot's time is known (:func:`to_event`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -88,27 +88,27 @@ def event_rows(rows: Sequence[str], first_line: int = 0) -> Iterator[EventRow]:
         yield from _headless(lines, first_line)
         return
     columns = Columns.of(lines[0])
-    pending: EventRow | None = None
+    read = []
     for offset, row in enumerate(lines[1:], start=1):
         cells = columns.cells(row, _OPTIONAL)
-        event = _row(cells, first_line + offset) if cells is not None else None
-        if event is None:
-            if pending is not None:  # a multi-line message goes on at the left margin
-                pending = _continued(pending, row.strip())
-            continue
-        if pending is not None:
-            yield pending
-        pending = event
-    if pending is not None:
-        yield pending
+        read.append((_row(cells, first_line + offset) if cells is not None else None, row))
+    yield from _continuing(read)
 
 
 def _headless(lines: Sequence[str], first_line: int) -> Iterator[EventRow]:
     """Rows without a header: each carries its cells in the order kubectl prints them."""
-    pending: EventRow | None = None
+    read = []
     for offset, row in enumerate(lines):
         shown = HEADLESS_ROW.fullmatch(row)
-        event = _row(shown.groupdict(), first_line + offset) if shown is not None else None
+        read.append((_row(shown.groupdict(), first_line + offset) if shown else None, row))
+    yield from _continuing(read)
+
+
+def _continuing(read: Iterable[tuple[EventRow | None, str]]) -> Iterator[EventRow]:
+    """The events read, a line that is none going on with the message before it (a multi-line
+    message goes on at the left margin)."""
+    pending: EventRow | None = None
+    for event, row in read:
         if event is None:
             if pending is not None:
                 pending = _continued(pending, row.strip())
