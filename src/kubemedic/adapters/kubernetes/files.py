@@ -83,6 +83,8 @@ def load_files(paths: Iterable[Path], *, locations: bool = False) -> ClusterView
         if not snapshot.objects and not snapshot.listed:
             raise snapshot.gaps.nothing_read(named)
         warnings = snapshot.gaps.finish(snapshot.objects, snapshot.listed) + pasted.warnings
+        logs, unread = read_logs(snapshot.log_files, snapshot.pods, pasted.logs)
+        warnings += unread
         observed_at = _latest_time(snapshot.moments)
         if observed_at is None:
             observed_at = datetime.now(tz=UTC)
@@ -92,7 +94,7 @@ def load_files(paths: Iterable[Path], *, locations: bool = False) -> ClusterView
             observed_at=observed_at,
             source="files: " + named,
             listed=snapshot.listed,
-            logs=read_logs(snapshot.log_files, snapshot.pods),
+            logs=logs,
             warnings=warnings,
             locate=snapshot.origins.locate if snapshot.origins else None,
         )

@@ -5,7 +5,8 @@ Accepted layouts, tried in this order for every ``*.log`` or ``logs.txt`` file:
 * a file of ``==== START logs for container C of pod NS/P ====`` sections, as written by
   ``kubectl cluster-info dump`` (``<ns>/<pod>/logs.txt``): each section is keyed by its marker;
 * ``<pod>.log`` anywhere, or ``<pod>/<container>.log`` / ``<pod>/logs.txt``;
-* ``logs.txt`` or ``<container>.log`` next to the manifest of a single pod.
+* ``logs.txt`` or ``<container>.log`` next to the manifest of a single pod;
+* what a pasted ``kubectl logs POD [-c C] [-p]`` printed (``pasted``), for that pod.
 
 A ``-previous`` (or ``.previous``) suffix on the file name marks the log of the previous
 container instance, like ``kubectl logs --previous``. Only the last lines are kept, and dump
@@ -19,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubemedic.adapters.kubernetes.logs import (
     DUMP_START,
@@ -30,6 +31,10 @@ from kubemedic.adapters.kubernetes.logs import (
 )
 from kubemedic.adapters.kubernetes.manifests import unreadable
 from kubemedic.errors import InputError
+from kubemedic.models.scan_warning import ScanWarning
+
+if TYPE_CHECKING:
+    from kubemedic.adapters.kubernetes.pasted import PastedLog
 from kubemedic.models.cluster import LogKey, LogTail
 from kubemedic.models.k8s import Pod
 
@@ -76,13 +81,40 @@ class LogFile:
     """Given by the user directly rather than found in a directory: it must be attributable."""
 
 
-def read_logs(files: Iterable[LogFile], pods: PodIndex) -> Mapping[LogKey, tuple[LogTail, ...]]:
-    """Every log tail the files hold, keyed by namespace, pod and container."""
+def read_logs(
+    files: Iterable[LogFile], pods: PodIndex, pasted: Iterable[PastedLog] = ()
+) -> tuple[Mapping[LogKey, tuple[LogTail, ...]], tuple[ScanWarning, ...]]:
+    """Every log tail the files and pasted ``kubectl logs`` output hold, keyed by namespace,
+    pod and container; a warning for each pasted log whose pod cannot be told."""
     found: dict[LogKey, list[LogTail]] = defaultdict(list)
     for file in files:
         for key, log in _tails(file, pods):
             found[key].append(log)
-    return {key: tuple(tails) for key, tails in found.items()}
+    warnings = []
+    for given in pasted:
+        namespace = given.namespace or _namespace_of(given.pod, pods)
+        if not namespace:
+            warnings.append(
+                ScanWarning(
+                    f"`kubectl logs {given.pod}` was pasted, but the input holds no pod of that "
+                    "name (or several): its log is not read; paste the pod's description too, "
+                    "or name its namespace with -n",
+                    file=str(given.path),
+                    line=given.line,
+                )
+            )
+            continue
+        source = f"{given.path}:{given.line}"
+        found[LogKey(namespace, given.pod, given.container)].append(
+            LogTail(given.lines, given.previous, source)
+        )
+    return {key: tuple(tails) for key, tails in found.items()}, tuple(warnings)
+
+
+def _namespace_of(name: str, pods: PodIndex) -> str:
+    """The namespace of the one pod of this name in the input, else ""."""
+    namespaces = {Pod(raw).namespace for raw in pods.by_name.get(name, ())}
+    return namespaces.pop() if len(namespaces) == 1 else ""
 
 
 def _tails(file: LogFile, pods: PodIndex) -> Iterator[tuple[LogKey, LogTail]]:

@@ -17,7 +17,7 @@ in another is one pod (the description wins), and an event pasted twice counts o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,6 +62,23 @@ class _File:
     events: list[tuple[EventRow, str]] = field(default_factory=list)
     printed: datetime | None = None
     warnings: list[ScanWarning] = field(default_factory=list)
+    logs: list[PastedLog] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PastedLog:
+    """What a pasted ``kubectl logs POD`` printed: the pod's log, as a log file would hold it."""
+
+    pod: str
+    namespace: str
+    """"" when the command line does not say."""
+    container: str
+    """"" when the command line does not say (a pod of one container)."""
+    previous: bool
+    lines: tuple[str, ...]
+    path: Path
+    line: int
+    """Where the command's output starts in the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +89,7 @@ class PastedObjects:
     printed: tuple[str, ...]
     """When each file was printed (RFC 3339): the snapshot is no older than these."""
     warnings: tuple[ScanWarning, ...]
+    logs: tuple[PastedLog, ...] = ()
 
 
 @dataclass(slots=True)
@@ -135,7 +153,8 @@ class PastedText:
         for file in self.files:
             merged.add(file.path, _table_events(file, merged, Clock(file.printed or fallback)))
         printed = tuple(format_time(f.printed or fallback) for f in self.files)
-        return PastedObjects(merged.by_directory(), printed, tuple(warnings))
+        logs = tuple(log for file in self.files for log in file.logs)
+        return PastedObjects(merged.by_directory(), printed, tuple(warnings), logs)
 
 
 def _fallback(files: list[_File], default_time: datetime | None) -> tuple[datetime, str]:
@@ -169,6 +188,8 @@ def _read(path: Path, text: str) -> _File:
             file.pods.extend(pod_rows(part.lines, namespace))
         elif part.output is Output.EVENTS:
             file.events.extend((row, namespace) for row in table_events(part.lines))
+        elif part.output is Output.LOGS and part.command is not None:
+            file.logs.append(_log(path, part.lines, part.command))
         elif any(line.strip() for _, line in part.lines):
             what = f"`kubectl {part.command.verb}` output" if part.command else "this text"
             file.warnings.append(
@@ -193,6 +214,23 @@ def _read(path: Path, text: str) -> _File:
     ]
     file.printed = max(shown, default=None)
     return file
+
+
+def _log(path: Path, lines: Sequence[tuple[int, str]], command: Command) -> PastedLog:
+    from kubemedic.adapters.kubernetes.logs import TAIL_LINES
+
+    shown = [text for _, text in lines]
+    while shown and not shown[-1].strip():
+        shown.pop()
+    return PastedLog(
+        pod=command.names[0].removeprefix("pod/"),
+        namespace=command.namespace,
+        container=command.container,
+        previous=command.previous,
+        lines=tuple(shown[-TAIL_LINES:]),
+        path=path,
+        line=lines[0][0],
+    )
 
 
 def _add_excerpt(file: _File, doc: Field, command: Command | None) -> None:

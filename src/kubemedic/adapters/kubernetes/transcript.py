@@ -112,6 +112,7 @@ class Output(Enum):
     DESCRIBE = "kubectl describe"
     PODS = "kubectl get pods"
     EVENTS = "kubectl get events"
+    LOGS = "kubectl logs"
     OTHER = "other"
 
 
@@ -123,6 +124,10 @@ class Command:
     resource: str
     names: tuple[str, ...]
     namespace: str
+    container: str = ""
+    """``-c``: the container a ``kubectl logs`` reads."""
+    previous: bool = False
+    """``-p``: ``kubectl logs`` of the container's previous instance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +153,23 @@ def parts(text: str) -> Iterator[Part]:
     yield from _split(block, command)
 
 
+def _split(block: Sequence[Line], command: Command | None) -> Iterator[Part]:
+    """A ``kubectl logs`` block is that log, down to the next command line; any other is cut
+    into the outputs it holds."""
+    if command is not None and command.verb == "logs" and _one_pod(command):
+        if any(line.strip() for _, line in block):
+            yield Part(Output.LOGS, tuple(block), command)
+        return
+    yield from _outputs(block, command)
+
+
+def _one_pod(command: Command) -> bool:
+    """``kubectl logs POD`` (or ``pod/POD``): not a Deployment's or a selector's pods."""
+    return len(command.names) == 1 and command.names[0].removeprefix("pod/").count("/") == 0
+
+
 def looks_pasted(head: str) -> bool:
-    """True when the start of a text holds kubectl describe or table output."""
+    """True when the start of a text holds kubectl describe, table or log output."""
     return any(part.output is not Output.OTHER for part in parts(head))
 
 
@@ -162,11 +182,18 @@ def parse_command(line: str) -> Command | None:
     except ValueError:
         words = match["args"].split()
     positional: list[str] = []
-    namespace = ""
+    namespace = container = ""
+    previous = False
     flags = iter(words)
     for word in flags:
         if word in ("-n", "--namespace"):
             namespace = next(flags, "")
+        elif word in ("-c", "--container"):
+            container = next(flags, "")
+        elif word.startswith(("--container=", "-c=")):
+            container = word.partition("=")[2]
+        elif word in ("-p", "--previous", "--previous=true"):
+            previous = True
         elif word.startswith(("--namespace=", "-n=")):
             namespace = word.partition("=")[2]
         elif word.startswith("-n") and not word.startswith("--") and len(word) > 2:
@@ -183,10 +210,10 @@ def parse_command(line: str) -> Command | None:
     if "/" in resource:
         resource, _, name = resource.partition("/")
         names = (name, *names)
-    return Command(verb, resource, names, namespace)
+    return Command(verb, resource, names, namespace, container, previous)
 
 
-def _split(block: Sequence[Line], command: Command | None) -> Iterator[Part]:
+def _outputs(block: Sequence[Line], command: Command | None) -> Iterator[Part]:
     """Cut a block where another output starts: a table header, or a describe after a table."""
     start = 0
     current: Output | None = None
