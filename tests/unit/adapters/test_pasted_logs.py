@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kubemedic.adapters.kubernetes.transcript import Output, parse_command, parts
+from kubemedic.errors import InputError
 
 from .pasting import load_pasted
 
@@ -61,3 +64,10 @@ def test_the_logs_of_a_deployment_are_not_taken_for_one_pods(tmp_path: Path) -> 
 
     assert not view.log_tails("shop", "web-5d8f7c9b6d-x2x8z", "")
     assert any("`kubectl logs` output" in w.message for w in view.warnings)
+
+
+def test_a_log_alone_is_refused_saying_what_it_needs(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="only kubectl logs output") as refused:
+        load_pasted(tmp_path, session=LOG)
+    assert refused.value.hint is not None
+    assert "kubectl describe pod" in refused.value.hint

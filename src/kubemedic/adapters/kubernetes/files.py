@@ -76,6 +76,13 @@ def load_files(paths: Iterable[Path], *, locations: bool = False) -> ClusterView
             snapshot.add_path(path)
         pasted = snapshot.add_pasted()
         if not snapshot.manifests_seen:
+            if pasted.logs:
+                raise InputError(
+                    "only kubectl logs output was found: a log is read with its pod",
+                    path=named,
+                    hint="add the pod's YAML (kubectl get pod NAME -o yaml) or its "
+                    "kubectl describe pod output",
+                )
             raise InputError(
                 "no Kubernetes manifests found (looked for .yaml, .yml and .json files)",
                 path=named,
