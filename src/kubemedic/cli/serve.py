@@ -27,6 +27,7 @@ def serve_command(
 ) -> None:
     """Serve the governed workflow: JSON API under /api/v1 and the web dashboard."""
     from kubemedic.config import load_settings
+    from kubemedic.services.accounts import accounts_in
     from kubemedic.web.app import create_app, http_server
 
     settings = load_settings(
@@ -38,5 +39,6 @@ def serve_command(
     if users_file is not None:
         server = settings.server.model_copy(update={"users_file": users_file})
         settings = settings.model_copy(update={"server": server})
+    accounts_in(settings.server.users_path())  # a file that cannot be read stops the start
     typer.echo(f"kubemedic serving on http://{host}:{port}/ (API: /api/v1/docs)", err=True)
     http_server(create_app(settings), host, port).run()

@@ -51,6 +51,12 @@ def add_account(path: Path, name: str, password: str, roles: tuple[str, ...], em
     temporary.replace(path)
 
 
+def accounts_in(path: Path) -> int:
+    """How many accounts the users file holds (0 without one); ``ConfigError`` when it cannot
+    be read, so ``serve`` refuses to start rather than fail at the first sign-in."""
+    return len(_entries(path))
+
+
 def find_account(path: Path, name: str) -> Account | None:
     """The account called ``name`` (no password check: for a signed session)."""
     for entry in _entries(path):

@@ -292,3 +292,14 @@ def test_a_watch_delay_beyond_a_century_is_refused(
     result = kubemedic("watch", "-n", "shop", option, "1e300", "--records", tmp_path / "records")
     assert result.code == 2
     assert f"{option} 1e+300: more seconds than a century" in result.stderr
+
+
+def test_serve_refuses_to_start_with_an_unreadable_users_file(
+    kubemedic: Invoke, tmp_path: Path
+) -> None:
+    users = tmp_path / "users.yaml"
+    users.write_text("users: [name: ada\n")  # not YAML: cut off mid-list
+    result = kubemedic("serve", "--port", "0", "--users-file", users, "--records", tmp_path / "r")
+    assert result.code == 2
+    assert f"users file {users}: cannot be read" in result.stderr
+    assert "serving on" not in result.stderr
