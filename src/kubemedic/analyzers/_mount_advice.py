@@ -54,7 +54,7 @@ def filesystem_advice(
                 "Managed node images without a package manager (Container-Optimized OS, "
                 "Bottlerocket) need the CSI driver.",
             ),
-            (on_node(pod.node_name, f"ls -l /host/sbin/mount.{error.fs_type.rstrip('4')}"),),
+            (on_node(pod.node_name, f"ls -l /host/sbin/mount.{error.fs_type.rstrip('4')}", pod),),
             RiskTier.MEDIUM,
         )
     if error.cause is MountCause.ACCESS_DENIED:
@@ -72,7 +72,7 @@ def filesystem_advice(
             f"Make {error.server or 'the server'}{', port' + port if port else ''} reachable "
             "from every node (server up, address in the volume right, firewall open).",
             ("Test from the node itself: the mount runs in the node's network, not the pod's.",),
-            (on_node(pod.node_name, check),) if error.server else (),
+            (on_node(pod.node_name, check, pod),) if error.server else (),
             RiskTier.MEDIUM,
         )
     if error.cause is MountCause.EXPORT_MISSING:
@@ -98,7 +98,7 @@ def filesystem_advice(
             "it right; if it is damaged, repair it (fsck/xfs_repair) from a snapshot first. Do "
             "not reformat a disk that holds data.",
             (),
-            (on_node(pod.node_name, "blkid"),)
+            (on_node(pod.node_name, "blkid", pod),)
             + ((f"kubectl get pv {info.pv} -o yaml",) if info.pv else ()),
             RiskTier.MEDIUM,
         )

@@ -161,7 +161,7 @@ def advise(
             "Make the NFS export reachable and allowed from every node (server, port 2049, "
             "export rules), with the NFS client installed on the nodes.",
             ("Test from the node itself: the pod network is not the path the mount takes.",),
-            (on_node(pod.node_name, f"nc -zv {server} 2049"),) if server else (),
+            (on_node(pod.node_name, f"nc -zv {server} 2049", pod),) if server else (),
             RiskTier.MEDIUM,
         )
     if failure.problem is MountProblem.HOST_PATH:
@@ -174,7 +174,7 @@ def advise(
             f"Create {path} on the nodes (or use type DirectoryOrCreate), fix the path or type, "
             "or schedule the pod only onto nodes that have it.",
             (),
-            (on_node(pod.node_name, f"ls -ld /host{path}"),),
+            (on_node(pod.node_name, f"ls -ld /host{path}", pod),),
             RiskTier.MEDIUM,
         )
     return Advice(

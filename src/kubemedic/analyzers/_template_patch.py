@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubemedic.models.findings import ObjectRef
-from kubemedic.models.k8s import ContainerSpec, KObject
+from kubemedic.models.k8s import ContainerSpec, KObject, Pod
 
 _POD_TEMPLATE = ("spec", "template", "spec")
 _TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
@@ -108,8 +108,11 @@ def follow_up_steps(workload: ObjectRef, pod: str, *, recreate: bool = True) -> 
     return tuple(step for step in steps if step)
 
 
-def on_node(node: str, command: str) -> str:
-    """``kubectl debug node/...`` running ``command`` on the node (host filesystem at /host)."""
+def on_node(node: str, command: str, pod: Pod | None = None) -> str:
+    """``kubectl debug node/...`` running ``command`` on the node (host filesystem at /host);
+    when the input does not say which node, the pod's, looked up as the command runs."""
+    if not node and pod is not None:
+        node = f"$(kubectl get pod {pod.name} -n {pod.namespace} -o jsonpath='{{.spec.nodeName}}')"
     return f"kubectl debug node/{node or '<node>'} -it --image=busybox:1.36 -- {command}"
 
 

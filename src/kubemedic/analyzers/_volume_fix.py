@@ -161,7 +161,7 @@ def _node(case: CrashCase, access: VolumeAccess) -> Fix:
         c
         for c in (
             patch,
-            on_node(case.pod.node_name, f"chown -R {access.owner_text} /host{host_path}")
+            on_node(case.pod.node_name, f"chown -R {access.owner_text} /host{host_path}", case.pod)
             if host_path
             else "",
         )
