@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from kubemedic.adapters.records import RecordsRepo
-from kubemedic.models.identity import Author
+from kubemedic.models.identity import SYSTEM, Author
+from kubemedic.models.records import RecordKind
+from kubemedic.services.records import RecordStore, Step
 
 ALICE = Author("Alice Example", "alice@example.com")
 BOB = Author("Bob Example", "bob@example.com")
@@ -63,3 +66,28 @@ def git(cwd: Path, *args: str) -> str:
 def append(line: str) -> Callable[[str | None], str]:
     """A change that appends one line to the record (creating it when absent)."""
     return lambda current: (current or "") + line + "\n"
+
+
+AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def open_incident(store: RecordStore, number: int) -> str:
+    """Open incident ``number``, created ``number`` minutes after ``AT``; its id."""
+    record_id = f"INC-20261207-{number:06x}"
+    store.create(
+        RecordKind.INCIDENT,
+        record_id,
+        {"created_at": (AT + timedelta(minutes=number)).isoformat(), "title": f"number {number}"},
+        title=f"Incident {number}",
+        intro="A crash loop.",
+        first=Step("opened", "open", {}, "Opened."),
+        actor=SYSTEM,
+        at=AT,
+        message=f"{record_id}: opened",
+    )
+    return record_id
+
+
+def close_incident(store: RecordStore, record_id: str) -> None:
+    step = Step("closed", "closed", {}, "Closed.")
+    store.append(record_id, step, actor=SYSTEM, at=AT, message=f"{record_id}: closed")

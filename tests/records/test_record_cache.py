@@ -4,42 +4,17 @@ listing, and a record nobody changed is not parsed again."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
 
-from kubemedic.models.identity import SYSTEM
 from kubemedic.models.policy import Policy
 from kubemedic.models.records import RecordKind
-from kubemedic.services.records import RecordCache, RecordStore, Step
+from kubemedic.services.records import RecordCache, RecordStore
 from kubemedic.services.server_views import record_document, record_rows, record_rows_json
 from kubemedic.services.workspace import Workspace
-from tests.records.conftest import git
-
-AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-
-
-def _open(store: RecordStore, number: int) -> str:
-    record_id = f"INC-20261207-{number:06x}"
-    store.create(
-        RecordKind.INCIDENT,
-        record_id,
-        {"created_at": (AT + timedelta(minutes=number)).isoformat(), "title": f"number {number}"},
-        title=f"Incident {number}",
-        intro="A crash loop.",
-        first=Step("opened", "open", {}, "Opened."),
-        actor=SYSTEM,
-        at=AT,
-        message=f"{record_id}: opened",
-    )
-    return record_id
-
-
-def _close(store: RecordStore, record_id: str) -> None:
-    step = Step("closed", "closed", {}, "Closed.")
-    store.append(record_id, step, actor=SYSTEM, at=AT, message=f"{record_id}: closed")
+from tests.records.conftest import close_incident, git, open_incident
 
 
 @pytest.fixture
@@ -55,15 +30,15 @@ def _states(store: RecordStore) -> dict[str, str]:
 def test_a_commit_is_seen_by_the_next_listing_and_unchanged_records_are_not_parsed_again(
     store: RecordStore,
 ) -> None:
-    first, second = _open(store, 1), _open(store, 2)
+    first, second = open_incident(store, 1), open_incident(store, 2)
     before = {r.id: r for r in store.all(RecordKind.INCIDENT)}
     assert _states(store) == {second: "open", first: "open"}
-    _close(store, first)
+    close_incident(store, first)
     assert _states(store) == {second: "open", first: "closed"}
     after = {r.id: r for r in store.all(RecordKind.INCIDENT)}
     assert after[first].state == "closed"
     assert after[second] is before[second]
-    third = _open(store, 3)
+    third = open_incident(store, 3)
     ws = Workspace(store=store, policy=Policy())
     assert [row["id"] for row in record_rows(ws, RecordKind.INCIDENT, "open")] == [third, second]
 
@@ -72,7 +47,7 @@ def test_commits_on_another_branch_and_switching_back_move_the_listing(
     store: RecordStore,
 ) -> None:
     root = store.repo.root
-    first = _open(store, 1)
+    first = open_incident(store, 1)
     assert _states(store) == {first: "open"}
     git(root, "switch", "--quiet", "-c", "elsewhere")
     (root / "incidents" / f"{first}.md").unlink()
@@ -84,29 +59,29 @@ def test_commits_on_another_branch_and_switching_back_move_the_listing(
 
 def test_refs_packed_by_git_gc_are_read_and_later_commits_still_seen(store: RecordStore) -> None:
     root = store.repo.root
-    first = _open(store, 1)
+    first = open_incident(store, 1)
     assert _states(store) == {first: "open"}
     git(root, "gc", "--quiet")
     assert not (root / ".git" / "refs" / "heads" / "main").exists()
     assert " refs/heads/main" in (root / ".git" / "packed-refs").read_text()
     assert store.repo.head() == git(root, "rev-parse", "HEAD").strip()
     assert _states(store) == {first: "open"}
-    _close(store, first)
+    close_incident(store, first)
     assert _states(store) == {first: "closed"}
     git(root, "pack-refs", "--all")
-    second = _open(store, 2)
+    second = open_incident(store, 2)
     assert _states(store) == {second: "open", first: "closed"}
 
 
 def test_the_json_listing_and_a_records_document_follow_the_commits(store: RecordStore) -> None:
     ws = Workspace(store=store, policy=Policy())
-    first = _open(store, 1)
+    first = open_incident(store, 1)
     listed = record_rows_json(ws, RecordKind.INCIDENT, "open")
     assert orjson.loads(listed) == orjson.loads(
         orjson.dumps(record_rows(ws, RecordKind.INCIDENT, "open"), default=str)
     )
     assert [row["id"] for row in orjson.loads(listed)] == [first]
-    _close(store, first)
+    close_incident(store, first)
     assert orjson.loads(record_rows_json(ws, RecordKind.INCIDENT, "open")) == []
     document = record_document(ws, first)
     assert [s["event"] for s in document["sections"]] == ["opened", "closed"]

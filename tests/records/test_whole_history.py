@@ -5,39 +5,16 @@ path do."""
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from kubemedic.adapters.records import RecordsRepo
-from kubemedic.models.identity import SYSTEM
 from kubemedic.models.policy import Policy
-from kubemedic.models.records import RecordKind
-from kubemedic.services.records import RecordStore, Step
+from kubemedic.services.records import RecordStore
 from kubemedic.services.trail import verify_trail
 from kubemedic.services.workspace import Workspace
-from tests.records.conftest import ALICE, git
-
-AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-
-
-def _incident(store: RecordStore, number: int, *, closed: bool) -> None:
-    record_id = f"INC-20261207-{number:06x}"
-    store.create(
-        RecordKind.INCIDENT,
-        record_id,
-        {"created_at": AT.isoformat()},
-        title=f"Incident {number}",
-        intro="A crash loop.",
-        first=Step("opened", "open", {}, "Opened."),
-        actor=SYSTEM,
-        at=AT,
-        message=f"{record_id}: opened",
-    )
-    if closed:
-        step = Step("closed", "closed", {}, "Closed.")
-        store.append(record_id, step, actor=SYSTEM, at=AT, message=f"{record_id}: closed")
+from tests.records.conftest import ALICE, close_incident, git, open_incident
 
 
 @pytest.fixture
@@ -66,10 +43,10 @@ def test_verify_starts_as_many_git_processes_for_a_long_history_as_for_a_short_o
     tmp_path: Path, git_processes: Path
 ) -> None:
     store = RecordStore.open(tmp_path / "records")
-    _incident(store, 1, closed=True)
+    close_incident(store, open_incident(store, 1))
     short = _started_by_verify(store, git_processes)
     for number in range(2, 6):
-        _incident(store, number, closed=True)
+        close_incident(store, open_incident(store, number))
     assert _started_by_verify(store, git_processes) == short
     assert len(short) < 10
 
