@@ -96,3 +96,23 @@ def test_history_is_openmetrics_that_promtool_accepts(cluster: Cluster, tmp_path
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+_SAMPLE = re.compile(r"^(\w+(?:_total|_bucket|_sum|_count))(\{[^}]*\}) (\S+)$", re.M)
+
+
+def test_counters_and_histogram_buckets_never_shrink_between_scrapes(cluster: Cluster) -> None:
+    """Traffic and latency vary from one 15 s stretch to the next; a counter that followed
+    the rate of the moment down would read to Prometheus as a restart."""
+    seen: dict[str, float] = {}
+    shrunk = []
+    start = cluster.clock.now()
+    while (cluster.clock.now() - start).total_seconds() < 75:  # five noise stretches
+        for name, labels, value in _SAMPLE.findall(cluster.sim.prometheus_text()):
+            key = name + labels
+            if float(value) < seen.get(key, 0.0):
+                shrunk.append(f"{key}: {seen[key]} -> {value}")
+            seen[key] = float(value)
+        cluster.clock.sleep(3)
+    assert any(key.startswith("http_request_duration_seconds_bucket") for key in seen)
+    assert not shrunk, shrunk[:5]

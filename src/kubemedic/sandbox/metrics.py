@@ -8,8 +8,11 @@ models over past days as OpenMetrics for ``promtool tsdb create-blocks-from open
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -147,26 +150,82 @@ class _Families:
         return "\n".join(out) + "\n"
 
 
+@dataclass(slots=True)
+class Totals:
+    """The cumulative series of one container instance, grown by what it did in each interval.
+
+    Counters and histogram buckets only ever grow, as a real exporter's do: a total recomputed
+    from the rate of the moment (``rate × age``) shrinks whenever the rate dips, and Prometheus
+    reads every dip as a restart, so ``rate()`` and ``histogram_quantile()`` jump.
+    """
+
+    cpu: float = 0.0
+    requests: float = 0.0
+    errors: float = 0.0
+    latency_sum: float = 0.0
+    buckets: list[float] = dataclasses.field(default_factory=lambda: [0.0] * len(BUCKETS))
+
+    def add(self, usage: Sample, seconds: float) -> None:
+        """What the container did in ``seconds`` at ``usage``."""
+        seconds = max(seconds, 0.0)
+        requests = usage.requests_per_second * seconds
+        self.cpu += usage.cpu_cores * seconds
+        self.requests += requests
+        self.errors += requests * usage.error_ratio
+        self.latency_sum += requests * usage.latency_seconds
+        for index, le in enumerate(BUCKETS):
+            self.buckets[index] += requests * _latency_share(usage.latency_seconds, le)
+
+
+class LiveTotals:
+    """Each running container instance's totals between scrapes.
+
+    An instance first seen is credited with its whole age at the current rate; after that each
+    scrape adds the interval since the previous one. A restarted container is a new instance and
+    starts again from zero, as its process's counters do.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_instance: dict[tuple[str, str, datetime], tuple[datetime, Totals]] = {}
+
+    def scrape(
+        self, seen: Iterable[tuple[str, str, datetime, Sample]], now: datetime
+    ) -> list[Totals]:
+        """Totals at ``now`` for each (pod uid, container, instance start, usage), in order;
+        instances not seen any more are forgotten."""
+        with self._lock:
+            out, kept = [], {}
+            for uid, container, started_at, usage in seen:
+                key = (uid, container, started_at)
+                last, totals = self._by_instance.get(key, (started_at, Totals()))
+                if now > last:
+                    totals.add(usage, (now - last).total_seconds())
+                    last = now
+                kept[key] = (last, totals)
+                out.append(totals)
+            self._by_instance = kept
+            return out
+
+
 def _container_series(
     families: _Families,
     pod: Obj,
     container: str,
     usage: Sample,
-    age: float,
+    totals: Totals,
     at: float | None = None,
-    totals: dict[str, float] | None = None,
 ) -> None:
     meta = pod["metadata"]
     base = {"namespace": meta["namespace"], "pod": meta["name"], "container": container}
     node = str(pod["spec"].get("nodeName") or "")
-    cpu_total = totals["cpu"] if totals else usage.cpu_cores * age
     families.add(
         "container_cpu_usage_seconds_total",
         "counter",
         "Cumulative cpu time consumed in seconds.",
         "container_cpu_usage_seconds_total",
         {**base, "node": node},
-        cpu_total,
+        totals.cpu,
         at,
     )
     families.add(
@@ -178,11 +237,9 @@ def _container_series(
         usage.memory_bytes,
         at,
     )
-    if usage.requests_per_second <= 0:
+    if usage.requests_per_second <= 0 and totals.requests <= 0:
         return
-    requests = totals["requests"] if totals else usage.requests_per_second * age
-    errors = requests * usage.error_ratio
-    for code, count in (("200", requests - errors), ("500", errors)):
+    for code, count in (("200", totals.requests - totals.errors), ("500", totals.errors)):
         families.add(
             "http_requests_total",
             "counter",
@@ -192,44 +249,29 @@ def _container_series(
             count,
             at,
         )
-    for le in BUCKETS:
-        share = _latency_share(usage.latency_seconds, le)
+    for le, count in (
+        *zip(map(str, BUCKETS), totals.buckets, strict=True),
+        ("+Inf", totals.requests),
+    ):
         families.add(
             "http_request_duration_seconds",
             "histogram",
             "HTTP request latency.",
             "http_request_duration_seconds_bucket",
-            {**base, "le": str(le)},
-            requests * share,
+            {**base, "le": le},
+            count,
             at,
         )
-    families.add(
-        "http_request_duration_seconds",
-        "histogram",
-        "HTTP request latency.",
-        "http_request_duration_seconds_bucket",
-        {**base, "le": "+Inf"},
-        requests,
-        at,
-    )
-    families.add(
-        "http_request_duration_seconds",
-        "histogram",
-        "HTTP request latency.",
-        "http_request_duration_seconds_sum",
-        base,
-        requests * usage.latency_seconds,
-        at,
-    )
-    families.add(
-        "http_request_duration_seconds",
-        "histogram",
-        "HTTP request latency.",
-        "http_request_duration_seconds_count",
-        base,
-        requests,
-        at,
-    )
+    for suffix, value in (("sum", totals.latency_sum), ("count", totals.requests)):
+        families.add(
+            "http_request_duration_seconds",
+            "histogram",
+            "HTTP request latency.",
+            f"http_request_duration_seconds_{suffix}",
+            base,
+            value,
+            at,
+        )
 
 
 def _latency_share(median: float, le: float) -> float:
@@ -239,15 +281,25 @@ def _latency_share(median: float, le: float) -> float:
     return 1.0 / (1.0 + (median / le) ** 3)
 
 
-def prometheus_text(store: Store, kubelet: Kubelet, clock: SimClock) -> str:
+def prometheus_text(store: Store, kubelet: Kubelet, clock: SimClock, live: LiveTotals) -> str:
     """One scrape of the cluster, in the Prometheus text exposition format."""
     families = _Families()
     now = clock.now()
+    running = []
     for pod, container, usage in kubelet.samples():
         runtime = kubelet.runtime(pod["metadata"]["uid"])
         cr = runtime.containers.get(container) if runtime else None
-        age = cr.instance.age(now) if cr and cr.instance else 0.0
-        _container_series(families, pod, container, usage, age)
+        if cr is not None and cr.instance is not None:
+            running.append((pod, container, usage, cr.instance.started_at))
+    scraped = live.scrape(
+        (
+            (pod["metadata"]["uid"], container, started, usage)
+            for pod, container, usage, started in running
+        ),
+        now,
+    )
+    for (pod, container, usage, _), totals in zip(running, scraped, strict=True):
+        _container_series(families, pod, container, usage, totals)
     for pod in store.list("Pod")[0]:
         _state_series(families, pod)
     for deployment in store.list("Deployment")[0]:
@@ -373,7 +425,7 @@ def history(
         limit_memory = parse_quantity((resources.get("limits") or {}).get("memory"))
         cycle = seconds_until_memory(runtime_process, limit_memory) if limit_memory else None
         seed = f"{pod['metadata']['uid']}/{container}"
-        totals = {"cpu": 0.0, "requests": 0.0}
+        totals = Totals()
         for at in _steps(start, end):
             age = (at - start).total_seconds()
             if cycle:
@@ -387,9 +439,8 @@ def history(
                 cpu_limit=limit_cpu,
                 load_percent=load_for(pod),
             )
-            totals["cpu"] += usage.cpu_cores * HISTORY_STEP
-            totals["requests"] += usage.requests_per_second * HISTORY_STEP
-            _container_series(families, pod, container, usage, age, at.timestamp(), totals)
+            totals.add(usage, HISTORY_STEP)
+            _container_series(families, pod, container, usage, totals, at.timestamp())
     return families.text(openmetrics=True)
 
 

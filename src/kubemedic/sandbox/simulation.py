@@ -58,6 +58,7 @@ class Simulation:
         self.recorder = EventRecorder(store, clock)
         self.catalog = builtin_catalog()
         self._loads: dict[tuple[str, str], tuple[Obj, float, int]] = {}
+        self._live_totals = metrics.LiveTotals()
         """(namespace, kind/name) → (pod selector, percent of the request, pods at the time)."""
         self.kubelet = Kubelet(
             store, clock, self.queue, self.recorder, self.catalog, self._load_for
@@ -272,7 +273,7 @@ class Simulation:
         return metrics.node_metrics(self.store, self.kubelet, self.clock)
 
     def prometheus_text(self) -> str:
-        return metrics.prometheus_text(self.store, self.kubelet, self.clock)
+        return metrics.prometheus_text(self.store, self.kubelet, self.clock, self._live_totals)
 
     def history(self, days: int) -> str:
         return metrics.history(self.store, self.kubelet, self.clock, days, self._load_for)
