@@ -12,6 +12,7 @@ command line over the defaults needs only the model (and saves a tenth of a seco
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from kubemedic._internal.timeutils import parse_duration
 from kubemedic.errors import ConfigError
 from kubemedic.formatters import OutputFormat
 from kubemedic.models.notification import EVENTS, Webhook, WebhookFormat
+from kubemedic.models.policy import ROLES
 from kubemedic.models.severity import RiskTier, Severity
 from kubemedic.plain_settings import ENV_PREFIX, default_config_file, set_below
 
@@ -41,12 +43,25 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+def _known_roles(roles: tuple[str, ...]) -> tuple[str, ...]:
+    """``roles`` when each is one kubemedic gives meaning to: a mistyped role would otherwise
+    leave its holder silently unable to approve or sign in."""
+    for role in roles:
+        if role not in ROLES:
+            close = difflib.get_close_matches(role, ROLES, n=1)
+            guess = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(f"unknown role {role!r}{guess}; roles: {', '.join(ROLES)}")
+    return roles
+
+
 class PersonSetting(_Section):
     """Someone who may approve: ``{name, email, roles: [architect, security, ...]}``."""
 
     name: str = Field(min_length=1)
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
     roles: tuple[str, ...] = ()
+
+    _roles = field_validator("roles")(_known_roles)
 
 
 class TierSetting(_Section):
@@ -256,6 +271,14 @@ class ServerSetting(_Section):
     group_roles: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="Kubernetes group -> kubemedic roles"
     )
+
+    @field_validator("user_roles", "group_roles")
+    @classmethod
+    def _known(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for roles in value.values():
+            _known_roles(roles)
+        return value
+
     access_review: bool = Field(
         default=False,
         description="also ask the cluster (SubjectAccessReview) whether the caller may make "
@@ -574,7 +597,8 @@ def _describe(exc: ValidationError, cli: Mapping[str, Any]) -> str:
             f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:]
         )
         value = "" if error["type"] == "missing" else f"={error.get('input')!r}"
-        problems.append(f"{where}{value} from {_origin(name, cli)}: {error['msg']}")
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}{value} from {_origin(name, cli)}: {message}")
     return "invalid setting " + "; ".join(problems)
 
 

@@ -16,6 +16,9 @@ from kubemedic.models.severity import RiskTier
 
 ARCHITECT = "architect"
 SECURITY = "security"
+ROLES = ("viewer", "operator", ARCHITECT, SECURITY, "admin")
+"""Every role kubemedic gives meaning to: the approval rules name architect and security, the
+server lets viewers read, operators propose and execute, and admins do all."""
 
 DEFAULT_RULES: Mapping[RiskTier, ApprovalRule] = MappingProxyType(
     {

@@ -16,8 +16,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kubemedic.errors import ConfigError, InputError
+from kubemedic.models.policy import ROLES
 
-ROLES = ("viewer", "operator", "architect", "security", "admin")
 MIN_PASSWORD = 8
 _HASHER = PasswordHasher()
 

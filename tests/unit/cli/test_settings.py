@@ -74,6 +74,15 @@ def test_the_config_file_can_be_named_in_the_environment(
         ("- json\n", "expected a mapping of settings, got list"),
         ("output: [json\n", "config.yaml:2: not valid YAML"),
         ("request_timeout: -1\n", "request_timeout=-1 from the config file"),
+        (
+            "people: [{name: Ada, email: ada@example.com, roles: [architcet]}]\n",
+            "people[0].roles=['architcet'] from the config file: unknown role 'architcet' "
+            "(did you mean architect?)",
+        ),
+        (
+            "server: {group_roles: {sre: [operator, sre-lead]}}\n",
+            "unknown role 'sre-lead'; roles: viewer, operator, architect, security, admin",
+        ),
     ],
 )
 def test_a_bad_config_file_is_refused(isolated_settings: Path, text: str, message: str) -> None:
