@@ -25,11 +25,10 @@ from kubemedic.models.k8s import dig
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import ChangeVerb, OperationState
 from kubemedic.models.outcomes import Execution
-from kubemedic.models.records import Record
 from kubemedic.services.apply import apply_unchanged
 from kubemedic.services.notifications import notify
+from kubemedic.services.operation_steps import append_step
 from kubemedic.services.operations import expire_if_due
-from kubemedic.services.records import Step
 from kubemedic.services.rollouts import helm
 from kubemedic.services.snapshot import usage_snapshot, workload_pods
 from kubemedic.services.targets import read_or_none
@@ -86,7 +85,7 @@ def _start_and_apply(
     except ClusterError as exc:
         preview, dry_run_error = None, str(exc)
     start = _started(writer, op, current, preview, dry_run_error)
-    _append(ws, op, actor, Event.START, start, f"Execution started: {op.plan['summary']}.")
+    append_step(ws, op, actor, Event.START, start, f"Execution started: {op.plan['summary']}.")
     if dry_run_error is not None:
         return _fail(ws, op, actor, f"the server-side dry run was refused: {dry_run_error}")
     return _apply(ws, op, actor, writer, current, resumed=False)
@@ -126,10 +125,10 @@ def _run_helm(
     except HelmFailed as exc:
         start = _started(writer, op, current, None, exc.message)
         start["helm_dry_run"] = exc.run.to_data()
-        _append(ws, op, actor, Event.START, start, f"Execution started: {op.plan['summary']}.")
+        append_step(ws, op, actor, Event.START, start, f"Execution started: {op.plan['summary']}.")
         return _fail(ws, op, actor, f"helm's dry run failed: {exc.message}")
     start = {**_started(writer, op, current, None, None), "helm_dry_run": preview.to_data()}
-    _append(ws, op, actor, Event.START, start, f"Execution started: {op.plan['summary']}.")
+    append_step(ws, op, actor, Event.START, start, f"Execution started: {op.plan['summary']}.")
     return _helm_apply(ws, op, actor, installed, writer, resumed=False)
 
 
@@ -205,7 +204,7 @@ def _complete(
         **(extra or {}),
     }
     text = "Executed" + (" (found applied when resuming an interrupted run)" if resumed else "")
-    _append(ws, op, actor, Event.COMPLETE, data, text + ".")
+    append_step(ws, op, actor, Event.COMPLETE, data, text + ".")
     notify(
         ws,
         op.id,
@@ -225,7 +224,7 @@ def _fail(
     extra: Mapping[str, Any] | None = None,
 ) -> Execution:
     data = {"error": why, **(extra or {})}
-    _append(ws, op, actor, Event.FAIL, data, f"Execution failed: {why}")
+    append_step(ws, op, actor, Event.FAIL, data, f"Execution failed: {why}")
     return Execution(op.id, OperationState.FAILED, False, why)
 
 
@@ -270,21 +269,6 @@ def _landed(
 
 def _restarts_before(writer: ClusterWriter, op: OperationRecord) -> dict[str, int]:
     return restart_counts(workload_pods(writer, op))
-
-
-def _append(
-    ws: Workspace,
-    op: OperationRecord,
-    actor: Actor,
-    event: Event,
-    data: Mapping[str, Any],
-    text: str,
-) -> None:
-    def step(record: Record) -> Step:
-        state = next_state(op.id, OperationRecord(record).state, event)
-        return Step(event.value, state.value, data, text)
-
-    ws.store.append(op.id, step, actor=actor, at=ws.now(), message=f"{op.id}: {event.value}")
 
 
 def _without_noise(obj: Mapping[str, Any]) -> dict[str, Any]:

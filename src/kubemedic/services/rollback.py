@@ -19,11 +19,10 @@ from kubemedic.models.identity import Actor
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import ActionRequest, ActionType, OperationState, Plan
 from kubemedic.models.outcomes import RollbackOutcome
-from kubemedic.models.records import Record
 from kubemedic.services.execution import execute
 from kubemedic.services.notifications import notify
+from kubemedic.services.operation_steps import append_step
 from kubemedic.services.operations import propose
-from kubemedic.services.records import Step
 from kubemedic.services.validation import validate
 from kubemedic.services.workspace import Workspace
 
@@ -73,7 +72,7 @@ def rollback(ws: Workspace, record_id: str, actor: Actor, *, reason: str = "") -
             reason=reason or f"rollback of {record_id}",
         )
         revert_id = proposal.id
-        _append(
+        append_step(
             ws,
             op,
             actor,
@@ -90,7 +89,7 @@ def rollback(ws: Workspace, record_id: str, actor: Actor, *, reason: str = "") -
         revert = OperationRecord(ws.store.load(revert_id))
     seconds = (ws.now() - decided).total_seconds()
     if revert.state is OperationState.VALIDATED:
-        _append(
+        append_step(
             ws,
             op,
             actor,
@@ -111,7 +110,7 @@ def rollback(ws: Workspace, record_id: str, actor: Actor, *, reason: str = "") -
             severity=op.tier.value,
         )
     else:
-        _append(
+        append_step(
             ws,
             op,
             actor,
@@ -138,18 +137,3 @@ def _can_finish(ws: Workspace, revert_id: str) -> bool:
 def rollback_for_validation(ws: Workspace, record_id: str, actor: Actor) -> str:
     """The rollback a failed validation triggers; returns the revert operation's id."""
     return rollback(ws, record_id, actor, reason="validation failed").revert_id
-
-
-def _append(
-    ws: Workspace,
-    op: OperationRecord,
-    actor: Actor,
-    event: Event,
-    data: dict[str, object],
-    text: str,
-) -> None:
-    def step(record: Record) -> Step:
-        state = next_state(op.id, OperationRecord(record).state, event)
-        return Step(event.value, state.value, data, text)
-
-    ws.store.append(op.id, step, actor=actor, at=ws.now(), message=f"{op.id}: {event.value}")

@@ -28,8 +28,9 @@ from kubemedic.errors import Refused
 from kubemedic.models.identity import Actor, ClusterUser
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import ActionRequest, Change
+from kubemedic.models.policy import ROLES
 from kubemedic.models.records import RecordKind
-from kubemedic.services.accounts import ROLES, Account, check_password, find_account
+from kubemedic.services.accounts import Account, check_password, find_account
 from kubemedic.services.records import Step, path_of
 from kubemedic.services.targets import plan_context
 from kubemedic.services.workspace import Workspace

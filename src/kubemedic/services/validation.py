@@ -20,12 +20,12 @@ from kubemedic.models.identity import SYSTEM, Actor
 from kubemedic.models.operation_record import OperationRecord
 from kubemedic.models.operations import ActionType, OperationState
 from kubemedic.models.outcomes import StageOutcome, Validation
-from kubemedic.models.records import Record, RecordKind
+from kubemedic.models.records import RecordKind
 from kubemedic.recommenders.prices import realised_savings
 from kubemedic.recommenders.resources import workload_replicas
 from kubemedic.services.incidents import resolve_incident
 from kubemedic.services.notifications import notify
-from kubemedic.services.records import Step
+from kubemedic.services.operation_steps import append_step
 from kubemedic.services.snapshot import usage_snapshot, workload, workload_pods
 from kubemedic.services.targets import autoscaler_of
 from kubemedic.services.workspace import Workspace
@@ -127,12 +127,7 @@ def _run_stage(
     title = f"Validation stage {stage + 1} ({human_duration(delay)} after execution): " + (
         "passed" if ok else "FAILED"
     )
-
-    def step(record: Record) -> Step:
-        state = next_state(op.id, OperationRecord(record).state, event)
-        return Step(event.value, state.value, data, title + "\n\n" + "\n".join(lines))
-
-    ws.store.append(op.id, step, actor=actor, at=ws.now(), message=f"{op.id}: {event.value}")
+    append_step(ws, op, actor, event, data, title + "\n\n" + "\n".join(lines))
     if ok and op.incident and op.rollback_of is None:
         resolve_incident(ws, op.incident, reason=f"fixed by {op.id}, validated")
     return StageOutcome(stage + 1, delay, ok, results)
