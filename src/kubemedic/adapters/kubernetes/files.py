@@ -174,6 +174,7 @@ class _Snapshot:
             self.objects.extend(objects)
             self.pods.add_all(objects, directory)
         self.moments.update(found.printed)
+        self.listed.update((kind, "") for kind in found.complete)
         return found
 
     def _add_manifest(self, manifest: Manifest, *, strict: bool) -> None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kubemedic.adapters.kubernetes.log_notes import workload_pods
 from kubemedic.adapters.kubernetes.logs import (
     DUMP_START,
     MAX_LOG_BYTES,
@@ -92,23 +93,54 @@ def read_logs(
             found[key].append(log)
     warnings = []
     for given in pasted:
-        namespace = given.namespace or _namespace_of(given.pod, pods)
-        if not namespace:
+        pod, said = _pasted_pod(given, pods)
+        warnings += [ScanWarning(text, file=str(given.path), line=given.line) for text in said]
+        namespace = given.namespace or _namespace_of(pod, pods) if pod else ""
+        if pod and not namespace:
             warnings.append(
                 ScanWarning(
-                    f"`kubectl logs {given.pod}` was pasted, but the input holds no pod of that "
+                    f"`kubectl logs {pod}` was pasted, but the input holds no pod of that "
                     "name (or several): its log is not read; paste the pod's description too, "
                     "or name its namespace with -n",
                     file=str(given.path),
                     line=given.line,
                 )
             )
+        if not namespace:
             continue
         source = f"{given.path}:{given.line}"
-        found[LogKey(namespace, given.pod, given.container)].append(
+        found[LogKey(namespace, pod, given.container)].append(
             LogTail(given.lines, given.previous, source)
         )
     return {key: tuple(tails) for key, tails in found.items()}, tuple(warnings)
+
+
+def _pasted_pod(given: PastedLog, pods: PodIndex) -> tuple[str, list[str]]:
+    """The pod a pasted log is of, and what to tell the user about how it was told."""
+    if given.pod:
+        return given.pod, []
+    if given.asked.startswith("-l "):
+        return "", [
+            f"`kubectl logs {given.asked}` prints the logs of every pod the selector matches, one "
+            "after another, and does not say which line is whose: its log is not read (paste "
+            "`kubectl logs POD` of one pod)"
+        ]
+    names = [
+        name
+        for name in workload_pods(given.asked, pods.by_name)
+        if not given.namespace or _namespace_of(name, pods) == given.namespace
+    ]
+    unnamed = (
+        f"`kubectl logs {given.asked}` was pasted without the line where kubectl names the pod "
+        "it read (`Found N pods, using pod/...`)"
+    )
+    if len(names) == 1:
+        return names[0], [
+            f"{unnamed}: read as the log of {names[0]}, the only pod of {given.asked} in the "
+            "input (kubectl names none when there is one)"
+        ]
+    among = f"; it is one of {', '.join(names)}" if names else ""
+    return "", [f"{unnamed}: which pod printed it is unknown{among}: its log is not read"]
 
 
 def _namespace_of(name: str, pods: PodIndex) -> str:

@@ -1,4 +1,4 @@
-"""kubectl output pasted into files: ``describe`` text and ``get pods``/``get events`` tables.
+"""kubectl output pasted into files: ``describe`` text, ``get`` tables and ``-o yaml``, logs.
 
 Users share what they saw in the terminal. A file is taken as such text by its content (see
 ``transcript``), whatever its name, and read into the same raw objects a cluster would
@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the readers are imported once a pasted file is found: a dum
     from kubemedic.adapters.kubernetes.describe_text import Field
     from kubemedic.adapters.kubernetes.event_rows import EventRow
     from kubemedic.adapters.kubernetes.kubectl_time import Clock
+    from kubemedic.adapters.kubernetes.object_tables import TableObject
     from kubemedic.adapters.kubernetes.tables import PodRow
     from kubemedic.adapters.kubernetes.transcript import Command
 
@@ -59,6 +60,12 @@ class _File:
     excerpts: list[Field] = field(default_factory=list)
     """Pods' descriptions pasted without their head, named from elsewhere in the text."""
     pods: list[PodRow] = field(default_factory=list)
+    tables: list[TableObject] = field(default_factory=list)
+    """Rows of ``kubectl get pvc``, ``pv``, ``sc``, ``nodes`` and workload tables."""
+    complete: set[str] = field(default_factory=set)
+    """Cluster-scoped kinds a table lists whole (``object_tables.TableRead.complete``)."""
+    printed_objects: list[Raw] = field(default_factory=list)
+    """What pasted ``kubectl get -o yaml`` output holds (``pasted_yaml``)."""
     events: list[tuple[EventRow, str]] = field(default_factory=list)
     printed: datetime | None = None
     warnings: list[ScanWarning] = field(default_factory=list)
@@ -79,6 +86,9 @@ class PastedLog:
     path: Path
     line: int
     """Where the command's output starts in the file."""
+    asked: str = ""
+    """What the command line asked for when it names no one pod (``deploy/web``, ``-l app=web``);
+    ``pod`` is then "" unless kubectl's own note names it (``log_notes``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +100,8 @@ class PastedObjects:
     """When each file was printed (RFC 3339): the snapshot is no older than these."""
     warnings: tuple[ScanWarning, ...]
     logs: tuple[PastedLog, ...] = ()
+    complete: frozenset[str] = frozenset()
+    """Cluster-scoped kinds of which the text lists every object."""
 
 
 @dataclass(slots=True)
@@ -119,6 +131,7 @@ class PastedText:
         from kubemedic.adapters.kubernetes.describe import build
         from kubemedic.adapters.kubernetes.describe_excerpt import describe_excerpt
         from kubemedic.adapters.kubernetes.kubectl_time import Clock
+        from kubemedic.adapters.kubernetes.object_tables import adopt
         from kubemedic.adapters.kubernetes.tables import pod_of
 
         fallback, source = _fallback(self.files, default_time)
@@ -140,6 +153,13 @@ class PastedText:
             )
             warnings.extend(file.warnings)
         for file in self.files:
+            listed = [row.dated(Clock(file.printed or fallback)) for row in file.tables]
+            for obj in [*file.printed_objects, *listed]:
+                meta = obj["metadata"]
+                if meta.get("namespace") == "":
+                    meta["namespace"] = merged.namespace_of(obj["kind"], meta["name"])
+            merged.add(file.path, [*file.printed_objects, *listed])
+        for file in self.files:
             rows = [
                 replace(row, namespace=row.namespace or merged.namespace_of("Pod", row.name))
                 for row in file.pods
@@ -154,7 +174,10 @@ class PastedText:
             merged.add(file.path, _table_events(file, merged, Clock(file.printed or fallback)))
         printed = tuple(format_time(f.printed or fallback) for f in self.files)
         logs = tuple(log for file in self.files for log in file.logs)
-        return PastedObjects(merged.by_directory(), printed, tuple(warnings), logs)
+        objects = merged.by_directory()
+        adopt([obj for _, found in objects for obj in found])
+        complete = frozenset(kind for file in self.files for kind in file.complete)
+        return PastedObjects(objects, printed, tuple(warnings), logs, complete)
 
 
 def _fallback(files: list[_File], default_time: datetime | None) -> tuple[datetime, str]:
@@ -171,6 +194,8 @@ def _fallback(files: list[_File], default_time: datetime | None) -> tuple[dateti
 def _read(path: Path, text: str) -> _File:
     from kubemedic.adapters.kubernetes.describe import printed_at
     from kubemedic.adapters.kubernetes.describe_text import documents
+    from kubemedic.adapters.kubernetes.object_tables import read_table
+    from kubemedic.adapters.kubernetes.pasted_yaml import read_yaml
     from kubemedic.adapters.kubernetes.tables import pod_rows, table_events
     from kubemedic.adapters.kubernetes.transcript import Output, parts
 
@@ -188,14 +213,28 @@ def _read(path: Path, text: str) -> _File:
             file.pods.extend(pod_rows(part.lines, namespace))
         elif part.output is Output.EVENTS:
             file.events.extend((row, namespace) for row in table_events(part.lines))
+        elif part.output is Output.OBJECTS:
+            read = read_table(part.lines, part.command, path)
+            file.tables.extend(read.objects)
+            file.warnings.extend(read.warnings)
+            file.complete.update([read.complete] if read.complete else [])
+        elif part.output is Output.YAML and part.command is not None:
+            printed = read_yaml(part.lines, part.command, path)
+            file.printed_objects.extend(printed.objects)
+            file.warnings.extend(printed.warnings)
         elif part.output is Output.LOGS and part.command is not None:
             file.logs.append(_log(path, part.lines, part.command))
         elif any(line.strip() for _, line in part.lines):
             what = f"`kubectl {part.command.verb}` output" if part.command else "this text"
+            said = (
+                "is a table of a kind kubemedic does not read: skipped"
+                if part.output is Output.TABLE
+                else "is not kubectl describe or table output: skipped (save container logs as "
+                "<pod>.log)"
+            )
             file.warnings.append(
                 ScanWarning(
-                    f"{what} is not kubectl describe or table output: skipped "
-                    "(save container logs as <pod>.log)",
+                    f"{what} {said}",
                     file=str(path),
                     line=part.lines[0][0],
                 )
@@ -217,19 +256,24 @@ def _read(path: Path, text: str) -> _File:
 
 
 def _log(path: Path, lines: Sequence[tuple[int, str]], command: Command) -> PastedLog:
+    from kubemedic.adapters.kubernetes.log_notes import read_notes
     from kubemedic.adapters.kubernetes.logs import TAIL_LINES
 
     shown = [text for _, text in lines]
     while shown and not shown[-1].strip():
         shown.pop()
+    noted = read_notes(shown)
+    target = command.names[0].removeprefix("pod/") if command.names else ""
+    asked = "" if target and "/" not in target else target or f"-l {command.selector}"
     return PastedLog(
-        pod=command.names[0].removeprefix("pod/"),
+        pod=noted.pod or ("" if asked else target),
         namespace=command.namespace,
-        container=command.container,
+        container=command.container or noted.container,
         previous=command.previous,
-        lines=tuple(shown[-TAIL_LINES:]),
+        lines=noted.lines[-TAIL_LINES:],
         path=path,
         line=lines[0][0],
+        asked=asked,
     )
 
 

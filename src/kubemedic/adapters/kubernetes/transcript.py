@@ -17,6 +17,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from kubemedic.adapters.kubernetes.table_kinds import header_cells, table_kind
+
 Line = tuple[int, str]
 
 _COMMAND = re.compile(
@@ -43,6 +45,17 @@ _VALUE_FLAGS = frozenset(
         "--for",
     }
 )
+_KEPT_FLAGS = {
+    "-n": "namespace",
+    "--namespace": "namespace",
+    "-c": "container",
+    "--container": "container",
+    "-l": "selector",
+    "--selector": "selector",
+    "-o": "output",
+    "--output": "output",
+}
+"""Flags whose value tells what the output is of (``-n=shop`` and ``-n shop`` alike)."""
 _DESCRIBE_KEYS = frozenset(
     {
         "Namespace",
@@ -112,6 +125,9 @@ class Output(Enum):
     DESCRIBE = "kubectl describe"
     PODS = "kubectl get pods"
     EVENTS = "kubectl get events"
+    OBJECTS = "kubectl get pvc, pv, sc, nodes or workloads"
+    YAML = "kubectl get -o yaml"
+    TABLE = "a kubectl get table of another kind"
     LOGS = "kubectl logs"
     OTHER = "other"
 
@@ -128,6 +144,12 @@ class Command:
     """``-c``: the container a ``kubectl logs`` reads."""
     previous: bool = False
     """``-p``: ``kubectl logs`` of the container's previous instance."""
+    selector: str = ""
+    """``-l``: the label selector of the pods asked for."""
+    output: str = ""
+    """``-o``: ``yaml``, ``json``, ``wide``..."""
+    commented: bool = False
+    """The line starts with a bare ``#``: a comment in a YAML file as much as a root prompt."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,23 +176,34 @@ def parts(text: str) -> Iterator[Part]:
 
 
 def _split(block: Sequence[Line], command: Command | None) -> Iterator[Part]:
-    """A ``kubectl logs`` block is that log, down to the next command line; any other is cut
-    into the outputs it holds."""
-    if command is not None and command.verb == "logs" and _one_pod(command):
+    """A ``kubectl logs`` block is that log, down to the next command line (of one pod, or of
+    a Deployment's, a Job's or a selector's pods); any other is cut into the outputs it holds."""
+    if command is not None and command.verb == "logs" and _logs_of_pods(command):
         if any(line.strip() for _, line in block):
             yield Part(Output.LOGS, tuple(block), command)
+        return
+    if (
+        command is not None
+        and command.verb == "get"
+        and command.output in ("yaml", "json")
+        and not command.commented  # a YAML file that says how it was made: the manifest reader's
+    ):
+        if any(line.strip() for _, line in block):
+            yield Part(Output.YAML, tuple(block), command)
         return
     yield from _outputs(block, command)
 
 
-def _one_pod(command: Command) -> bool:
-    """``kubectl logs POD`` (or ``pod/POD``): not a Deployment's or a selector's pods."""
-    return len(command.names) == 1 and command.names[0].removeprefix("pod/").count("/") == 0
+def _logs_of_pods(command: Command) -> bool:
+    """``kubectl logs POD``, ``TYPE/NAME`` or ``-l SELECTOR``."""
+    if command.selector:
+        return not command.names
+    return len(command.names) == 1 and command.names[0].count("/") <= 1
 
 
 def looks_pasted(head: str) -> bool:
     """True when the start of a text holds kubectl describe, table or log output."""
-    return any(part.output is not Output.OTHER for part in parts(head))
+    return any(part.output not in (Output.OTHER, Output.TABLE) for part in parts(head))
 
 
 def parse_command(line: str) -> Command | None:
@@ -182,22 +215,17 @@ def parse_command(line: str) -> Command | None:
     except ValueError:
         words = match["args"].split()
     positional: list[str] = []
-    namespace = container = ""
+    kept = dict.fromkeys(_KEPT_FLAGS.values(), "")
     previous = False
     flags = iter(words)
     for word in flags:
-        if word in ("-n", "--namespace"):
-            namespace = next(flags, "")
-        elif word in ("-c", "--container"):
-            container = next(flags, "")
-        elif word.startswith(("--container=", "-c=")):
-            container = word.partition("=")[2]
+        flag, joined, value = word.partition("=")
+        if flag in _KEPT_FLAGS:
+            kept[_KEPT_FLAGS[flag]] = value if joined else next(flags, "")
         elif word in ("-p", "--previous", "--previous=true"):
             previous = True
-        elif word.startswith(("--namespace=", "-n=")):
-            namespace = word.partition("=")[2]
-        elif word.startswith("-n") and not word.startswith("--") and len(word) > 2:
-            namespace = word[2:]  # ``-nshop``: the value joined to the flag
+        elif word[:2] in ("-n", "-o") and len(word) > 2:
+            kept[_KEPT_FLAGS[word[:2]]] = word[2:]  # ``-nshop``: the value joined to the flag
         elif word in _VALUE_FLAGS:
             next(flags, None)
         elif not word.startswith("-"):
@@ -210,7 +238,17 @@ def parse_command(line: str) -> Command | None:
     if "/" in resource:
         resource, _, name = resource.partition("/")
         names = (name, *names)
-    return Command(verb, resource, names, namespace, container, previous)
+    return Command(
+        verb,
+        resource,
+        names,
+        kept["namespace"],
+        kept["container"],
+        previous,
+        kept["selector"],
+        kept["output"],
+        commented=line.lstrip().startswith("#"),
+    )
 
 
 def _outputs(block: Sequence[Line], command: Command | None) -> Iterator[Part]:
@@ -231,7 +269,7 @@ def _outputs(block: Sequence[Line], command: Command | None) -> Iterator[Part]:
         elif current is Output.PODS and HEADLESS_POD_ROW.fullmatch(line):
             continue  # the next row of the same pods table
         else:
-            kind = _kind(line, [text for _, text in block[index + 1 : index + 40]])
+            kind = _kind(line, [text for _, text in block[index + 1 : index + 40]], command)
         if current is None:
             current, start = kind, index
         elif kind is not Output.OTHER and not (kind is current is Output.DESCRIBE):
@@ -264,7 +302,7 @@ def _part(output: Output, lines: Sequence[Line], command: Command | None) -> Par
     return Part(output, tuple(lines), command)
 
 
-def _kind(line: str, following: Sequence[str]) -> Output:
+def _kind(line: str, following: Sequence[str], command: Command | None = None) -> Output:
     if _NAME.match(line):
         keys = {m["key"] for text in following if (m := _KEY.match(text))}
         return Output.DESCRIBE if keys & _DESCRIBE_KEYS else Output.OTHER
@@ -279,7 +317,21 @@ def _kind(line: str, following: Sequence[str]) -> Output:
         return Output.EVENTS
     if HEADLESS_POD_ROW.fullmatch(line):
         return Output.PODS
-    return Output.OTHER
+    columns = header_cells(line)
+    if columns is None:
+        return Output.OTHER
+    return (
+        Output.OBJECTS if table_kind(columns, table_resource(following, command)) else Output.TABLE
+    )
+
+
+def table_resource(rows: Sequence[str], command: Command | None) -> str:
+    """What a table lists, as ``kubectl get all`` prefixes its names (``deployment.apps/web``)
+    or else as its command line asked (``get nodes``)."""
+    first = rows[0].split(maxsplit=1)[0] if rows and rows[0].strip() else ""
+    if "/" in first:
+        return first.partition("/")[0]
+    return command.resource if command is not None and command.verb == "get" else ""
 
 
 def _is_excerpt(line: str, following: Sequence[str]) -> bool:
