@@ -156,7 +156,10 @@ def assess_node(
     taints = tuple(t for t in untolerated_taints(pod, node) if t.key != CORDON_TAINT)
     free: dict[str, float] = {}
     shortfalls = []
-    for resource, needed in (*needs.items(), (PODS, 1.0)):
+    # A node read from a pasted table or a describe cut before "Allocatable:" says nothing of
+    # its capacity: judging it as 0 would blame a full node that may be empty.
+    capacity_known = bool(node.status.get("allocatable"))
+    for resource, needed in (*needs.items(), (PODS, 1.0)) if capacity_known else ():
         free[resource] = load.free(node, resource)
         if needed > 0 and needed > free[resource] + _EPSILON:
             allocatable = node.allocatable(resource) or 0.0

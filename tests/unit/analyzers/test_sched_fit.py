@@ -91,3 +91,13 @@ def test_cordon_is_a_blocker_unless_tolerated() -> None:
         spec={"tolerations": [{"key": "node.kubernetes.io/unschedulable", "operator": "Exists"}]},
     )
     assert assess_node(tolerant, cordoned, empty).fits
+
+
+def test_a_node_whose_capacity_is_unknown_is_not_judged_full() -> None:
+    """A node known from ``kubectl get nodes`` alone has no ``status.allocatable``."""
+    from_a_table = Node({"kind": "Node", "metadata": {"name": "node-c"}, "spec": {}, "status": {}})
+    load = NodeLoad([pod("running", {"cpu": "1"}, node="node-c")], {"cpu"})
+    fit = assess_node(pod("new", {"cpu": "2"}), from_a_table, load)
+    assert fit.shortfalls == ()
+    assert fit.free == {}
+    assert fit.fits
