@@ -14,10 +14,20 @@ from kubemedic.analyzers._crash import Crash
 from kubemedic.analyzers._dependency import Dependency, dependency
 from kubemedic.analyzers._log_rules import LogKind
 from kubemedic.analyzers._template_patch import container_patch, container_recreate_step
+from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import ObjectRef
 from kubemedic.models.k8s import ContainerSpec, Event, Pod
 
+CRASH_IDS: dict[Category, str] = {
+    Category.CRASHLOOP_APP_ERROR: "KM-POD-CRASHLOOP-APP-ERROR",
+    Category.CRASHLOOP_COMMAND_NOT_FOUND: "KM-POD-CRASHLOOP-COMMAND-NOT-FOUND",
+    Category.CRASHLOOP_PERMISSION_DENIED: "KM-POD-CRASHLOOP-PERMISSION-DENIED",
+    Category.CRASHLOOP_EXEC_FORMAT: "KM-POD-CRASHLOOP-EXEC-FORMAT",
+    Category.CRASHLOOP_COMPLETED_EXITS_ZERO: "KM-POD-CRASHLOOP-EXITS-ZERO",
+    Category.VOLUME_PERMISSION_DENIED: "KM-POD-VOLUME-PERMISSION-DENIED",
+}
+"""The crash-loop family's finding id of each category."""
 ROLLOUT_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 """Workload kinds ``kubectl rollout`` (status, undo) works on."""
 

@@ -11,6 +11,7 @@ from kubemedic._internal.timeutils import format_time, human_duration
 from kubemedic.analyzers._build import log_evidence, status_evidence
 from kubemedic.analyzers._crash import Crash
 from kubemedic.analyzers._exit_codes import exit_meaning, ran_for
+from kubemedic.analyzers._workload import plural
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence
 from kubemedic.models.k8s import ContainerStatus, Pod
@@ -41,7 +42,7 @@ def restart_evidence(pod: Pod, status: ContainerStatus) -> list[Evidence]:
         fact = f"waiting: {status.state.waiting_reason} {status.state.waiting_message}".strip()
         evidence.append(status_evidence(pod, status, "state.waiting", fact))
     if status.restart_count:
-        fact = f"restarted {status.restart_count} times"
+        fact = f"restarted {plural(status.restart_count, 'time')}"
         evidence.append(status_evidence(pod, status, "restartCount", fact))
     return evidence
 

@@ -19,7 +19,7 @@ from kubemedic.analyzers.init_container import STUCK_AFTER as INIT_STUCK_AFTER
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, ObjectRef
 from kubemedic.models.k8s import ContainerStatus, Event, Pod, TerminatedState
-from kubemedic.models.table_status import failing_table_status
+from kubemedic.models.table_status import failing_table_status, from_row, row_only
 
 WINDOW = timedelta(hours=1)
 """Warning events older than this are history (the API server keeps events about an hour)."""
@@ -47,12 +47,12 @@ def failure_signals(view: ClusterView, pod: Pod) -> list[Signal]:
     for status in pod.all_container_statuses:
         found += container_signals(pod, status)
     shown = failing_table_status(pod)
-    if shown and not pod.all_container_statuses:
+    if shown and row_only(pod):
         fact = f"kubectl get pods shows STATUS {shown}, without naming the container"
         found.append(
             Signal(
                 f"kubectl get pods shows {shown}",
-                _pod_status(pod, "(kubectl get pods STATUS)", fact),
+                row_evidence(pod, "STATUS", fact),
             )
         )
     not_ready = _not_ready_too_long(view, pod)
@@ -62,6 +62,10 @@ def failure_signals(view: ClusterView, pod: Pod) -> list[Signal]:
 
 
 def container_signals(pod: Pod, status: ContainerStatus) -> list[Signal]:
+    """What a container's status shows; nothing for one a pods table row shows, whose word
+    :func:`failure_signals` reports as the row gave it."""
+    if from_row(pod, status):
+        return []
     found = []
     kind = "init container" if status.is_init else "container"
     waiting = status.state.waiting_reason
@@ -204,6 +208,26 @@ def current_warnings(view: ClusterView, pod: Pod) -> list[Event]:
         for e in recent_warnings(view, pod)
         if since is None or e.last_seen is None or e.last_seen > since
     ]
+
+
+def row_evidence(pod: Pod, column: str, fact: str) -> Evidence:
+    """A fact a ``kubectl get pods`` row shows in ``column`` (STATUS, RESTARTS, READY)."""
+    return _pod_status(pod, f"(kubectl get pods {column})", fact)
+
+
+ROW_OWNER = '{.metadata.ownerReferences[*].kind}/{.metadata.ownerReferences[*].name}{"\\n"}'
+"""A jsonpath line printing what owns a pod, which a ``kubectl get pods`` row does not show."""
+
+
+def row_owner_step(change: str) -> str:
+    """Where to make ``change`` for a pod whose row shows no owner (the first command's first
+    line, :data:`ROW_OWNER`, prints it)."""
+    return (
+        "The row does not show whether a controller owns the pod: the first line the first "
+        f"command prints names it (a StatefulSet, a Job, ...); make {change} on its template, "
+        "which recreates the pod. A pod without one cannot change in place: recreate it with "
+        "the change (kubectl get pod -o yaml, edit, kubectl replace --force -f)."
+    )
 
 
 def _pod_status(pod: Pod, path: str, fact: str) -> Evidence:

@@ -4,7 +4,9 @@ A status-only tool repeats "back-off restarting failed container". This analyzer
 cause instead — the runtime error, the meaning of the exit code or signal, the quoted log line
 — and sorts it into command-not-found, permission-denied, exec-format, exits-zero or an
 application error. OOM kills and probe kills belong to their own analyzers; old restarts of a
-container that has run fine since, and stops the kubelet asked for, are not crashes.
+container that has run fine since, and stops the kubelet asked for, are not crashes. The one
+container of a pod known only from a ``kubectl get pods`` row is diagnosed from the row and
+its pasted log (``_crash_row``).
 """
 
 from __future__ import annotations
@@ -23,28 +25,25 @@ from kubemedic.analyzers._build import (
     spec_evidence,
 )
 from kubemedic.analyzers._crash import Crash, diagnose_container, is_runtime
-from kubemedic.analyzers._crash_case import CrashCase, crash_dependency
+from kubemedic.analyzers._crash_case import CRASH_IDS, CrashCase, crash_dependency
 from kubemedic.analyzers._crash_evidence import crash_evidence
 from kubemedic.analyzers._crash_fix import crash_remediation
+from kubemedic.analyzers._crash_row import row_crash_finding
 from kubemedic.analyzers._crashing import failed_elsewhere, is_crashing, long_running
 from kubemedic.analyzers._exit_codes import SIGKILL_EXIT
 from kubemedic.analyzers._probes import probe_kill
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._same_failure import SameFailures
+from kubemedic.analyzers._workload import plural
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, Finding, ObjectRef
 from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod
 from kubemedic.models.severity import Severity
+from kubemedic.models.table_status import from_row
 
-IDS: dict[Category, str] = {
-    Category.CRASHLOOP_APP_ERROR: "KM-POD-CRASHLOOP-APP-ERROR",
-    Category.CRASHLOOP_COMMAND_NOT_FOUND: "KM-POD-CRASHLOOP-COMMAND-NOT-FOUND",
-    Category.CRASHLOOP_PERMISSION_DENIED: "KM-POD-CRASHLOOP-PERMISSION-DENIED",
-    Category.CRASHLOOP_EXEC_FORMAT: "KM-POD-CRASHLOOP-EXEC-FORMAT",
-    Category.CRASHLOOP_COMPLETED_EXITS_ZERO: "KM-POD-CRASHLOOP-EXITS-ZERO",
-    Category.VOLUME_PERMISSION_DENIED: "KM-POD-VOLUME-PERMISSION-DENIED",
-}
+IDS = CRASH_IDS
+"""The finding id of each category (kept in ``_crash_case``, shared with ``_crash_row``)."""
 _BACK_OFF = re.compile(r"back-off (\S+) restarting")
 _NODE_OOM_WINDOW = timedelta(minutes=2)
 _NODE_OOM_REASONS = frozenset({"SystemOOM", "OOMKilling"})
@@ -87,6 +86,8 @@ def _crashes(
 
 
 def _analyzed(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding | None:
+    if from_row(pod, status):
+        return row_crash_finding(view, pod, status)
     crash = diagnose_container(view, pod, status)
     spec = pod.container(status.name)
     if crash is None or spec is None:
@@ -166,7 +167,7 @@ def _summary(crash: Crash, spec: ContainerSpec, serving: bool, restarts: bool) -
 def _restarts(status: ContainerStatus) -> str:
     if not status.restart_count:
         return ""
-    text = f"It has restarted {status.restart_count} times"
+    text = f"It has restarted {plural(status.restart_count, 'time')}"
     back_off = _BACK_OFF.search(status.state.waiting_message)
     if back_off:
         text += f"; the kubelet now waits {back_off.group(1)} before each new attempt"

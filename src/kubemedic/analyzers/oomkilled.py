@@ -2,7 +2,9 @@
 
 Distinguishes the cgroup OOM kill (``reason: OOMKilled``) from a plain SIGKILL, compares the
 limit with the request and, when metrics were collected, with observed usage, and suggests a
-new limit from the evidence rather than a blanket "double it".
+new limit from the evidence rather than a blanket "double it". A pod known only from a
+``kubectl get pods`` row showing ``OOMKilled`` has no limit in the input: its fix reads the
+limit before setting a new one.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ from kubemedic._internal.quantities import format_memory, parse_quantity, round_
 from kubemedic.analyzers._build import matching_events, pod_finding, spec_evidence, status_evidence
 from kubemedic.analyzers._crash_case import ROLLOUT_KINDS
 from kubemedic.analyzers._crashing import last_end
+from kubemedic.analyzers._failure_signals import ROW_OWNER, row_evidence, row_owner_step
 from kubemedic.analyzers._previous_revision import PreviousRevision, previous_revision
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._replicas import SETTABLE_KINDS
 from kubemedic.analyzers._template_patch import container_patch, container_recreate_step
+from kubemedic.analyzers._workload import plural
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef, Remediation
 from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Pod, dig
 from kubemedic.models.severity import RiskTier, Severity
+from kubemedic.models.table_status import from_row
 
 ID = "KM-POD-OOMKILLED"
 HEADROOM = 1.3
@@ -50,7 +55,7 @@ def _check(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding | No
         return None  # an old restart on a container that has been fine since
     spec = pod.container(status.name)
     if spec is None:
-        return None
+        return _row_finding(view, pod, status) if from_row(pod, status) else None
     limit = spec.resources.limit("memory")
     request = spec.resources.request("memory")
     peak = _observed_peak(view, pod, status.name)
@@ -63,7 +68,9 @@ def _check(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding | No
             f"terminated with reason OOMKilled, exit code {term.exit_code}"
             + (f" at {term.finished_at:%Y-%m-%dT%H:%M:%SZ}" if term.finished_at else ""),
         ),
-        status_evidence(pod, status, "restartCount", f"restarted {status.restart_count} times"),
+        status_evidence(
+            pod, status, "restartCount", f"restarted {plural(status.restart_count, 'time')}"
+        ),
         spec_evidence(pod, f"spec.containers[{spec.name}].resources", _resources_fact(spec)),
     ]
     if term.run_seconds is not None:
@@ -171,6 +178,65 @@ def _remediation(
         "pod becomes Ready and restartCount stops growing.",
         steps=tuple(steps),
         commands=tuple(commands),
+    )
+
+
+def _row_finding(view: ClusterView, pod: Pod, status: ContainerStatus) -> Finding:
+    """An OOM kill a pods table row shows: the limit to raise is not in the input, so the fix
+    reads it first, then sets the new one on the workload (one container: no ``-c``)."""
+    workload = view.workload_of(pod)
+    target = f"{pod.name} -n {pod.namespace}"
+    restarts = f", {status.restart_count} restarts" if status.restart_count else ""
+    evidence = [row_evidence(pod, "STATUS", "OOMKilled: the pod has one app container")]
+    if status.restart_count:
+        fact = f"restarted {plural(status.restart_count, 'time')}"
+        evidence.append(row_evidence(pod, "RESTARTS", fact))
+    owner_unknown = workload.kind == "Pod"
+    fields = (ROW_OWNER if owner_unknown else "") + "{.spec.containers[0].resources}"
+    read = f"kubectl get pod {target} -o jsonpath='{fields}'"
+    steps = [
+        "The first command prints the container's requests and limits: put about twice its "
+        "memory limit in place of <limit> (after a kill the real need is unknown); if the "
+        "kills come after a long run rather than at start, look for what grows as well.",
+    ]
+    commands = [read]
+    if workload.kind in SETTABLE_KINDS:
+        commands.append(f"kubectl set resources {workload.kubectl_ref} --limits=memory=<limit>")
+    elif owner_unknown:
+        steps.append(row_owner_step("memory limit <limit>"))
+    else:
+        steps.append(
+            f"A {workload.kind} cannot change its containers' resources in place: recreate "
+            "it with memory limit <limit> (kubectl get pod -o yaml, edit, kubectl replace "
+            "--force -f)."
+        )
+    if workload.kind in ROLLOUT_KINDS:
+        commands.append(f"kubectl rollout status {workload.kubectl_ref}")
+    named = f" ({status.name})" if status.name else ""
+    return pod_finding(
+        view,
+        pod,
+        id=ID,
+        analyzer="oomkilled",
+        severity=Severity.HIGH,
+        category=Category.OOMKILLED,
+        containers=[status.name] if status.name else [],
+        summary=f"Pod {pod.name}: its container{named} is killed for exceeding its memory limit",
+        root_cause=f"A kubectl get pods row shows pod {pod.namespace}/{pod.name} OOMKilled"
+        f"{restarts}: its one app container{named} used more memory than its limit and the "
+        "kernel OOM killer ended it. Its limit and request, and what it runs, are not in the "
+        "input" + ("" if status.name else ", nor its name") + ": the fix reads them first.",
+        evidence=evidence,
+        remediation=Remediation(
+            summary="Raise the memory limit of its container on the workload, or fix the "
+            "memory growth if usage keeps climbing.",
+            risk=RiskTier.LOW,
+            reversible=True,
+            expected_outcome="The container stays under its limit: no further OOMKilled "
+            "restarts, the pod becomes Ready and its RESTARTS count stops growing.",
+            steps=tuple(steps),
+            commands=tuple(commands),
+        ),
     )
 
 

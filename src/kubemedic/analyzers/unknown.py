@@ -28,16 +28,23 @@ from kubemedic.analyzers._failure_signals import (
     failure_signals,
     recent_warnings,
     recent_warnings_about,
+    row_evidence,
     termination_fact,
 )
 from kubemedic.analyzers._log_rules import classify_line
 from kubemedic.analyzers._registry import Analyzer, Covered
+from kubemedic.analyzers._workload import plural
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef, Remediation
 from kubemedic.models.k8s import ContainerStatus, Event, Pod
 from kubemedic.models.severity import RiskTier, Severity
-from kubemedic.models.table_status import failing_table_status, table_status
+from kubemedic.models.table_status import (
+    failing_table_status,
+    from_row,
+    log_flags,
+    row_only,
+)
 
 ID = "KM-POD-UNKNOWN"
 WARNINGS_ID = "KM-POD-WARNING-EVENTS"
@@ -98,7 +105,7 @@ def analyze_uncovered(view: ClusterView, covered: Covered) -> Iterator[Finding]:
 def _replica_explained(view: ClusterView, pod: Pod, covered: Covered) -> bool:
     """A pod known only from a pods table whose workload has a replica another finding
     explains: the table's word is most likely that replica's failure, not a new one."""
-    if pod.all_container_statuses or not table_status(pod):
+    if not row_only(pod):
         return False
     siblings = view.pods_of(view.workload_of(pod))
     return any((p.namespace, p.name) in covered for p in siblings if p is not pod)
@@ -168,7 +175,7 @@ def _failure_finding(
         analyzer=NAME,
         severity=Severity.HIGH,
         category=Category.UNKNOWN,
-        containers=[s.name for s in statuses],
+        containers=[s.name for s in statuses if s.name],
         summary=f"Pod {pod.name} fails for a reason kubemedic does not recognise: "
         f"{signals[0].text}",
         root_cause=f"Pod {pod.namespace}/{pod.name} visibly fails ({what}), but no analyzer "
@@ -335,12 +342,13 @@ def _evidence(
             evidence.append(
                 status_evidence(pod, status, "lastState.terminated", termination_fact(last))
             )
-        if status.restart_count:
-            evidence.append(
-                status_evidence(
-                    pod, status, "restartCount", f"restarted {status.restart_count} times"
-                )
-            )
+        restarts = f"restarted {plural(status.restart_count, 'time')}"
+        if status.restart_count and from_row(pod, status):
+            evidence.append(row_evidence(pod, "RESTARTS", restarts))
+        elif status.restart_count:
+            evidence.append(status_evidence(pod, status, "restartCount", restarts))
+        if not status.name:
+            continue  # its log is the pod's: _pod_log_line quotes it
         tail = view.crash_log(pod.namespace, pod.name, status.name)
         lines = [line for line in tail.lines if line.strip()] if tail is not None else []
         if tail is not None and lines:
@@ -355,7 +363,7 @@ def _evidence(
 def _pod_log_line(view: ClusterView, pod: Pod) -> Evidence | None:
     """For a pod whose containers are unknown (a pods table row), the line of its log that
     states a cause (else its last line): the log names the pod, not a container."""
-    tail = view.crash_log(pod.namespace, pod.name, "") if not pod.all_container_statuses else None
+    tail = view.crash_log(pod.namespace, pod.name, "") if row_only(pod) else None
     lines = [line for line in tail.lines if line.strip()] if tail is not None else []
     if tail is None or not lines:
         return None
@@ -383,9 +391,9 @@ def _commands(
     commands += [f"kubectl describe {r.kind.lower()} {r.name}{namespace}" for r in read]
     for status in statuses:
         if status.restart_count or status.last_state.terminated is not None:
-            commands.append(f"kubectl logs {ref} -c {status.name} --previous")
+            commands.append(f"kubectl logs {ref}{log_flags(status)} --previous")
         elif status.state.is_running or status.state.terminated is not None:
-            commands.append(f"kubectl logs {ref} -c {status.name}")
+            commands.append(f"kubectl logs {ref}{log_flags(status)}")
     commands.append(
         f"kubectl get events{namespace} --field-selector "
         f"involvedObject.kind=Pod,involvedObject.name={pod.name}"

@@ -2,13 +2,15 @@
 
 A pods table names each pod, its node and IP, how many containers are ready, its restarts
 and a one-word status; not which container is failing, nor why. So a pod known only from a
-table gets the phase, readiness and pod-level reason its status word implies, and nothing
-about its containers (``pasted`` says so): a word that is a container's reason is kept as the
-table showed it (``models.table_status``). A name built the way a ReplicaSet names its pods
-(``<set>-<5 generated characters>``, the set being ``<deployment>-<template hash>``) gives
-the pod its ReplicaSet, so it counts among its Deployment's replicas. An events table gives
-whole events; the object each is about comes from its ``OBJECT`` (``pod/x``) or ``NAME`` and
-``KIND`` columns.
+table gets the phase, readiness and pod-level reason its status word implies, and a word that
+is a container's reason is kept as the table showed it (``models.table_status``). A pod of one
+app container (READY ``x/1``) whose word is how a container crashes gets that container's
+status, with no name, the row's restarts and the state the word is (``CRASH_WORDS``); of
+other pods nothing about the containers is known (``pasted`` says so). A name built the way a
+ReplicaSet names its pods (``<set>-<5 generated characters>``, the set being
+``<deployment>-<template hash>``) gives the pod its ReplicaSet, so it counts among its
+Deployment's replicas. An events table gives whole events; the object each is about comes
+from its ``OBJECT`` (``pod/x``) or ``NAME`` and ``KIND`` columns.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from kubemedic.adapters.kubernetes.columns import Columns, is_rule
 from kubemedic.adapters.kubernetes.event_rows import EventRow, event_rows
 from kubemedic.adapters.kubernetes.kubectl_time import Clock, parse_age
 from kubemedic.adapters.kubernetes.transcript import HEADLESS_POD_ROW, Line
+from kubemedic.models.table_status import CRASH_WORDS
 from kubemedic.models.table_status import KEY as TABLE_STATUS
 
 Raw = dict[str, Any]
@@ -125,7 +128,8 @@ def pod_rows(lines: Sequence[Line], namespace: str) -> list[PodRow]:
 
 
 def pod_of(row: PodRow, clock: Clock) -> Raw:
-    """The pod a row shows: phase, readiness and pod-level reason; containers unknown."""
+    """The pod a row shows: phase, readiness and pod-level reason; the container a crash
+    word is about when the pod has one, else nothing of its containers."""
     meta: Raw = {"name": row.name, "namespace": row.namespace}
     if (created := clock.ago(row.age)) is not None:
         meta["creationTimestamp"] = created
@@ -141,6 +145,8 @@ def pod_of(row: PodRow, clock: Clock) -> Raw:
         meta["deletionTimestamp"] = clock.ago(0)
     if row.container_level:
         status[TABLE_STATUS] = row.status
+    if row.containers == 1 and row.status in CRASH_WORDS:
+        status["containerStatuses"] = [_one_container(row)]
     if phase:
         status["phase"] = phase
     if row.containers:
@@ -153,6 +159,14 @@ def pod_of(row: PodRow, clock: Clock) -> Raw:
         status["podIP"] = row.ip
     spec: Raw = {"nodeName": row.node} if row.node else {}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}
+
+
+def _one_container(row: PodRow) -> Raw:
+    """The status of the one app container of a row whose word is how it crashes: its state,
+    readiness and restarts; its name is unknown ("")."""
+    state = {key: dict(value) for key, value in CRASH_WORDS[row.status].items()}
+    ready = row.ready == row.containers
+    return {"name": "", "ready": ready, "restartCount": row.restarts, "state": state}
 
 
 def _headless_cells(row: str) -> dict[str, str] | None:
