@@ -90,6 +90,13 @@ def _node_pressure(group: EvictionGroup) -> EvictionExplanation:
             f"{_amount(hog.request)}. The kubelet evicts first the pods using most above their "
             "requests"
         )
+    if hog is not None and _bystander(notice, hog):
+        cause += (
+            f". {_amount(hog.usage)} is far too little to fill the node (the kubelet keeps "
+            f"{_amount(notice.threshold, notice.resource)} free): the pod was picked for "
+            "using more than its request, not for filling the disk; something else on the "
+            "node does"
+        )
     cause += "." + _leftover_note(group)
     evidence = _hog_evidence(group, hog)
     return EvictionExplanation(
@@ -156,6 +163,19 @@ def _leftover_note(group: EvictionGroup) -> str:
 def _biggest_hog(group: EvictionGroup) -> Hog | None:
     hogs = [h for n in group.notices for h in n.hogs]
     return max(hogs, key=lambda h: parse_quantity(h.usage) or 0.0, default=None)
+
+
+def _bystander(notice: EvictionNotice, hog: Hog) -> bool:
+    """A disk hog using under a tenth of the reserve the kubelet keeps free (itself a slice of
+    the disk, 10% by default) was ranked first for exceeding its request, but did not fill the
+    node: evicting it frees almost nothing."""
+    usage, threshold = parse_quantity(hog.usage), parse_quantity(notice.threshold)
+    return (
+        hog.resource == "ephemeral-storage"
+        and usage is not None
+        and threshold is not None
+        and usage * 10 < threshold
+    )
 
 
 def _amount(quantity: str, resource: str = "memory") -> str:
@@ -226,8 +246,9 @@ def _pressure_fix(group: EvictionGroup, hog: Hog | None) -> Remediation:
                 f"kubectl set resources {workload.kubectl_ref} -c {hog.container} "
                 f"--requests={hog.resource}={request} --limits={hog.resource}={limit}"
             )
+    bystander = hog is not None and _bystander(group.latest, hog)
     if group.category is Category.EVICTED_DISK_PRESSURE:
-        if hog is not None:
+        if hog is not None and not bystander:
             steps.append(
                 f"Stop {hog.container} filling the node's disk ({_amount(hog.usage)} of logs and "
                 "files in its container filesystem): log to stdout at a sane level, clean "
@@ -238,6 +259,12 @@ def _pressure_fix(group: EvictionGroup, hog: Hog | None) -> Remediation:
             "Free the node's disk: find what fills it (container logs, writable layers, emptyDir "
             "volumes, unused images the image GC could not remove)."
         )
+        if hog is not None and bystander:
+            steps.append(
+                f"Set {hog.container}'s ephemeral-storage request to what it uses (it used "
+                f"{_amount(hog.usage)}, requested {_amount(hog.request)}): pods within their "
+                "requests are evicted last."
+            )
     if group.category is Category.EVICTED_PID_PRESSURE:
         steps.append(
             "Find the process that forks or leaks threads; set the kubelet's podPidsLimit so one "
@@ -248,7 +275,7 @@ def _pressure_fix(group: EvictionGroup, hog: Hog | None) -> Remediation:
     steps.append("Delete the evicted pod records once the cause is fixed (they use no resources).")
     summary = (
         f"Make the requests of {hog.container} match what it uses and give the node headroom; "
-        if hog is not None
+        if hog is not None and not bystander
         else "Relieve the node's pressure; "
     )
     return Remediation(

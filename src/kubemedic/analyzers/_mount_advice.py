@@ -17,8 +17,8 @@ from kubemedic.analyzers._build import related_evidence
 from kubemedic.analyzers._config_refs import SECRET, key_names
 from kubemedic.analyzers._mount_causes import MountCause, MountError, masked, node_address
 from kubemedic.analyzers._mount_events import MountFailure
-from kubemedic.analyzers._mount_fixes import Advice, VolumeInfo
 from kubemedic.analyzers._template_patch import on_node
+from kubemedic.analyzers._volume_info import Advice, VolumeInfo
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence
 from kubemedic.models.k8s import KObject, Node, Pod, dig

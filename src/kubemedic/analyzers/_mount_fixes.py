@@ -1,31 +1,24 @@
 """What each volume attach/mount failure means for this pod, and how to get out of it.
 
 Every explanation names the volume and what backs it (claim, PV, access modes, driver, NFS
-export, host path), the node, and for Multi-Attach the pod still holding the volume and the
-rollout strategy that caused the deadlock.
+export, host path) and the node; Multi-Attach has its own module (``_multi_attach``).
 """
 
 from __future__ import annotations
 
-import json
-import re
-import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from kubemedic.analyzers._build import related_evidence, spec_evidence
 from kubemedic.analyzers._config_refs import CONFIGMAP, SECRET, closest, key_names
 from kubemedic.analyzers._mount_events import MountFailure, MountProblem
+from kubemedic.analyzers._multi_attach import multi_attach
 from kubemedic.analyzers._template_patch import on_node
-from kubemedic.analyzers._volumes import pod_claims
+from kubemedic.analyzers._volume_info import Advice, VolumeInfo
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence
 from kubemedic.models.k8s import KObject, Pod, dig
 from kubemedic.models.severity import RiskTier
 
-_RECREATE = {"spec": {"strategy": {"type": "Recreate", "rollingUpdate": None}}}
-_USED_BY = re.compile(r"already used by pods?\(s\) (?P<pods>.+?)\s*$")
 _ATTACH_HINTS = (
     (("zone",), "the disk and the node are in different zones"),
     (("limit", "maximum number"), "the node has reached its limit of attached volumes"),
@@ -33,78 +26,6 @@ _ATTACH_HINTS = (
      "the CSI controller's cloud credentials may not attach this disk"),
     (("not found", "does not exist"), "the backing disk no longer exists"),
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class VolumeInfo:
-    """A pod volume and what backs it, as far as the view knows."""
-
-    name: str
-    source: str
-    raw: Mapping[str, Any]
-    claim: str = ""
-    pv: str = ""
-    access_modes: tuple[str, ...] = ()
-    driver: str = ""
-
-    @property
-    def described(self) -> str:
-        """``volume data (PVC data → PV pvc-1f2e, ReadWriteOnce, ebs.csi.aws.com)``."""
-        if self.claim:
-            backing = f"PVC {self.claim}" + (f" → PV {self.pv}" if self.pv else "")
-            extras = ", ".join(e for e in (", ".join(self.access_modes), self.driver) if e)
-            return f"volume {self.name} ({backing}{', ' + extras if extras else ''})"
-        return f"volume {self.name}" + (f" ({self.source})" if self.source else "")
-
-
-@dataclass(frozen=True, slots=True)
-class Advice:
-    """One failure explained, with its fix."""
-
-    volume: str
-    summary: str
-    cause: str
-    fix: str
-    steps: tuple[str, ...]
-    commands: tuple[str, ...]
-    risk: RiskTier
-    evidence: tuple[Evidence, ...] = ()
-
-
-def volume_infos(view: ClusterView, pod: Pod) -> dict[str, VolumeInfo]:
-    """Every pod volume by name, with its claim, PV and driver when collected."""
-    claims = {c.volume: c for c in pod_claims(view, pod)}
-    infos: dict[str, VolumeInfo] = {}
-    for volume in pod.volumes:
-        name = str(volume.get("name") or "")
-        source = next((str(k) for k in volume if k != "name"), "")
-        claim = claims.get(name)
-        if claim is None:
-            infos[name] = VolumeInfo(name, _source_text(source, volume), volume)
-            continue
-        pvc = claim.pvc.raw if claim.pvc is not None else {}
-        driver = str(dig(claim.pv.raw, "spec", "csi", "driver") or "") if claim.pv else ""
-        infos[name] = VolumeInfo(
-            name=name,
-            source=source,
-            raw=volume,
-            claim=claim.name,
-            pv=str(dig(pvc, "spec", "volumeName") or ""),
-            access_modes=tuple(str(m) for m in dig(pvc, "spec", "accessModes") or ()),
-            driver=driver or claim.provisioner,
-        )
-    return infos
-
-
-def _source_text(source: str, volume: Mapping[str, Any]) -> str:
-    if source == "nfs":
-        return f"NFS {dig(volume, 'nfs', 'server')}:{dig(volume, 'nfs', 'path')}"
-    if source == "hostPath":
-        kind = dig(volume, "hostPath", "type")
-        return f"hostPath {dig(volume, 'hostPath', 'path')}" + (f", type {kind}" if kind else "")
-    if source == "csi":
-        return f"inline CSI volume, driver {dig(volume, 'csi', 'driver')}"
-    return source
 
 
 def advise(
@@ -116,7 +37,7 @@ def advise(
         VolumeInfo(failure.volume, "", {}),
     )
     if failure.problem is MountProblem.MULTI_ATTACH:
-        return _multi_attach(view, pod, failure, info)
+        return multi_attach(view, pod, failure, info)
     if failure.problem is MountProblem.SUBPATH:
         return _subpath(view, pod, failure, info)
     node = f"node {pod.node_name}" if pod.node_name else "the node"
@@ -194,97 +115,6 @@ def advise(
         ),
         RiskTier.MEDIUM,
     )
-
-
-def _multi_attach(view: ClusterView, pod: Pod, failure: MountFailure, info: VolumeInfo) -> Advice:
-    workload = view.workload_of(pod)
-    holders = _holders(view, pod, failure, info)
-    volume = f"{info.described}" if info.claim else f"volume {failure.volume}"
-    cause = (
-        f"{volume[0].upper()}{volume[1:]} is still attached to another node, and a "
-        f"ReadWriteOnce volume attaches to one node at a time, so this pod on node "
-        f"{pod.node_name} cannot get it."
-    )
-    evidence: list[Evidence] = []
-    for holder in holders:
-        state = "being deleted" if holder.deletion_timestamp else "still running"
-        cause += f" Pod {holder.name} on node {holder.node_name} holds it ({state})."
-        evidence.append(
-            related_evidence(
-                f"Pod {holder.namespace}/{holder.name}",
-                f"uses claim {info.claim or failure.volume} on node {holder.node_name}",
-            )
-        )
-    controller = view.get(workload.kind, workload.namespace, workload.name)
-    raw = controller.raw if controller is not None else {}
-    strategy = str(dig(raw, "spec", "strategy", "type") or "RollingUpdate")
-    commands: list[str] = []
-    steps: list[str] = []
-    rolling = workload.kind == "Deployment" and strategy != "Recreate"
-    if rolling:
-        cause += (
-            f" Deployment {workload.name} uses the {strategy} strategy: a new "
-            "pod starts before the old one stops, and the old one only stops once the new one is "
-            "Ready — with one ReadWriteOnce volume that never happens."
-        )
-        replicas = dig(raw, "spec", "replicas")
-        if isinstance(replicas, int) and replicas > 1:
-            cause += (
-                f" With {replicas} replicas sharing one claim, pods on other nodes can never "
-                "mount it."
-            )
-        commands.append(
-            f"kubectl patch {workload.kubectl_ref} --type merge -p "
-            + shlex.quote(json.dumps(_RECREATE, separators=(",", ":")))
-        )
-        steps.append(
-            "Use strategy Recreate for a single-replica Deployment with a ReadWriteOnce volume, "
-            "or a StatefulSet (one claim per replica via volumeClaimTemplates), or ReadWriteMany "
-            "storage when replicas must share data."
-        )
-    running = [h for h in holders if not h.deletion_timestamp]
-    if running:
-        steps.append(
-            f"To unblock now, delete the old pod {running[0].name} (brief downtime): the volume "
-            "detaches and this pod mounts it."
-        )
-        commands.append(f"kubectl delete pod {running[0].name} -n {pod.namespace}")
-    else:
-        steps.append(
-            "If the node holding the volume is down, the attach/detach controller force-detaches "
-            "it after about 6 minutes; check VolumeAttachment objects if it stays attached."
-        )
-    commands.append(f"kubectl get volumeattachment | grep {info.pv or failure.volume}")
-    return Advice(
-        info.name,
-        f"{volume[0].upper()}{volume[1:]} is attached to another node (Multi-Attach)",
-        cause,
-        "Stop two pods on different nodes from needing the same ReadWriteOnce volume: "
-        + ("switch the Deployment to strategy Recreate, or " if rolling else "")
-        + "give each replica its own claim (StatefulSet) or use ReadWriteMany storage.",
-        tuple(steps),
-        tuple(commands),
-        RiskTier.MEDIUM,
-        tuple(evidence),
-    )
-
-
-def _holders(view: ClusterView, pod: Pod, failure: MountFailure, info: VolumeInfo) -> list[Pod]:
-    """The other pods using the volume: named by the controller, else found by claim."""
-    match = _USED_BY.search(failure.detail)
-    if match:
-        names = [n.strip() for n in match["pods"].split(",")]
-        found = [view.get("Pod", pod.namespace, n) for n in names]
-        return [p for p in found if isinstance(p, Pod)]
-    if not info.claim:
-        return []
-    return [
-        other
-        for other in view.pods_of(view.workload_of(pod))
-        if other.name != pod.name
-        and other.node_name != pod.node_name
-        and any(dig(v, "persistentVolumeClaim", "claimName") == info.claim for v in other.volumes)
-    ]
 
 
 def _subpath(view: ClusterView, pod: Pod, failure: MountFailure, info: VolumeInfo) -> Advice:

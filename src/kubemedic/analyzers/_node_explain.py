@@ -129,7 +129,19 @@ def condition_evidence(node: Node, cond: Condition) -> Evidence:
     return Evidence(fact, EvidenceSource.STATUS, f"Node {node.name} status.conditions[{cond.type}]")
 
 
+def why_unshown(ready: Condition) -> bool:
+    """The input shows the node not Ready but not why: a Ready condition with no reason and no
+    times is what a ``kubectl get nodes`` row gives (the kubelet's always has both)."""
+    return (
+        not ready.reason
+        and ready.last_transition is None
+        and not ready.raw.get("lastHeartbeatTime")
+    )
+
+
 def explain_not_ready(case: NodeCase, ready: Condition) -> NodeExplanation:
+    if why_unshown(ready):
+        return _not_ready_unexplained(case, ready)
     node = case.node
     known = next((c for c in _NOT_READY_CAUSES if c.pattern.search(ready.message)), None)
     if known is None and ready.status == "Unknown":
@@ -169,6 +181,52 @@ def explain_not_ready(case: NodeCase, ready: Condition) -> NodeExplanation:
                 f"kubectl describe node {node.name}",
                 f"kubectl get pods -A -o wide --field-selector spec.nodeName={node.name}",
                 f"kubectl delete node {node.name}",
+            ),
+        ),
+        conditions=(ready,),
+    )
+
+
+def _not_ready_unexplained(case: NodeCase, ready: Condition) -> NodeExplanation:
+    """NotReady as a table row shows it: what to read to learn why, before any repair."""
+    node = case.node
+    conditions = f"kubectl get node {node.name} -o jsonpath='{{.status.conditions}}'"
+    return NodeExplanation(
+        severity=Severity.CRITICAL,
+        summary=f"Node {node.name} is NotReady (why is not shown)",
+        root_cause=f"Node {node.name} is NotReady; the input does not show why: kubectl get "
+        "nodes prints NotReady both when the kubelet reports a failure (runtime, CNI, "
+        "disk) and when it has stopped reporting at all (machine down, kubelet dead, network "
+        "cut), without the Ready condition's reason and message."
+        + _pods_sentence(case)
+        + _stalled_system_pods(case),
+        evidence=(
+            Evidence(
+                "NotReady: the Ready condition's reason and message are not shown",
+                EvidenceSource.STATUS,
+                f"Node {node.name} status.conditions[Ready]",
+            ),
+            *_taint_evidence(node),
+        ),
+        remediation=Remediation(
+            summary=f"Read why {node.name} is NotReady (its Ready condition's reason and "
+            "message), then bring back what it names: the machine, the kubelet, the container "
+            "runtime or the CNI.",
+            risk=RiskTier.LOW,  # the commands only read
+            reversible=True,
+            expected_outcome=f"The reason {node.name} is NotReady is known, and once repaired "
+            "it reports Ready=True again.",
+            steps=(
+                f'"Kubelet stopped posting node status" (Ready=Unknown): {_SILENT.first_step}',
+                "A reason from the kubelet itself (container runtime, network plugin not "
+                "ready, PLEG) names the component to repair on the node.",
+                "Deleting the Node object is the last resort for a machine that will not come "
+                "back: StatefulSet pods and RWO volumes are released only then.",
+            ),
+            commands=(
+                f"kubectl describe node {node.name}",
+                conditions,
+                f"kubectl get pods -A -o wide --field-selector spec.nodeName={node.name}",
             ),
         ),
         conditions=(ready,),

@@ -18,6 +18,8 @@ from kubemedic.analyzers._pending_case import (
     node_evidence,
     pod_spec_evidence,
 )
+from kubemedic.analyzers._pending_pod_rules import explain_pod_rules
+from kubemedic.analyzers._pending_volume_affinity import explain_pinned_volume
 from kubemedic.analyzers._placement import (
     Requirement,
     Taint,
@@ -28,7 +30,7 @@ from kubemedic.analyzers._scheduler_message import Blocker
 from kubemedic.analyzers._template_patch import recreate_step, template_patch
 from kubemedic.models.categories import Category
 from kubemedic.models.findings import Evidence, ObjectRef, Remediation
-from kubemedic.models.k8s import Node, dig
+from kubemedic.models.k8s import Node
 from kubemedic.models.severity import RiskTier
 
 _DEFAULT_TOLERATION_KEYS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
@@ -177,9 +179,9 @@ def _control_plane_taints(
 def explain_affinity(case: PendingCase, blocker: Blocker) -> Explanation:
     """Label, volume-zone or pod (anti-)affinity rules that no node satisfies."""
     if blocker is Blocker.VOLUME_NODE_AFFINITY:
-        return _volume_affinity(case)
+        return explain_pinned_volume(case) or _volume_affinity(case)
     if blocker in (Blocker.POD_AFFINITY, Blocker.TOPOLOGY_SPREAD):
-        return _pod_rules(case, blocker)
+        return explain_pod_rules(case, blocker)
     return _node_affinity(case)
 
 
@@ -313,77 +315,3 @@ def _volume_affinity(case: PendingCase) -> Explanation:
             commands=(*commands[:2], "kubectl get nodes -L topology.kubernetes.io/zone"),
         ),
     )
-
-
-_SPREAD_FIX = (
-    "Use whenUnsatisfiable: ScheduleAnyway, raise maxSkew, or add nodes (carrying the topology "
-    "label) in the missing domains."
-)
-_AFFINITY_FIX = (
-    "Relax the rule to preferredDuringSchedulingIgnoredDuringExecution, add nodes, or run "
-    "fewer replicas."
-)
-
-
-def _pod_rules(case: PendingCase, blocker: Blocker) -> Explanation:
-    verdict_lines = (
-        [f"{r.count} {r.text}" for r in case.verdict.of(blocker)] if case.verdict else []
-    )
-    if blocker is Blocker.TOPOLOGY_SPREAD:
-        rules, what, fix = _spread_rules(case.pod.spec), "topology spread constraints", _SPREAD_FIX
-    else:
-        rules, what = _affinity_rules(case.pod.affinity), "pod affinity/anti-affinity rules"
-        fix = _AFFINITY_FIX
-    cause = f"Pod {case.pod.name} has required {what} "
-    cause += f"({'; '.join(rules) or 'see spec.affinity'}) that no node can satisfy"
-    cause += f": {'; '.join(verdict_lines)}." if verdict_lines else "."
-    placed = _placed_siblings(case) if blocker is Blocker.POD_AFFINITY else []
-    if placed:
-        cause += f" Pods of {case.workload} already run on {names(placed)}"
-        cause += f", out of {len(case.fits)} node(s)." if case.fits else "."
-    return Explanation(
-        category=Category.SCHEDULING_AFFINITY_OR_SELECTOR,
-        summary=f"Pod cannot be scheduled: its {what} cannot be met",
-        root_cause=cause,
-        evidence=tuple(pod_spec_evidence(case.pod, "spec.affinity", r) for r in rules[:3]),
-        remediation=Remediation(
-            summary=fix,
-            risk=RiskTier.LOW,
-            reversible=True,
-            expected_outcome="The rule can be met: PodScheduled becomes True.",
-            steps=(
-                "Required anti-affinity on kubernetes.io/hostname allows one replica per node: "
-                "replicas above the node count stay Pending.",
-            ),
-            commands=(f"kubectl get {case.workload.kubectl_ref} -o yaml", "kubectl get nodes"),
-        ),
-    )
-
-
-def _placed_siblings(case: PendingCase) -> list[str]:
-    """``kafka-0 on broker-a``: where the workload's other pods already sit."""
-    return [
-        f"{p.name} on {p.node_name}"
-        for p in case.view.pods_of(case.workload)
-        if p.node_name and p.phase not in ("Succeeded", "Failed") and p is not case.pod
-    ]
-
-
-def _spread_rules(spec: Mapping[str, Any]) -> list[str]:
-    return [
-        f"maxSkew {c.get('maxSkew')} over {c.get('topologyKey')} ({c.get('whenUnsatisfiable')})"
-        for c in spec.get("topologySpreadConstraints") or ()
-        if isinstance(c, Mapping)
-    ]
-
-
-def _affinity_rules(affinity: Mapping[str, Any]) -> list[str]:
-    rules = []
-    for kind in ("podAntiAffinity", "podAffinity"):
-        required = dig(affinity, kind, "requiredDuringSchedulingIgnoredDuringExecution")
-        for term in required or ():
-            if isinstance(term, Mapping):
-                labels = dig(term, "labelSelector", "matchLabels") or {}
-                selector = ",".join(f"{k}={v}" for k, v in labels.items()) or "a label selector"
-                rules.append(f"{kind} on pods {selector} per {term.get('topologyKey')}")
-    return rules

@@ -10,7 +10,7 @@ import re
 
 from kubemedic.analyzers._build import event_evidence, related_evidence
 from kubemedic.analyzers._pending_case import Explanation, PendingCase
-from kubemedic.analyzers._template_patch import recreate_claim
+from kubemedic.analyzers._template_patch import recreate_claim, recreated_from
 from kubemedic.analyzers._volumes import Claim, default_class, is_default_class
 from kubemedic.models.categories import Category
 from kubemedic.models.findings import Evidence, ObjectRef, Remediation
@@ -118,6 +118,14 @@ def _fix(case: PendingCase, troubled: list[Claim], missing: list[str]) -> Remedi
                 "Fix storageClassName in the manifest that creates it"
                 + (f' (set "{good}")' if good else "")
                 + ", or create the missing StorageClass if the name is the intended one.",
+                *(
+                    (
+                        f"The commands create the claim again, {recreated_from(pvc)}, but with "
+                        f'storageClassName "{good}".',
+                    )
+                    if good
+                    else ()
+                ),
             ),
             commands=(
                 "kubectl get storageclass",

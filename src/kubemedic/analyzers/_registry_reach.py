@@ -7,11 +7,13 @@ or egress, the container runtime's registry configuration, or the registry itsel
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kubemedic.analyzers._image_ref import ImageRef
 from kubemedic.analyzers._pull_errors import PullCause, PullError
 from kubemedic.analyzers._template_patch import on_node
+from kubemedic.models.k8s import Node, dig
 from kubemedic.models.severity import RiskTier
 
 
@@ -26,11 +28,55 @@ class ReachAdvice:
     risk: RiskTier
 
 
-def reach_advice(error: PullError, image: ImageRef, node: str) -> ReachAdvice:
+def container_runtime(error: PullError, container_ids: Iterable[str], node: Node | None) -> str:
+    """``docker``, ``cri-o`` or ``containerd``: where the registry trust and insecure-registry
+    settings live depends on it. Read from the pod's container IDs or the node's runtime version
+    (``docker://...``), or Docker's own wording in the pull error."""
+    version = (
+        str(dig(node.raw, "status", "nodeInfo", "containerRuntimeVersion") or "") if node else ""
+    )
+    schemes = {ref.split("://", 1)[0] for ref in (*container_ids, version) if "://" in ref}
+    if "docker" in schemes or "Error response from daemon" in error.detail:
+        return "docker"
+    return "cri-o" if "cri-o" in schemes else "containerd"
+
+
+def _trust_step(host: str, runtime: str) -> str:
+    if runtime == "docker":
+        return (
+            f"Install the registry's CA on every node as /etc/docker/certs.d/{host}/ca.crt "
+            "(Docker reads it at the next pull, no restart)."
+        )
+    if runtime == "cri-o":
+        return f"Install the registry's CA on every node as /etc/containers/certs.d/{host}/ca.crt."
+    return (
+        f'Install the registry\'s CA on every node: ca = "/etc/containerd/certs.d/{host}/ca.crt" '
+        f"in /etc/containerd/certs.d/{host}/hosts.toml, then restart containerd."
+    )
+
+
+def _plain_http_step(host: str, runtime: str) -> str:
+    if runtime == "docker":
+        where = f'add "{host}" to "insecure-registries" in /etc/docker/daemon.json'
+        restart = "docker"
+    elif runtime == "cri-o":
+        where = f'add a [[registry]] location = "{host}" with insecure = true to '
+        where += "/etc/containers/registries.conf"
+        restart = "crio"
+    else:
+        where = f'set server = "http://{host}" in /etc/containerd/certs.d/{host}/hosts.toml'
+        restart = "containerd"
+    return (
+        f"Preferred: enable TLS on {host}. Otherwise {where} on every node and restart {restart}."
+    )
+
+
+def reach_advice(
+    error: PullError, image: ImageRef, node: str, runtime: str = "containerd"
+) -> ReachAdvice:
     """Explain why ``node`` could not get ``image`` and how to fix it."""
     host = image.host
     the_node = f"node {node}" if node else "the node"
-    runtime_config = f"/etc/containerd/certs.d/{host}/hosts.toml"
     if error.cause is PullCause.DNS_FAILURE:
         name, server = error.dns_lookup or (host, "")
         asked = f"the DNS server {server}" if server else "its DNS server"
@@ -67,8 +113,7 @@ def reach_advice(error: PullError, image: ImageRef, node: str) -> ReachAdvice:
             "authority the container runtime does not know).",
             f"Make the container runtime trust the CA that signed {host}'s certificate.",
             (
-                f"Install the registry's CA on every node: ca = \"/etc/containerd/certs.d/{host}/"
-                f'ca.crt" in {runtime_config}, then restart containerd.',
+                _trust_step(host, runtime),
                 "Or serve the registry with a certificate from a CA the nodes already trust.",
             ),
             (on_node(node, f"wget -S -O- https://{host}/v2/"),),
@@ -79,10 +124,7 @@ def reach_advice(error: PullError, image: ImageRef, node: str) -> ReachAdvice:
             f"the registry {host} speaks plain HTTP but the container runtime connects with "
             "HTTPS, which it always does unless told the registry is insecure.",
             f"Serve {host} over TLS, or declare it an HTTP registry in the runtime configuration.",
-            (
-                f'Preferred: enable TLS on {host}. Otherwise set server = "http://{host}" in '
-                f"{runtime_config} on every node and restart containerd.",
-            ),
+            (_plain_http_step(host, runtime),),
             (),
             RiskTier.MEDIUM,
         )

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubemedic.models.findings import ObjectRef
-from kubemedic.models.k8s import ContainerSpec, KObject, Pod
+from kubemedic.models.k8s import ContainerSpec, KObject, Pod, dig
 
 _POD_TEMPLATE = ("spec", "template", "spec")
 _TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
@@ -127,10 +127,26 @@ _CLAIM_SPEC_FIELDS = (
 )
 
 
-def recreate_claim(claim: KObject, storage_class: str) -> tuple[str, str]:
+def recreate_claim(claim: KObject, storage_class: str) -> tuple[str, ...]:
     """Delete a Pending claim and create it again with ``storage_class`` (storageClassName is
-    immutable; a claim that never bound holds no data). The new claim is written out in full,
-    so the commands run as printed."""
+    immutable; a claim that never bound holds no data), in commands that run as printed.
+
+    A claim whose spec is known in full is written out. One read from a table shows no size or
+    access modes, which the API server requires: its spec is read from the cluster first and
+    the class changed in that copy (``kubectl patch --local`` edits the file, not the claim).
+    """
+    where = f"{claim.name} -n {claim.namespace}"
+    if not claim_spec_known(claim):
+        saved = f"{claim.name}-pvc.yaml"
+        change = shlex.quote(
+            json.dumps({"spec": {"storageClassName": storage_class}}, separators=(",", ":"))
+        )
+        return (
+            f"kubectl get pvc {where} -o yaml | kubectl patch --local -f - --type merge "
+            f"-p {change} -o yaml > {saved}",
+            f"kubectl delete pvc {where}",
+            f"kubectl create -f {saved}",
+        )
     metadata: dict[str, Any] = {"name": claim.name, "namespace": claim.namespace}
     if claim.labels:
         metadata["labels"] = dict(claim.labels)
@@ -142,7 +158,22 @@ def recreate_claim(claim: KObject, storage_class: str) -> tuple[str, str]:
         "spec": {**spec, "storageClassName": storage_class},
     }
     body = json.dumps(manifest, separators=(",", ":"))
+    return (f"kubectl delete pvc {where}", f"echo {shlex.quote(body)} | kubectl create -f -")
+
+
+def recreated_from(claim: KObject) -> str:
+    """What the commands of :func:`recreate_claim` create the claim again from, for a step."""
+    if claim_spec_known(claim):
+        return "as it was"
     return (
-        f"kubectl delete pvc {claim.name} -n {claim.namespace}",
-        f"echo {shlex.quote(body)} | kubectl create -f -",
+        f"from its spec as the cluster has it (the input does not show its size and access "
+        f"modes: the first command saves it to {claim.name}-pvc.yaml)"
+    )
+
+
+def claim_spec_known(claim: KObject) -> bool:
+    """The claim's spec holds what creating it requires: access modes and a requested size
+    (a ``kubectl get pvc`` row shows neither for an unbound claim)."""
+    return bool(claim.spec.get("accessModes")) and bool(
+        dig(claim.spec, "resources", "requests", "storage")
     )

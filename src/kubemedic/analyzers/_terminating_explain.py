@@ -24,6 +24,8 @@ KNOWN_FINALIZERS = {
     "batch.kubernetes.io/job-tracking": "the Job controller in kube-controller-manager (it "
     "removes it once it has counted the pod)",
 }
+DEBUG_SOURCE = "debug.openshift.io/source-resource"
+"""Set by ``oc debug`` on the copy it makes: ``/v1, Resource=pods/<original pod>``."""
 OUT_OF_SERVICE = "node.kubernetes.io/out-of-service=nodeshutdown:NoExecute"
 """The taint that tells Kubernetes a node is shut down: its pods are deleted, volumes detached."""
 FORCE_WARNING = (
@@ -217,6 +219,8 @@ def _finalizer_patch(pod: Pod) -> str:
 
 def _finalizer(first: Stuck, pods: Sequence[Pod], subject: str) -> TerminatingExplanation:
     pod = first.pod
+    if DEBUG_SOURCE in pod.annotations:
+        return _debug_copy(pod, subject)
     owners = "; ".join(f"{name} is handled by {finalizer_owner(name)}" for name in pod.finalizers)
     names = ", ".join(pod.finalizers)
     patch = _finalizer_patch(pod)
@@ -241,6 +245,34 @@ def _finalizer(first: Stuck, pods: Sequence[Pod], subject: str) -> TerminatingEx
                 "-o jsonpath='{.metadata.finalizers}'",
                 patch,
             ),
+        ),
+    )
+
+
+def _debug_copy(pod: Pod, subject: str) -> TerminatingExplanation:
+    """``oc debug`` copies a pod with its metadata, finalizers included; the controller that
+    set them only processes the pods it created, so on the copy nobody ever removes them."""
+    source = pod.annotations[DEBUG_SOURCE].rsplit("/", 1)[-1]
+    names = ", ".join(pod.finalizers)
+    owner = finalizer_owner(pod.finalizers[0])
+    return TerminatingExplanation(
+        summary=f"Pod stuck Terminating: debug copy of {source} kept finalizer {names}",
+        root_cause=f"{subject}: it is a debug copy of pod {source} (oc debug), and the copy "
+        f"inherited finalizer(s) {names} from it. {owner[0].upper()}{owner[1:]} removes them "
+        "only from the pods it created, never from a copy, so the API server keeps the object "
+        "for good.",
+        remediation=Remediation(
+            summary=f"Remove the inherited finalizer(s) from the copy: {owner} has nothing to "
+            "clean up for it.",
+            risk=RiskTier.LOW,
+            reversible=False,
+            expected_outcome="The finalizer is removed and the pod object disappears.",
+            steps=(
+                "Only the copy is affected: leave the finalizers of the original pod alone.",
+                "Delete debug pods when done with them (oc debug deletes its copy on exit unless "
+                "the session was cut).",
+            ),
+            commands=(_finalizer_patch(pod),),
         ),
     )
 

@@ -185,20 +185,38 @@ class CreateFailure:
 
 
 def create_failure(view: ClusterView, controller: Workload) -> CreateFailure | None:
-    """The controller's ``FailedCreate`` error, when it still lacks the pods it wants."""
+    """The controller's ``FailedCreate`` error, when it still lacks the pods it wants.
+
+    A refusal the controller has since got past (it created a pod after it, and reports no
+    ``ReplicaFailure``) is history: a quota hit during an old rollout's surge says nothing
+    about the pod an autoscaler asked for a second ago, which the status has not counted yet.
+    """
     if not _short_of_pods(controller):
         return None
-    events = tuple(
-        e for e in view.events_for(controller) if e.reason == "FailedCreate" and e.message
-    )
     cond = controller.condition("ReplicaFailure")
     if cond is not None and not (cond.is_true and cond.message):
         cond = None
+    events = tuple(
+        e for e in view.events_for(controller) if e.reason == "FailedCreate" and e.message
+    )
+    created = _last_created(view, controller)
+    if cond is None and created is not None:
+        events = tuple(e for e in events if e.last_seen is None or e.last_seen >= created)
     if events:
         return CreateFailure(controller, events[-1].message, events, cond)
     if cond is not None:
         return CreateFailure(controller, cond.message, (), cond)
     return None
+
+
+def _last_created(view: ClusterView, controller: Workload) -> datetime | None:
+    """When the controller last reported creating a pod (its ``SuccessfulCreate`` events)."""
+    moments = [
+        e.last_seen
+        for e in view.events_for(controller)
+        if e.reason == "SuccessfulCreate" and e.last_seen is not None
+    ]
+    return max(moments, default=None)
 
 
 def _short_of_pods(controller: Workload) -> bool:

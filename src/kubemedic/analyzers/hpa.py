@@ -2,28 +2,28 @@
 
 An HPA that cannot read its metrics freezes the workload at its current size without any
 error on the workload itself. The controller's condition message says why: a container without
-the request its utilization target is relative to (named, with the fix), a resource metrics
-API that is missing or unhealthy, a custom/external metrics adapter, or pods too new to have
-metrics. A missing scale target is its own finding; an HPA at ``maxReplicas`` is context.
+the request its utilization target is relative to (named, with the fix) or a stray pod
+wearing the target's labels without one, a resource metrics API that is missing or unhealthy,
+a custom/external metrics adapter, or pods too new to have metrics. A missing scale target is
+its own finding; an HPA at ``maxReplicas`` is context.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from kubemedic.analyzers._build import Fix, event_evidence
+from kubemedic.analyzers._hpa_requests import MISSING_REQUEST, MetricsVerdict, missing_request
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._workload import SETTLE, condition_evidence, workload_finding
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, Finding, ObjectRef
-from kubemedic.models.k8s import Condition, Event, KObject, Workload, dig
+from kubemedic.models.k8s import Condition, Event, KObject
 from kubemedic.models.severity import Severity
 
 NAME = "hpa"
@@ -33,12 +33,6 @@ IDS = {
     Category.HPA_AT_MAX_REPLICAS: "KM-HPA-AT-MAX",
 }
 V1_CONDITIONS = "autoscaling.alpha.kubernetes.io/conditions"
-# "missing request for cpu in container app of Pod app-7d9c-x" (older controllers stop after
-# the resource name).
-_MISSING_REQUEST = re.compile(
-    r"missing request for (?P<resource>\w+)"
-    r'(?: in container "?(?P<container>[^"\s]+)"? of Pod "?(?P<pod>[^"\s]+)"?)?'
-)
 _METRIC_EVENTS = frozenset(
     {
         "FailedGetResourceMetric",
@@ -49,15 +43,7 @@ _METRIC_EVENTS = frozenset(
         "FailedComputeMetricsReplicas",
     }
 )
-DEFAULT_REQUESTS = {"cpu": "100m", "memory": "128Mi"}
 _SCALABLE = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "ReplicaSet": "apps/v1"}
-
-
-@dataclass(frozen=True, slots=True)
-class MetricsVerdict:
-    cause: str
-    fix: str
-    commands: tuple[str, ...]
 
 
 def analyze(view: ClusterView) -> Iterator[Finding]:
@@ -99,7 +85,7 @@ def _lasting(view: ClusterView, cond: Condition) -> bool:
 def _misconfigured(message: str) -> bool:
     """A configuration error (a container without the request its target is a percentage of):
     unlike a metrics API still warming up, waiting never fixes it, so it counts at once."""
-    return _MISSING_REQUEST.search(message) is not None
+    return MISSING_REQUEST.search(message) is not None
 
 
 def _failing_for_a_while(view: ClusterView, events: list[Event]) -> bool:
@@ -134,7 +120,7 @@ def _metrics(view: ClusterView, hpa: KObject, message: str, evidence: list[Evide
         root_cause=verdict.cause
         + f" Until it can read them, the HPA keeps {target} at its current {replicas}, "
         "whatever the load.",
-        evidence=evidence,
+        evidence=[*evidence, *verdict.evidence],
         fix=Fix(
             verdict.fix,
             commands=(*verdict.commands, f"kubectl describe hpa {hpa.name} -n {hpa.namespace}"),
@@ -146,8 +132,8 @@ def _metrics(view: ClusterView, hpa: KObject, message: str, evidence: list[Evide
 
 def _metrics_verdict(view: ClusterView, target: ObjectRef, message: str) -> MetricsVerdict:
     said = f"The HPA controller reports: {message.strip()}."
-    if match := _MISSING_REQUEST.search(message):
-        return _missing_request(view, target, match, said)
+    if match := MISSING_REQUEST.search(message):
+        return missing_request(view, target, match, said)
     if "pods.metrics.k8s.io" in message or "resource metrics API" in message:
         absent = "could not find the requested resource" in message
         state = "is not installed" if absent else "is not answering"
@@ -179,37 +165,6 @@ def _metrics_verdict(view: ClusterView, target: ObjectRef, message: str) -> Metr
         cause=said,
         fix="Act on the controller's message.",
         commands=(f"kubectl describe {target.kubectl_ref}",),
-    )
-
-
-def _missing_request(
-    view: ClusterView, target: ObjectRef, match: re.Match[str], said: str
-) -> MetricsVerdict:
-    resource, container = match["resource"], match["container"]
-    workload = view.get(target.kind, target.namespace, target.name)
-    lacking = [container] if container else []
-    if isinstance(workload, Workload):
-        specs = dig(workload.pod_template, "spec", "containers") or ()
-        lacking = [
-            str(c.get("name"))
-            for c in specs
-            if isinstance(c, Mapping) and dig(c, "resources", "requests", resource) is None
-        ] or lacking
-    value = DEFAULT_REQUESTS.get(resource, "100m")
-    commands = tuple(
-        f"kubectl set resources {target.kubectl_ref} -c {name} --requests={resource}={value}"
-        for name in lacking
-    )
-    who = f"container {container} of pod {match['pod']}" if container else "a container"
-    listed = ", ".join(lacking) or "see the pod spec"
-    return MetricsVerdict(
-        cause=f"{said} A {resource} utilization target is a percentage of the {resource} "
-        f"request, and {who} declares none (containers without a {resource} request in "
-        f"{target}: {listed}). This is a configuration error: the HPA stays blind until the "
-        "request is declared.",
-        fix=f"Declare a {resource} request on every container of {target}, sidecars included "
-        f"({value} is a starting point: use the container's real usage).",
-        commands=commands,
     )
 
 

@@ -48,7 +48,7 @@ from kubemedic.analyzers._template_patch import (
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, Finding
-from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Pod
+from kubemedic.models.k8s import ContainerSpec, ContainerStatus, Event, Node, Pod
 from kubemedic.models.severity import RiskTier, Severity
 
 NAME = "image-pull"
@@ -252,10 +252,16 @@ def _platform_mismatch(
 def _unreachable(
     case: PullCase, image: ImageRef, error: PullError, evidence: Sequence[Evidence]
 ) -> Diagnosis:
-    from kubemedic.analyzers._registry_reach import reach_advice  # only for unreachable ones
+    from kubemedic.analyzers._registry_reach import (  # only for unreachable ones
+        container_runtime,
+        reach_advice,
+    )
 
     spec = case.spec
-    advice = reach_advice(error, image, case.pod.node_name)
+    node = case.view.get("Node", "", case.pod.node_name) if case.pod.node_name else None
+    ids = [str(s.raw.get("containerID") or "") for s in case.pod.all_container_statuses]
+    runtime = container_runtime(error, ids, node if isinstance(node, Node) else None)
+    advice = reach_advice(error, image, case.pod.node_name, runtime)
     commands = advice.commands
     policy = spec.image_pull_policy or ("Always" if image.tag == "latest" else "IfNotPresent")
     if error.cause is PullCause.RATE_LIMITED and policy == "Always":

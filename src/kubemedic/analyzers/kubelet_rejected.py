@@ -6,16 +6,20 @@ after a kubelet restart), the pod fails at once with ``reason: OutOfcpu`` and a 
 ``Pod Node didn't have enough resource: cpu, requested: 2000, used: 3500, capacity: 4000``. The
 controller creates a replacement, so the failed objects are usually records of a race; they
 share the scheduling categories and ids because the cause is the same: the node had no room.
+Records a fully serving workload left more than an hour ago (the NodeAffinity rejections a
+preemptible node's reboot leaves behind, kubernetes#100467) are history: ``info``.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from kubemedic.analyzers._build import matching_events, pod_finding, pod_location
+from kubemedic.analyzers._fit import PODS
 from kubemedic.analyzers._pending_case import amount
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._replicas import availability, cleanup_command
@@ -23,8 +27,8 @@ from kubemedic.analyzers.pending import IDS
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef, Remediation
-from kubemedic.models.k8s import Pod
-from kubemedic.models.severity import RiskTier
+from kubemedic.models.k8s import Event, Pod
+from kubemedic.models.severity import RiskTier, Severity
 
 _OUT_OF = re.compile(r"^OutOf(?P<resource>[\w.]+)$")
 _NOT_ENOUGH = re.compile(
@@ -33,6 +37,8 @@ _NOT_ENOUGH = re.compile(
 )
 _PLACEMENT_REASONS = frozenset({"NodeAffinity", "NodeSelectorMismatching"})
 _DEVICE_REASONS = frozenset({"UnexpectedAdmissionError", "TopologyAffinityError"})
+_SETTLED_AFTER = timedelta(hours=1)
+"""Rejections older than this, with every replica serving since, are no longer happening."""
 
 
 def analyze(view: ClusterView) -> Iterator[Finding]:
@@ -60,6 +66,8 @@ def _shortage(message: str) -> str:
         return ""
     resource = found["resource"]
     scale = 1000 if resource == "cpu" else 1  # the kubelet counts CPU in millicores
+    if resource == PODS:  # pod capacity is the kubelet's maxPods
+        return f"the node already ran {found['used']} of its {found['capacity']} pods (maxPods)"
     requested, used, capacity = (
         amount(resource, int(found[key]) / scale) for key in ("requested", "used", "capacity")
     )
@@ -75,27 +83,39 @@ def _finding(
     avail = availability(view, workload)
     count = len(pods)
     subject = f"pod {latest.name}" if avail.standalone else f"{count} pod(s) of {workload}"
+    bypassed = category is Category.SCHEDULING_INSUFFICIENT_RESOURCES and _bound_by_hand(
+        view, latest, avail.standalone
+    )
+    where = ", ".join(nodes) or "a node"
     cause = (
-        f"The scheduler placed {subject} on {', '.join(nodes) or 'a node'}, but the kubelet "
+        f"Pod {latest.name} was bound to {where} by its own spec.nodeName (no PodScheduled "
+        "condition, no Scheduled event among its events): the scheduler never checked whether "
+        "it fits, and the kubelet "
         f"refused to start it ({latest.reason}: {latest.message})."
+        if bypassed
+        else f"The scheduler placed {subject} on {where}, but the kubelet refused to start it "
+        f"({latest.reason}: {latest.message})."
     )
-    cause += (
-        " The node had less room than the scheduler believed: usually a static pod or a pod bound "
-        "with nodeName took it first, or pods were re-admitted in another order after a kubelet "
-        "restart."
-        if category is Category.SCHEDULING_INSUFFICIENT_RESOURCES
-        else " The node's labels no longer match the pod's node affinity (relabelled after "
-        "scheduling, or the pod was bound with nodeName)."
-    )
+    if not bypassed:
+        cause += (
+            " The node had less room than the scheduler believed: usually a static pod or a pod "
+            "bound with nodeName took it first, or pods were re-admitted in another order after "
+            "a kubelet restart."
+            if category is Category.SCHEDULING_INSUFFICIENT_RESOURCES
+            else " The node's labels no longer match the pod's node affinity (relabelled after "
+            "scheduling, or the pod was bound with nodeName)."
+        )
+    events = [e for p in pods for e in matching_events(view, p, (p.reason,))]
+    rejected = _rejected_at(pods, events)
+    settled = rejected is not None and view.observed_at - rejected > _SETTLED_AFTER
     if avail.fully_serving:
         cause += f" {avail.text}: the rejected pods are only records."
-    events = [e for p in pods for e in matching_events(view, p, (p.reason,))]
     finding = pod_finding(
         view,
         latest,
         id=IDS[category],
         analyzer="kubelet_rejected",
-        severity=avail.leftover_severity(),
+        severity=Severity.INFO if avail.fully_serving and settled else avail.leftover_severity(),
         category=category,
         containers=[],
         summary=f"{count} pod(s) rejected by the kubelet on {', '.join(nodes) or 'its node'}: "
@@ -113,10 +133,21 @@ def _finding(
                 f"pods of {workload} with status.reason {latest.reason}",
             ),
         ],
-        remediation=_remediation(view, workload, category, pods, nodes),
+        remediation=_bypass_fix(latest, nodes)
+        if bypassed
+        else _remediation(view, workload, category, pods, nodes),
         events=events,
     )
     return replace(finding, affected=tuple(sorted(view.affected_pod(p) for p in pods)))
+
+
+def _rejected_at(pods: Sequence[Pod], events: Sequence[Event]) -> datetime | None:
+    """When the kubelet last refused one of ``pods``: the latest of their rejection events,
+    their conditions' changes and their creation (a pod refused at creation has no other)."""
+    moments = [e.last_seen for e in events]
+    moments += [c.last_transition for p in pods for c in p.conditions]
+    moments += [p.created_at for p in pods]
+    return max((m for m in moments if m is not None), default=None)
 
 
 def _remediation(
@@ -146,6 +177,43 @@ def _remediation(
         expected_outcome="No new rejected pods; the workload keeps its replicas.",
         steps=(step,),
         commands=(*looks, cleanup_command(view, workload, tuple(pods))),
+    )
+
+
+def _bound_by_hand(view: ClusterView, pod: Pod, standalone: bool) -> bool:
+    """A bare pod the scheduler never bound: the scheduler sets PodScheduled and records a
+    Scheduled event when it binds; the kubelet keeps that condition when it rejects the pod.
+    Only said when the pod's events were collected (a cut paste shows neither)."""
+    events = view.events_for(pod)
+    return (
+        standalone
+        and pod.condition("PodScheduled") is None
+        and any(e.reason == pod.reason for e in events)
+        and not any(e.reason == "Scheduled" for e in events)
+    )
+
+
+def _bypass_fix(pod: Pod, nodes: list[str]) -> Remediation:
+    """A pod that named its node itself: let the scheduler choose, which waits for room."""
+    node = nodes[0] if nodes else "the node"
+    return Remediation(
+        summary=f"Recreate pod {pod.name} without spec.nodeName so the scheduler places it; "
+        f"to keep it on {node}, use a nodeSelector on its kubernetes.io/hostname label.",
+        risk=RiskTier.LOW,
+        reversible=True,
+        expected_outcome="The scheduler places the pod where it fits, or keeps it Pending with a "
+        "FailedScheduling event that says what is missing, instead of the kubelet rejecting it.",
+        steps=(
+            "A rejected pod never starts again: delete it and create it anew without "
+            "spec.nodeName.",
+            f"If it must run on {node}, free room there first (kubectl describe node: "
+            "Allocated resources and the pod count).",
+        ),
+        commands=(
+            f"kubectl get pod {pod.name} -n {pod.namespace} -o yaml > {pod.name}.yaml",
+            f"kubectl delete pod {pod.name} -n {pod.namespace}",
+            *(f"kubectl describe node {n}" for n in nodes[:1]),
+        ),
     )
 
 

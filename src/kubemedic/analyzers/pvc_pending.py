@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from kubemedic._internal.timeutils import human_duration
 from kubemedic.analyzers._build import event_evidence
 from kubemedic.analyzers._registry import Analyzer
-from kubemedic.analyzers._template_patch import recreate_claim
+from kubemedic.analyzers._template_patch import recreate_claim, recreated_from
 from kubemedic.analyzers._volumes import CLASS_NOT_FOUND, DEFAULT_CLASS_ANNOTATION, default_class
 from kubemedic.analyzers._workload import SETTLE, location, workload_finding
 from kubemedic.models.categories import Category
@@ -120,8 +120,8 @@ def _missing_class(
         "(nothing is lost: it was never bound). For a StatefulSet, fix volumeClaimTemplates."
     )
     steps = (
-        "The commands delete the Pending claim and create it again, as it was but with "
-        f"storageClassName {choice}."
+        "The commands delete the Pending claim and create it again, "
+        f"{recreated_from(claim)}, but with storageClassName {choice}."
         if choice
         else "Pick a class from the list, then delete the claim and create it again with it.",
         "Fix storageClassName in the manifest that creates the claim too, or create StorageClass "
@@ -153,8 +153,9 @@ def _no_class(view: ClusterView, claim: KObject, events: tuple[Event, ...]) -> V
     if len(names) == 1:  # the claim's own fix: the one class there is
         commands += recreate_claim(claim, names[0])
         steps.append(
-            f"The commands create the claim again with storageClassName {names[0]}, the only "
-            "class of the cluster (it never bound, so nothing is lost)."
+            f"The commands create the claim again, {recreated_from(claim)}, but with "
+            f"storageClassName {names[0]}, the only class of the cluster (it never bound, so "
+            "nothing is lost)."
         )
     if names and not default:
         patch = '{"metadata":{"annotations":{"' + DEFAULT_CLASS_ANNOTATION + '":"true"}}}'
@@ -236,11 +237,9 @@ def _silent_provisioner(view: ClusterView, claim: KObject, events: tuple[Event, 
 
 
 def _finding(view: ClusterView, claim: KObject, verdict: Verdict, users: Sequence[Pod]) -> Finding:
-    size = dig(claim.spec, "resources", "requests", "storage") or "?"
-    modes = ",".join(claim.spec.get("accessModes") or ()) or "?"
     evidence = [
         Evidence(
-            f"phase Pending, requests {size} {modes}, storageClassName "
+            f"phase Pending, {_request(claim)}, storageClassName "
             f"{claim.spec.get('storageClassName', '(unset: cluster default)')}",
             EvidenceSource.STATUS,
             location(claim, "status.phase"),
@@ -280,6 +279,15 @@ def _finding(view: ClusterView, claim: KObject, verdict: Verdict, users: Sequenc
             steps=verdict.steps,
         ),
     )
+
+
+def _request(claim: KObject) -> str:
+    """What the claim asks for, as far as the input shows it."""
+    size = dig(claim.spec, "resources", "requests", "storage")
+    modes = ",".join(claim.spec.get("accessModes") or ())
+    if not size and not modes:
+        return "size and access modes not shown"
+    return f"requests {size or '(size not shown)'} {modes or '(access modes not shown)'}"
 
 
 ANALYZER = Analyzer(

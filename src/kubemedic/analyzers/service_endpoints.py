@@ -15,6 +15,7 @@ import shlex
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kubemedic.analyzers._build import Fix
 from kubemedic.analyzers._registry import Analyzer
@@ -45,10 +46,15 @@ class LabelSource:
     labels: Mapping[str, str]
     ref: ObjectRef
 
-    def score(self, selector: Mapping[str, str]) -> tuple[int, int]:
-        """(selector pairs it matches, selector keys it has): higher is closer."""
+    def score(self, selector: Mapping[str, str]) -> tuple[int, int, int]:
+        """(selector pairs it matches, selector keys it has, selector values it carries under
+        another key): higher is closer."""
         same = sum(self.labels.get(k) == v for k, v in selector.items())
-        return same, sum(k in self.labels for k in selector)
+        moved = sum(
+            k not in self.labels and _renamed(k, v, self.labels) is not None
+            for k, v in selector.items()
+        )
+        return same, sum(k in self.labels for k in selector), moved
 
 
 class PodIndex:
@@ -97,12 +103,30 @@ def analyze(view: ClusterView) -> Iterator[Finding]:
         selector = service.spec.get("selector") or {}
         if not selector:
             finding = _manual_endpoints(view, service)
-        elif view.knows("Pod", service.namespace):
+        elif view.knows("Pod", service.namespace) or _controller_found_none(view, service):
             finding = _selected(view, service, selector, index)
         else:
             finding = None  # pods were not collected: absence proves nothing
         if finding is not None:
             yield finding
+
+
+def _controller_found_none(view: ClusterView, service: KObject) -> bool:
+    """The endpoints controller's own verdict, when the pod list is incomplete: the Service's
+    Endpoints object (or its EndpointSlices) lists no address at all, ready or not. It selects
+    over every pod of the namespace, so this proves what a partial pod list cannot: no running
+    pod carries the selector's labels."""
+    endpoints = view.get("Endpoints", service.namespace, service.name)
+    if endpoints is not None:  # not even unready addresses: no running pod matches
+        return not any(
+            s.get("addresses") or s.get("notReadyAddresses") for s in _subsets(endpoints)
+        )
+    slices = [
+        s
+        for s in view.objects("EndpointSlice", service.namespace)
+        if s.labels.get("kubernetes.io/service-name") == service.name
+    ]
+    return bool(slices) and not any(s.raw.get("endpoints") for s in slices)
 
 
 def _selected(
@@ -117,8 +141,9 @@ def _selected(
         return _unready(view, service, selector, here) if settled(here, view.observed_at) else None
     sources = _label_sources(view, service.namespace)
     providers = [s for s in sources if s.score(selector)[0] == len(selector)]
-    if providers:
-        return _no_pods(view, service, selector, providers[0])
+    if providers:  # with a partial pod list, its pods may exist uncollected (Pending)
+        complete = view.knows("Pod", service.namespace)
+        return _no_pods(view, service, selector, providers[0]) if complete else None
     elsewhere = index.namespaces_matching(selector)
     return _mismatch(view, service, selector, sources, elsewhere)
 
@@ -144,6 +169,10 @@ def _base_evidence(
         fact = "no ready address" + (f", {waiting} under notReadyAddresses" if waiting else "")
         evidence.append(Evidence(fact, EvidenceSource.RELATED, location(endpoints, "subsets")))
     return evidence
+
+
+def _subsets(endpoints: KObject) -> list[Mapping[str, Any]]:
+    return [s for s in endpoints.raw.get("subsets") or () if isinstance(s, Mapping)]
 
 
 def _addresses(endpoints: KObject) -> bool:
@@ -185,9 +214,12 @@ def _mismatch(
         labels = _selector_text(closest.labels)
         cause += f"; the closest is the {closest.description}, labelled {labels}: {diff}"
         evidence.append(Evidence(f"labels {labels}", EvidenceSource.RELATED, closest.description))
-        fixed = {k: closest.labels.get(k) for k in selector}  # None removes a key
-        patch = json.dumps({"spec": {"selector": fixed}}, separators=(",", ":"))
-        commands.insert(0, f"kubectl patch service {service.name} -n {ns} -p {shlex.quote(patch)}")
+        fixed = _fixed_selector(selector, closest.labels)
+        if any(v is not None for v in fixed.values()):  # an emptied selector selects nothing
+            patch = json.dumps({"spec": {"selector": fixed}}, separators=(",", ":"))
+            commands.insert(
+                0, f"kubectl patch service {service.name} -n {ns} -p {shlex.quote(patch)}"
+            )
     cause += ". The Service has no endpoints and connections to it fail."
     if elsewhere:
         cause += (
@@ -215,11 +247,33 @@ def _mismatch(
     )
 
 
+def _renamed(key: str, value: str, labels: Mapping[str, str]) -> str | None:
+    """The other key under which the labels carry the selector's value (``app`` for a selector
+    ``name=web`` on pods labelled ``app=web``)."""
+    return next((k for k, v in labels.items() if v == value and k != key), None)
+
+
+def _fixed_selector(
+    selector: Mapping[str, str], labels: Mapping[str, str]
+) -> dict[str, str | None]:
+    """The merge patch of the selector that picks pods with these labels (None removes a key)."""
+    fixed: dict[str, str | None] = {}
+    for key, wanted in selector.items():
+        fixed[key] = labels.get(key)
+        other = _renamed(key, wanted, labels) if key not in labels else None
+        if other is not None:
+            fixed[other] = wanted
+    return fixed
+
+
 def _diff(selector: Mapping[str, str], labels: Mapping[str, str]) -> str:
     parts = []
     for key, wanted in selector.items():
         have = labels.get(key)
-        if have is None:
+        other = _renamed(key, wanted, labels) if have is None else None
+        if other is not None:
+            parts.append(f"it carries {other}={wanted} where the selector wants {key}={wanted}")
+        elif have is None:
             parts.append(f"it has no label {key} (selector wants {key}={wanted})")
         elif have != wanted:
             parts.append(f"{key} is {have!r} where the selector wants {wanted!r}")

@@ -30,8 +30,9 @@ from kubemedic.analyzers._mount_events import (
     subpath_failure,
     waiting_for_volumes,
 )
-from kubemedic.analyzers._mount_fixes import Advice, VolumeInfo, advise, volume_infos
+from kubemedic.analyzers._mount_fixes import advise
 from kubemedic.analyzers._registry import Analyzer
+from kubemedic.analyzers._volume_info import Advice, VolumeInfo, volume_infos
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, Finding

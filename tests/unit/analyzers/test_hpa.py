@@ -79,3 +79,44 @@ def test_a_metrics_api_error_is_waited_out_until_it_lasts() -> None:
     )
     assert _findings(message, "2025-06-12T13:00:15Z") == []
     assert len(_findings(message, "2025-06-12T12:50:00Z")) == 1
+
+
+def _requesting_deployment() -> dict[str, Any]:
+    """``web`` with a cpu request on its only container, selecting ``app=web``."""
+    container = {"name": "app", "image": "web:1", "resources": {"requests": {"cpu": "200m"}}}
+    template = {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [container]}}
+    spec = {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": template}
+    return {**DEPLOYMENT, "spec": spec}
+
+
+def _pod(name: str, labels: dict[str, str], requests: dict[str, str]) -> dict[str, Any]:
+    container = {"name": "c", "image": "busybox", "resources": {"requests": requests}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "shop", "labels": labels},
+        "spec": {"containers": [container]},
+        "status": {"phase": "Succeeded"},
+    }
+
+
+def test_a_pod_wearing_the_targets_labels_without_a_request_is_named_not_the_template() -> None:
+    objects = [
+        _requesting_deployment(),
+        _hpa("failed to get cpu utilization: missing request for cpu", "2025-06-12T13:00:15Z"),
+        _pod("web-test-connection", {"app": "web"}, {}),
+        _pod("other-tool", {"app": "other"}, {}),  # not picked by the selector: innocent
+    ]
+    (finding,) = analyze(ClusterView(objects, observed_at=NOW, source="test"))
+    assert "pod web-test-connection (Succeeded, container c)" in finding.root_cause
+    assert "other-tool" not in finding.root_cause
+    assert finding.remediation.commands[0] == "kubectl delete pod web-test-connection -n shop"
+
+
+def test_without_the_pod_lacking_a_request_the_fix_lists_what_the_selector_picks() -> None:
+    objects = [
+        _requesting_deployment(),
+        _hpa("failed to get cpu utilization: missing request for cpu", "2025-06-12T13:00:15Z"),
+    ]
+    (finding,) = analyze(ClusterView(objects, observed_at=NOW, source="test"))
+    assert finding.remediation.commands[0].startswith("kubectl get pods -n shop -l app=web ")

@@ -86,6 +86,31 @@ def _failed_create() -> dict[str, Any]:
     }
 
 
+def _created(at: str) -> dict[str, Any]:
+    return {
+        "kind": "Event",
+        "metadata": {"name": "web-1.2", "namespace": "shop"},
+        "involvedObject": {"kind": "ReplicaSet", "name": "web-1", "namespace": "shop", "uid": "u1"},
+        "reason": "SuccessfulCreate",
+        "type": "Normal",
+        "message": "Created pod: web-1-abcde",
+        "lastTimestamp": at,
+    }
+
+
+def _replica_failure() -> dict[str, Any]:
+    rs = _replica_set(3, 1)
+    rs["status"]["conditions"] = [
+        {
+            "type": "ReplicaFailure",
+            "status": "True",
+            "reason": "FailedCreate",
+            "message": _failed_create()["message"],
+        }
+    ]
+    return rs
+
+
 @pytest.mark.parametrize(("wanted", "have", "current"), [(3, 1, True), (3, 3, False)])
 def test_a_failed_create_only_counts_while_pods_are_missing(
     wanted: int, have: int, current: bool
@@ -95,6 +120,23 @@ def test_a_failed_create_only_counts_while_pods_are_missing(
         observed_at=datetime(2024, 8, 8, 10, 5, tzinfo=UTC),
         source="test",
     )
+    (rs,) = view.workloads("ReplicaSet")
+    assert (create_failure(view, rs) is not None) is current
+
+
+@pytest.mark.parametrize(
+    ("objects", "current"),
+    [
+        ([_replica_set(3, 2), _failed_create(), _created("2024-08-08T10:04:00Z")], False),
+        ([_replica_set(3, 2), _created("2024-08-08T09:58:00Z"), _failed_create()], True),
+        ([_replica_failure(), _failed_create(), _created("2024-08-08T10:04:00Z")], True),
+    ],
+    ids=["created-since", "refused-after-creating", "controller-still-reports-failure"],
+)
+def test_a_refusal_the_controller_got_past_no_longer_counts(
+    objects: list[dict[str, Any]], current: bool
+) -> None:
+    view = ClusterView(objects, observed_at=datetime(2024, 8, 8, 10, 5, tzinfo=UTC), source="t")
     (rs,) = view.workloads("ReplicaSet")
     assert (create_failure(view, rs) is not None) is current
 
