@@ -51,9 +51,8 @@ _NEVER = datetime.min.replace(tzinfo=UTC)
 
 def analyze(view: ClusterView) -> Iterator[Finding]:
     jobs = sorted(view.workloads("Job"), key=lambda j: j.created_at or view.observed_at)
-    superseded = _superseded(jobs)
     for job in reversed(jobs):  # newest first: a CronJob's finding describes its latest run
-        if job.ref in superseded or _condition(job, "Complete", "SuccessCriteriaMet"):
+        if job.ref in view.superseded_runs or _condition(job, "Complete", "SuccessCriteriaMet"):
             continue
         failed = _condition(job, "Failed", "FailureTarget")
         if failed is not None and failed.reason == "DeadlineExceeded":
@@ -70,25 +69,6 @@ def _condition(job: Workload, *types: str) -> Condition | None:
     """The first of ``types`` (in that order of preference) that the Job reports as True."""
     found = {c.type: c for c in job.conditions if c.is_true}
     return next((found[t] for t in types if t in found), None)
-
-
-def _superseded(jobs: Sequence[Workload]) -> set[ObjectRef]:
-    """Runs of a CronJob created before a run of the same CronJob that completed.
-
-    ``jobs`` is sorted oldest first, so a run is superseded when a later one completed.
-    """
-    superseded: set[ObjectRef] = set()
-    completed_owners: set[str] = set()
-    for job in reversed(jobs):
-        owner = job.controller
-        if owner is None:
-            continue
-        key = owner.uid or owner.name
-        if key in completed_owners:
-            superseded.add(job.ref)
-        elif _condition(job, "Complete", "SuccessCriteriaMet"):
-            completed_owners.add(key)
-    return superseded
 
 
 def _gave_up(view: ClusterView, job: Workload, cond: Condition) -> Finding:

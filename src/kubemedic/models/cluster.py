@@ -321,14 +321,35 @@ class ClusterView:
         )
 
     def of_completed_job(self, pod: Pod) -> bool:
-        """True when the pod's Job reports ``Complete`` (or ``SuccessCriteriaMet``)."""
+        """True when the pod's Job reports ``Complete`` (or ``SuccessCriteriaMet``), or is a run
+        of a CronJob that a later run completed after (a failed run kept by
+        ``failedJobsHistoryLimit`` while the schedule succeeds again is history)."""
         ctrl = pod.controller
         if ctrl is None or ctrl.kind != "Job":
             return False
         job = self._controller_of(pod, ctrl)
-        return job is not None and any(
-            c.is_true and c.type in ("Complete", "SuccessCriteriaMet") for c in job.conditions
-        )
+        return job is not None and (_completed(job) or job.ref in self.superseded_runs)
+
+    @cached_property
+    def superseded_runs(self) -> frozenset[ObjectRef]:
+        """Jobs of a CronJob created before a run of the same CronJob that completed."""
+        superseded: set[ObjectRef] = set()
+        completed: set[str] = set()
+        jobs = sorted(self.objects("Job"), key=lambda j: j.created_at or self.observed_at)
+        for job in reversed(jobs):
+            owner = job.controller
+            if owner is None:
+                continue
+            key = owner.uid or owner.name
+            if key in completed:
+                superseded.add(job.ref)
+            elif _completed(job):
+                completed.add(key)
+        return frozenset(superseded)
+
+
+def _completed(job: KObject) -> bool:
+    return any(c.is_true and c.type in ("Complete", "SuccessCriteriaMet") for c in job.conditions)
 
 
 _NO_META: Mapping[str, Any] = {}
