@@ -28,6 +28,7 @@ _MODULES = (
     "terminating",
     "node_lost",
     "kubelet_rejected",
+    "node_shutdown",
     "progress_deadline",
     "unavailable",
     "failed_create",

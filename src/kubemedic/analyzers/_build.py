@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from kubemedic.analyzers._template_patch import static_pod_fix
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView, LogTail
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, Remediation
@@ -67,7 +68,8 @@ def event_evidence(event: Event, fact: str | None = None) -> Evidence:
     """An event, quoted: ``Warning BackOff (x14, last 2024-05-01T10:00:00Z)``."""
     when = event.last_seen.strftime("%Y-%m-%dT%H:%M:%SZ") if event.last_seen else "time unknown"
     ref = event.involved_ref
-    location = f"Event {event.describe} on {ref.kind} {ref.namespace}/{ref.name}, last {when}"
+    where = f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name
+    location = f"Event {event.describe} on {ref.kind} {where}, last {when}"
     return Evidence(fact or event.message, EvidenceSource.EVENT, location)
 
 
@@ -126,6 +128,8 @@ def pod_finding(
     crashing replicas are reported once with 12 affected pods.
     """
     first, last = finding_window(pod, events)
+    if pod.is_static:
+        remediation = static_pod_fix(pod, remediation)
     return Finding(
         id=id,
         severity=severity,

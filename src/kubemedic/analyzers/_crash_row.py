@@ -14,10 +14,11 @@ from dataclasses import replace
 from kubemedic.analyzers._build import log_evidence, pod_finding
 from kubemedic.analyzers._crash import classify_crash, is_decisive, runtime_error
 from kubemedic.analyzers._crash_case import CRASH_IDS, ROLLOUT_KINDS
-from kubemedic.analyzers._failure_signals import ROW_OWNER, row_evidence, row_owner_step
+from kubemedic.analyzers._failure_signals import row_evidence
 from kubemedic.analyzers._image_rules import known_refusal
 from kubemedic.analyzers._log_rules import PHRASES, LogKind
 from kubemedic.analyzers._logs import LogSignature
+from kubemedic.analyzers._template_patch import recreate_step
 from kubemedic.analyzers._workload import plural
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView, LogTail
@@ -265,11 +266,9 @@ def _remediation(
     target = f"{pod.name} -n {pod.namespace}"
     reads = _READS.get(category, _READS[Category.CRASHLOOP_APP_ERROR])
     workload = view.workload_of(pod)
-    if workload.kind == "Pod":
-        where = row_owner_step("the change")
-        reads = ROW_OWNER + reads
-    else:
-        where = f"Change them on {workload.kind} {workload.name}, which recreates the pod."
+    where = recreate_step(workload, pod=pod) or (
+        f"Change them on {workload.kind} {workload.name}, which recreates the pod."
+    )
     watch = (f"kubectl rollout status {workload.kubectl_ref}",)
     return Remediation(
         summary=change,

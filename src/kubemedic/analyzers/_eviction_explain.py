@@ -14,7 +14,7 @@ from kubemedic.analyzers._build import spec_evidence
 from kubemedic.analyzers._eviction_message import EvictionNotice, Hog, LimitBreach
 from kubemedic.analyzers._memory_fit import fitting_memory
 from kubemedic.analyzers._replicas import SETTABLE_KINDS, Availability, cleanup_command
-from kubemedic.analyzers._template_patch import recreate_step, template_patch
+from kubemedic.analyzers._template_patch import owner_unknown, recreate_step, template_patch
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, ObjectRef, Remediation
@@ -46,8 +46,23 @@ class EvictionGroup:
         return self.notices[-1]
 
     @property
+    def owner_unknown(self) -> bool:
+        """A pod with no owner that the input shows only in part (a table row, a description
+        excerpt: no containers): whether a controller owns it is not shown."""
+        return all(owner_unknown(self.workload, p) for p in self.pods)
+
+    @property
+    def owner_text(self) -> str:
+        """:attr:`Availability.text`, unless the owner is not shown."""
+        if self.owner_unknown:
+            return "what owns it is not shown"
+        return self.availability.text
+
+    @property
     def subject(self) -> str:
         """``bare pod shop/debug`` or ``3 pod(s) of Deployment shop/web``."""
+        if self.owner_unknown:
+            return f"pod {self.workload.namespace}/{self.workload.name}"
         if self.availability.standalone:
             return f"bare pod {self.workload.namespace}/{self.workload.name}"
         return f"{len(self.pods)} pod(s) of {self.workload}"
@@ -150,6 +165,12 @@ def _own_limit(group: EvictionGroup) -> EvictionExplanation:
 
 
 def _leftover_note(group: EvictionGroup) -> str:
+    if group.owner_unknown:
+        return (
+            " The input does not show what owns the pod: if a controller (Deployment, "
+            "StatefulSet, ...) does, it has replaced the pod already; a bare pod stays down "
+            "until it is recreated."
+        )
     if group.availability.standalone:
         return " No controller recreates a bare pod: it stays down until it is recreated."
     if not group.availability.fully_serving:
@@ -240,7 +261,7 @@ def _pressure_fix(group: EvictionGroup, hog: Hog | None) -> Remediation:
             f"{_amount(hog.usage)}), so the scheduler stops overcommitting the node, and give it "
             f"a limit the node can hold ({limit}) so one container cannot starve the node."
         )
-        steps += [step for step in (recreate_step(workload),) if step]
+        steps += [step for step in (recreate_step(workload, pod=group.pods[-1]),) if step]
         if workload.kind in SETTABLE_KINDS:
             commands.append(
                 f"kubectl set resources {workload.kubectl_ref} -c {hog.container} "

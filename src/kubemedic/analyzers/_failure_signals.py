@@ -23,6 +23,8 @@ from kubemedic.models.table_status import failing_table_status, from_row, row_on
 
 WINDOW = timedelta(hours=1)
 """Warning events older than this are history (the API server keeps events about an hour)."""
+_UNPLACED = "while it waits for a node or its containers"
+"""A Pending pod known only in part: whether the scheduler placed it is not shown."""
 PROBE_SLACK = timedelta(seconds=30)
 """Time for the kubelet to report readiness once the probes allow it."""
 STARTING = frozenset({"ContainerCreating", "PodInitializing"})
@@ -128,7 +130,8 @@ def _not_ready_too_long(view: ClusterView, pod: Pod) -> Signal | None:
     if ready is not None:
         fact += f" — Ready={ready.status}" + (f" reason {ready.reason}" if ready.reason else "")
         fact += f": {ready.message}" if ready.message else ""
-    return Signal(f"pod not Ready {how_long}", _pod_status(pod, "status.conditions[Ready]", fact))
+    state = "Pending" if pod.phase == "Pending" else "not Ready"
+    return Signal(f"pod {state} {how_long}", _pod_status(pod, "status.conditions[Ready]", fact))
 
 
 def _allowance(pod: Pod, unready_since: datetime | None) -> _Allowance:
@@ -153,10 +156,13 @@ def _allowance(pod: Pod, unready_since: datetime | None) -> _Allowance:
             _latest(unready_since, *(s.state.running_since for s in statuses)),
             f"longer than its probes allow ({int(allowed.total_seconds())}s)",
         )
+    stage = "while its containers start"
+    if pod.phase == "Pending" and not pod.node_name:
+        stage = "while it waits for a node" if pod.containers else _UNPLACED
     return _Allowance(
         SETTLE,
         _latest(unready_since, pod.start_time or pod.created_at),
-        f"while its containers start (allowed {human_duration(SETTLE.total_seconds())})",
+        f"{stage} (allowed {human_duration(SETTLE.total_seconds())})",
     )
 
 
@@ -213,21 +219,6 @@ def current_warnings(view: ClusterView, pod: Pod) -> list[Event]:
 def row_evidence(pod: Pod, column: str, fact: str) -> Evidence:
     """A fact a ``kubectl get pods`` row shows in ``column`` (STATUS, RESTARTS, READY)."""
     return _pod_status(pod, f"(kubectl get pods {column})", fact)
-
-
-ROW_OWNER = '{.metadata.ownerReferences[*].kind}/{.metadata.ownerReferences[*].name}{"\\n"}'
-"""A jsonpath line printing what owns a pod, which a ``kubectl get pods`` row does not show."""
-
-
-def row_owner_step(change: str) -> str:
-    """Where to make ``change`` for a pod whose row shows no owner (the first command's first
-    line, :data:`ROW_OWNER`, prints it)."""
-    return (
-        "The row does not show whether a controller owns the pod: the first line the first "
-        f"command prints names it (a StatefulSet, a Job, ...); make {change} on its template, "
-        "which recreates the pod. A pod without one cannot change in place: recreate it with "
-        "the change (kubectl get pod -o yaml, edit, kubectl replace --force -f)."
-    )
 
 
 def _pod_status(pod: Pod, path: str, fact: str) -> Evidence:

@@ -217,9 +217,11 @@ def _not_ready_unexplained(case: NodeCase, ready: Condition) -> NodeExplanation:
             expected_outcome=f"The reason {node.name} is NotReady is known, and once repaired "
             "it reports Ready=True again.",
             steps=(
-                f'"Kubelet stopped posting node status" (Ready=Unknown): {_SILENT.first_step}',
-                "A reason from the kubelet itself (container runtime, network plugin not "
-                "ready, PLEG) names the component to repair on the node.",
+                'If it says "Kubelet stopped posting node status" (Ready=Unknown): '
+                + _SILENT.first_step[0].lower()
+                + _SILENT.first_step[1:],
+                "If the kubelet gives a reason itself (container runtime, network plugin not "
+                "ready, PLEG), that names the component to repair on the node.",
                 "Deleting the Node object is the last resort for a machine that will not come "
                 "back: StatefulSet pods and RWO volumes are released only then.",
             ),

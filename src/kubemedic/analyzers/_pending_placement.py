@@ -89,7 +89,8 @@ def _taint_to_tolerate(case: PendingCase, by_taint: Mapping[Taint, list[str]]) -
 def _fix(summary: str, case: PendingCase, taint: Taint | None) -> Remediation:
     commands: list[str] = []
     steps = []
-    if pod_node_constraint(case.pod).is_empty:
+    selects = case.verdict is not None and case.verdict.of(Blocker.NODE_AFFINITY)
+    if case.pod.containers and not selects and pod_node_constraint(case.pod).is_empty:
         steps.append(
             "A toleration only allows the pod onto those nodes; add a nodeSelector too if it "
             "must run there and nowhere else."
@@ -101,7 +102,7 @@ def _fix(summary: str, case: PendingCase, taint: Taint | None) -> Remediation:
         if patch:
             commands.append(patch)
         else:
-            steps += [step for step in (recreate_step(case.workload, change),) if step]
+            steps += [step for step in (recreate_step(case.workload, change, case.pod),) if step]
     commands.append("kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints")
     return Remediation(
         summary=summary,
@@ -148,7 +149,7 @@ def _control_plane_taints(
     tolerations = [dict(t) for t in case.pod.tolerations if not _admission_default(t)]
     change = {"tolerations": [*tolerations, taint.toleration()]}
     patch = template_patch(case.workload, change)
-    recreate = recreate_step(case.workload, change)
+    recreate = recreate_step(case.workload, change, case.pod)
     return Explanation(
         category=Category.SCHEDULING_TAINT,
         summary=f"Pod cannot be scheduled: only control-plane nodes ({taint}) are left",
@@ -254,7 +255,7 @@ def _selector_fix(
             change = {"nodeSelector": {requirement.key: next(iter(values))}}
             patch = template_patch(case.workload, change)
             commands += [patch] if patch else []
-            steps += [s for s in (recreate_step(case.workload, change),) if s]
+            steps += [s for s in (recreate_step(case.workload, change, case.pod),) if s]
         if requirement.operator == "In" and nodes:
             # A node is shared: labelling it is the alternative, never the first fix.
             target = values[next(iter(values))][0] if values else nodes[0].name

@@ -31,7 +31,7 @@ def explain_storage(case: PendingCase) -> Explanation:
     if not problems and case.verdict is not None:
         problems = [r.text for r in case.verdict.rejections]
     cause = f"Pod {case.pod.name} cannot be scheduled until its volumes can bind: "
-    cause += "; ".join(problems) + "."
+    cause += "; ".join(problems).rstrip(".") + "."
     classes = _class_listing(case)
     if any(c.storage_class_missing for c in troubled) and classes:
         cause += f" StorageClasses in the cluster: {classes}."
@@ -120,7 +120,7 @@ def _fix(case: PendingCase, troubled: list[Claim], missing: list[str]) -> Remedi
                 + ", or create the missing StorageClass if the name is the intended one.",
                 *(
                     (
-                        f"The commands create the claim again, {recreated_from(pvc)}, but with "
+                        f"The commands create the claim again{recreated_from(pvc)} but with "
                         f'storageClassName "{good}".',
                     )
                     if good

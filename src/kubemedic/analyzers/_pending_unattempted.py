@@ -121,7 +121,7 @@ def _missing_node(pod: Pod, workload: ObjectRef) -> Explanation:
             steps=tuple(
                 s
                 for s in (
-                    recreate_step(workload, {"nodeName": None}),
+                    recreate_step(workload, {"nodeName": None}, pod),
                     stuck_pod_step(workload, pod.name),
                 )
                 if s

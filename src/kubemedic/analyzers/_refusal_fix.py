@@ -33,7 +33,7 @@ def refusal_fix(case: CrashCase, refusal: Refusal, generic: Fix | None) -> Fix:
     generic = None if own else generic  # the refusal's own commands say it better
     steps = generic.steps if generic else ()
     if not own and not (generic and generic.commands):
-        recreate = recreate_step(case.workload)
+        recreate = recreate_step(case.workload, pod=case.pod)
         steps += (recreate,) if recreate else ()
     commands = tuple(dict.fromkeys(own + (generic.commands if generic else ())))
     return Fix(refusal.said(refusal.fix, line), steps + _fill_in(commands), commands, risk)

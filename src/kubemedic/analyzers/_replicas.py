@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from kubemedic.analyzers._workload import is_live
 from kubemedic.models.cluster import ClusterView
@@ -25,6 +26,9 @@ _HASH_LABELS = frozenset(
         "apps.kubernetes.io/pod-index",
     }
 )
+SETTLED_AFTER = timedelta(hours=1)
+"""Records whose cause has not struck for this long, with every replica serving since, are
+history."""
 # Kinds whose pod template ``kubectl set resources`` can change in place.
 SETTABLE_KINDS = frozenset({*_SCALED_KINDS, "DaemonSet"})
 
@@ -53,10 +57,15 @@ class Availability:
         wanted = f" of {self.desired}" if self.desired is not None else ""
         return f"{self.ready}{wanted} replica(s) Ready now"
 
-    def leftover_severity(self) -> Severity:
-        """Low when replacements serve fully, medium when partly, high when nothing serves."""
+    def leftover_severity(
+        self, *, last: datetime | None = None, now: datetime | None = None
+    ) -> Severity:
+        """Low when replacements serve fully, medium when partly, high when nothing serves;
+        ``info`` (history) when they serve fully and what left the records last struck
+        (``last``) more than :data:`SETTLED_AFTER` before ``now``."""
         if self.fully_serving:
-            return Severity.LOW
+            settled = last is not None and now is not None and now - last > SETTLED_AFTER
+            return Severity.INFO if settled else Severity.LOW
         return Severity.MEDIUM if self.ready > 0 and not self.standalone else Severity.HIGH
 
 
@@ -80,12 +89,15 @@ def availability(view: ClusterView, workload: ObjectRef) -> Availability:
 
 def cleanup_command(view: ClusterView, workload: ObjectRef, pods: tuple[Pod, ...]) -> str:
     """Delete the evicted pod records of this workload, and only failed ones."""
+    by_name = f"kubectl delete pod {' '.join(p.name for p in pods[:10])} -n {workload.namespace}"
     if workload.kind == "Pod" or not pods:
-        return f"kubectl delete pod {' '.join(p.name for p in pods[:10])} -n {workload.namespace}"
+        return by_name
     owner = view.get(workload.kind, workload.namespace, workload.name)
     labels = owner.selector.get("matchLabels") if isinstance(owner, Workload) else None
     if not isinstance(labels, dict) or not labels:
         labels = {k: v for k, v in pods[-1].labels.items() if k not in _HASH_LABELS}
+    if not labels:  # an empty selector would match every failed pod of the namespace
+        return by_name
     selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
     return (
         f"kubectl delete pods -n {workload.namespace} -l {shlex.quote(selector)} "

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from kubemedic.models.findings import ObjectRef
+from kubemedic.models.findings import ObjectRef, Remediation
 from kubemedic.models.k8s import ContainerSpec, KObject, Pod, dig
 
 _POD_TEMPLATE = ("spec", "template", "spec")
@@ -66,9 +67,18 @@ def in_place(workload: ObjectRef) -> bool:
     return workload.kind in _TEMPLATE_PATHS
 
 
-def recreate_step(workload: ObjectRef, change: Mapping[str, Any] | None = None) -> str | None:
+def owner_unknown(workload: ObjectRef, pod: Pod | None) -> bool:
+    """``pod`` stands for its own workload only because the input does not show its owner: it
+    is known from a table row, a description excerpt or events (no containers either)."""
+    return pod is not None and workload.kind == "Pod" and not pod.containers
+
+
+def recreate_step(
+    workload: ObjectRef, change: Mapping[str, Any] | None = None, pod: Pod | None = None
+) -> str | None:
     """What to do instead of a patch when the pod template cannot be patched (Pods, Jobs):
-    recreate it from its manifest with ``change`` (a pod-spec fragment) applied."""
+    recreate it from its manifest with ``change`` (a pod-spec fragment) applied. For a ``pod``
+    whose owner the input does not show, first find out which template to change."""
     if in_place(workload):
         return None
     what = (
@@ -76,6 +86,13 @@ def recreate_step(workload: ObjectRef, change: Mapping[str, Any] | None = None) 
         if change
         else "the change"
     )
+    if pod is not None and owner_unknown(workload, pod):
+        return (
+            f"The input does not show what owns pod {pod.name} (kubectl get pod {pod.name} -n "
+            f"{pod.namespace} -o jsonpath='{{.metadata.ownerReferences}}' names it): make "
+            f"{what} on its controller's template, which recreates the pod; a pod without one "
+            "cannot be changed in place: delete it and create it again from its manifest."
+        )
     return (
         f"{workload} cannot be changed in place: delete it and create it again from its "
         f"manifest with {what} (kubectl get {workload.kubectl_ref} -o yaml shows the current "
@@ -101,11 +118,43 @@ def stuck_pod_step(workload: ObjectRef, pod: str) -> str | None:
     )
 
 
-def follow_up_steps(workload: ObjectRef, pod: str, *, recreate: bool = True) -> tuple[str, ...]:
+def follow_up_steps(workload: ObjectRef, pod: Pod, *, recreate: bool = True) -> tuple[str, ...]:
     """The steps after a template fix: recreating a kind that cannot be patched (unless the fix
     works on it as is), and deleting the stuck pod of a StatefulSet."""
-    steps = (recreate_step(workload) if recreate else None, stuck_pod_step(workload, pod))
+    steps = (
+        recreate_step(workload, pod=pod) if recreate else None,
+        stuck_pod_step(workload, pod.name),
+    )
     return tuple(step for step in steps if step)
+
+
+STATIC_MANIFESTS = "/etc/kubernetes/manifests"
+"""Where kubeadm (and minikube, kind) keep the static pod manifests: the kubelet's
+``staticPodPath``."""
+
+
+def static_pod_fix(pod: Pod, remediation: Remediation) -> Remediation:
+    """``remediation`` for a static pod: its change goes into the manifest file on its node (the
+    kubelet re-creates the pod from it); the API object is a mirror, so a step that deletes or
+    recreates it is replaced, and the first command shows the manifest."""
+    recreate = f"{ObjectRef('Pod', pod.name, pod.namespace)} cannot be changed in place"
+    manifest = f"{STATIC_MANIFESTS}/{_static_name(pod)}.yaml"
+    step = (
+        f"Pod {pod.name} is a static pod: the kubelet on node {pod.node_name or 'its node'} runs "
+        f"it from a manifest file in its staticPodPath ({manifest} on kubeadm, minikube and "
+        "kind clusters). Make the change in that file on the node; the kubelet restarts the "
+        "pod within seconds. Deleting or editing the pod through the API changes nothing: it "
+        "is only a mirror of the file."
+    )
+    steps = tuple(s for s in remediation.steps if not s.startswith(recreate))
+    show = on_node(pod.node_name, f"cat /host{manifest}", pod)
+    return replace(remediation, steps=(*steps, step), commands=(show, *remediation.commands))
+
+
+def _static_name(pod: Pod) -> str:
+    """The static pod's own name: the mirror's without the ``-<node>`` suffix the kubelet adds."""
+    suffix = f"-{pod.node_name}"
+    return pod.name.removesuffix(suffix) if pod.node_name else pod.name
 
 
 def on_node(node: str, command: str, pod: Pod | None = None) -> str:
@@ -162,12 +211,13 @@ def recreate_claim(claim: KObject, storage_class: str) -> tuple[str, ...]:
 
 
 def recreated_from(claim: KObject) -> str:
-    """What the commands of :func:`recreate_claim` create the claim again from, for a step."""
+    """What the commands of :func:`recreate_claim` create the claim again from, as the words
+    after "create it again" in a step."""
     if claim_spec_known(claim):
-        return "as it was"
+        return ", as it was"
     return (
-        f"from its spec as the cluster has it (the input does not show its size and access "
-        f"modes: the first command saves it to {claim.name}-pvc.yaml)"
+        " from its spec as the cluster has it (the input does not show its size and access "
+        f"modes: the first command saves it to {claim.name}-pvc.yaml),"
     )
 
 

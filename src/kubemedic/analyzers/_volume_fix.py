@@ -34,7 +34,7 @@ def volume_permission_fix(case: CrashCase) -> Fix:
     if access is None:
         return Fix(f"Let {case.spec.name} write to its volume.")
     fix = _BY_OWNERSHIP[access.ownership](case, access)
-    steps = fix.steps + follow_up_steps(case.workload, case.pod.name, recreate=not fix.commands)
+    steps = fix.steps + follow_up_steps(case.workload, case.pod, recreate=not fix.commands)
     return Fix(fix.summary, steps, fix.commands, fix.risk)
 
 

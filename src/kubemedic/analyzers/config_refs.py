@@ -205,7 +205,7 @@ def _finding(
         s.name for s in pod.all_container_statuses if not s.ready
     ]
     what = ", ".join(_label(m) for m in group)
-    extra = follow_up_steps(workload, pod.name)
+    extra = follow_up_steps(workload, pod)
     return pod_finding(
         view,
         pod,

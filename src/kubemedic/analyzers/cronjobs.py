@@ -26,18 +26,27 @@ from kubemedic.models.severity import RiskTier, Severity
 ID = "KM-JOB-MISSED-SCHEDULES"
 RECENT = timedelta(hours=1)
 SUGGESTED_STARTING_DEADLINE = 200
-_MISSED = re.compile(r"too many missed start times:? \(?>?\s*(\d+)", re.IGNORECASE)
+_MISSED = re.compile(r"too many missed start times?:? \(?>?\s*(\d+)", re.IGNORECASE)
 
 
 def analyze(view: ClusterView) -> Iterator[Finding]:
     for cronjob in view.workloads("CronJob"):
-        events = [e for e in view.events_for(cronjob) if e.reason == "TooManyMissedTimes"]
+        events = [e for e in view.events_for(cronjob) if _missed(e)]
         if not events:
             continue
         last = events[-1].last_seen  # an undated event is taken as current
         if last is not None and view.observed_at - last > RECENT:
             continue  # an old warning; the controller has been scheduling since
         yield _finding(view, cronjob, events)
+
+
+def _missed(event: Event) -> bool:
+    """``TooManyMissedTimes`` (Kubernetes 1.10 on, worded differently over the years), or the
+    older ``FailedNeedsStart`` when it says so ("Cannot determine if job needs to be started:
+    Too many missed start time (> 100)"; the reason also covers other errors)."""
+    if event.reason == "TooManyMissedTimes":
+        return True
+    return event.reason == "FailedNeedsStart" and _MISSED.search(event.message) is not None
 
 
 def _finding(view: ClusterView, cronjob: Workload, events: Sequence[Event]) -> Finding:

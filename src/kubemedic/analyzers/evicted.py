@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 
 from kubemedic.analyzers._build import event_evidence, matching_events, pod_finding, pod_location
 from kubemedic.analyzers._registry import Analyzer
-from kubemedic.analyzers._replicas import availability
+from kubemedic.analyzers._replicas import Availability, availability
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef
 from kubemedic.models.k8s import Event, Node, Pod
+from kubemedic.models.severity import Severity
 
 if TYPE_CHECKING:  # the eviction rules are imported once an evicted pod is seen
     from kubemedic.analyzers._eviction_message import EvictionNotice
@@ -123,7 +124,7 @@ def _finding(
         *_node_evidence(view, nodes, category),
         Evidence(
             f"{len(evictions)} evicted pod(s) of {workload} on {', '.join(nodes) or 'unknown node'}"
-            f"; {group.availability.text}",
+            f"; {group.owner_text}",
             EvidenceSource.COMPUTED,
             f"pods of {workload} with status.reason Evicted",
         ),
@@ -134,7 +135,7 @@ def _finding(
         latest.pod,
         id=IDS[category],
         analyzer="evicted",
-        severity=group.availability.leftover_severity(),
+        severity=_severity(view, group.availability, evictions),
         category=category,
         containers=containers,
         summary=explanation.summary,
@@ -145,6 +146,15 @@ def _finding(
     )
     affected = tuple(sorted(view.affected_pod(e.pod, containers) for e in evictions))
     return replace(finding, affected=affected, related=tuple(ObjectRef("Node", n) for n in nodes))
+
+
+def _severity(view: ClusterView, serving: Availability, evictions: Sequence[Eviction]) -> Severity:
+    """The leftovers' weight: records of a node's pressure that named no container of theirs
+    (bystanders the kubelet ranked by priority and usage) become history once settled; a pod
+    over its own request or limit stays worth fixing."""
+    bystanders = not any(e.notice.hogs or e.notice.breach for e in evictions)
+    last = evictions[-1].when if bystanders else None
+    return serving.leftover_severity(last=last, now=view.observed_at)
 
 
 def _node_evidence(view: ClusterView, nodes: Sequence[str], category: Category) -> list[Evidence]:

@@ -322,7 +322,7 @@ def _finding(view: ClusterView, pod: Pod, found: Sequence[Diagnosis]) -> Finding
     if category is not Category.IMAGE_REGISTRY_UNREACHABLE:  # the fix changes the pod template
         # kubectl set image fixes a bare pod in place; a pull secret needs it recreated
         image_only = workload.kind == "Pod" and category is not Category.IMAGE_AUTH
-        extra = follow_up_steps(workload, pod.name, recreate=not image_only)
+        extra = follow_up_steps(workload, pod, recreate=not image_only)
     held = [d.container for d in found if is_init_step(pod, d.container)]
     status = pod.container_status(held[0]) if held else None
     blocked = f"; pod held at Init:{status.state.waiting_reason}" if status is not None else ""

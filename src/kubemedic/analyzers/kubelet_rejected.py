@@ -16,7 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from kubemedic.analyzers._build import matching_events, pod_finding, pod_location
 from kubemedic.analyzers._fit import PODS
@@ -28,7 +28,7 @@ from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import Evidence, EvidenceSource, Finding, ObjectRef, Remediation
 from kubemedic.models.k8s import Event, Pod
-from kubemedic.models.severity import RiskTier, Severity
+from kubemedic.models.severity import RiskTier
 
 _OUT_OF = re.compile(r"^OutOf(?P<resource>[\w.]+)$")
 _NOT_ENOUGH = re.compile(
@@ -37,8 +37,6 @@ _NOT_ENOUGH = re.compile(
 )
 _PLACEMENT_REASONS = frozenset({"NodeAffinity", "NodeSelectorMismatching"})
 _DEVICE_REASONS = frozenset({"UnexpectedAdmissionError", "TopologyAffinityError"})
-_SETTLED_AFTER = timedelta(hours=1)
-"""Rejections older than this, with every replica serving since, are no longer happening."""
 
 
 def analyze(view: ClusterView) -> Iterator[Finding]:
@@ -107,7 +105,6 @@ def _finding(
         )
     events = [e for p in pods for e in matching_events(view, p, (p.reason,))]
     rejected = _rejected_at(pods, events)
-    settled = rejected is not None and view.observed_at - rejected > _SETTLED_AFTER
     if avail.fully_serving:
         cause += f" {avail.text}: the rejected pods are only records."
     finding = pod_finding(
@@ -115,7 +112,7 @@ def _finding(
         latest,
         id=IDS[category],
         analyzer="kubelet_rejected",
-        severity=Severity.INFO if avail.fully_serving and settled else avail.leftover_severity(),
+        severity=avail.leftover_severity(last=rejected, now=view.observed_at),
         category=category,
         containers=[],
         summary=f"{count} pod(s) rejected by the kubelet on {', '.join(nodes) or 'its node'}: "

@@ -114,14 +114,15 @@ def _finding(case: NodeCase, category: Category, explanation: NodeExplanation) -
 
 def _cordoned(case: NodeCase) -> Finding:
     node = case.node
+    pods = f"the {len(case.pods)} pod(s)" if case.pods or case.view.pods else "the pods"
     return Finding(
         id=IDS[Category.NODE_CORDONED],
         severity=Severity.INFO,
         category=Category.NODE_CORDONED,
         object=node.ref,
         summary=f"Node {node.name} is cordoned: no new pods are scheduled on it",
-        root_cause=f"Node {node.name} has spec.unschedulable set (kubectl cordon or drain); the "
-        f"{len(case.pods)} pod(s) on it keep running. This is normal during maintenance.",
+        root_cause=f"Node {node.name} has spec.unschedulable set (kubectl cordon or drain); "
+        f"{pods} on it keep running. This is normal during maintenance.",
         evidence=(
             Evidence(
                 "spec.unschedulable: true",

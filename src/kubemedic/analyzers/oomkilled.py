@@ -17,11 +17,15 @@ from kubemedic._internal.quantities import format_memory, parse_quantity, round_
 from kubemedic.analyzers._build import matching_events, pod_finding, spec_evidence, status_evidence
 from kubemedic.analyzers._crash_case import ROLLOUT_KINDS
 from kubemedic.analyzers._crashing import last_end
-from kubemedic.analyzers._failure_signals import ROW_OWNER, row_evidence, row_owner_step
+from kubemedic.analyzers._failure_signals import row_evidence
 from kubemedic.analyzers._previous_revision import PreviousRevision, previous_revision
 from kubemedic.analyzers._registry import Analyzer
 from kubemedic.analyzers._replicas import SETTABLE_KINDS
-from kubemedic.analyzers._template_patch import container_patch, container_recreate_step
+from kubemedic.analyzers._template_patch import (
+    container_patch,
+    container_recreate_step,
+    recreate_step,
+)
 from kubemedic.analyzers._workload import plural
 from kubemedic.models.categories import Category
 from kubemedic.models.cluster import ClusterView
@@ -191,9 +195,7 @@ def _row_finding(view: ClusterView, pod: Pod, status: ContainerStatus) -> Findin
     if status.restart_count:
         fact = f"restarted {plural(status.restart_count, 'time')}"
         evidence.append(row_evidence(pod, "RESTARTS", fact))
-    owner_unknown = workload.kind == "Pod"
-    fields = (ROW_OWNER if owner_unknown else "") + "{.spec.containers[0].resources}"
-    read = f"kubectl get pod {target} -o jsonpath='{fields}'"
+    read = f"kubectl get pod {target} -o jsonpath='{{.spec.containers[0].resources}}'"
     steps = [
         "The first command prints the container's requests and limits: put about twice its "
         "memory limit in place of <limit> (after a kill the real need is unknown); if the "
@@ -202,14 +204,9 @@ def _row_finding(view: ClusterView, pod: Pod, status: ContainerStatus) -> Findin
     commands = [read]
     if workload.kind in SETTABLE_KINDS:
         commands.append(f"kubectl set resources {workload.kubectl_ref} --limits=memory=<limit>")
-    elif owner_unknown:
-        steps.append(row_owner_step("memory limit <limit>"))
     else:
-        steps.append(
-            f"A {workload.kind} cannot change its containers' resources in place: recreate "
-            "it with memory limit <limit> (kubectl get pod -o yaml, edit, kubectl replace "
-            "--force -f)."
-        )
+        change = {"containers": [{"resources": {"limits": {"memory": "<limit>"}}}]}
+        steps.extend(s for s in (recreate_step(workload, change, pod),) if s)
     if workload.kind in ROLLOUT_KINDS:
         commands.append(f"kubectl rollout status {workload.kubectl_ref}")
     named = f" ({status.name})" if status.name else ""

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from kubemedic.analyzers._build import event_evidence, matching_events, pod_finding, pod_location
 from kubemedic.analyzers._fit import Fitter, NodeFit, NodeLoad, pod_requests
+from kubemedic.analyzers._pending_absent import absent_pending
 from kubemedic.analyzers._pending_capacity import explain_cordoned, explain_resources
 from kubemedic.analyzers._pending_case import Explanation, PendingCase
 from kubemedic.analyzers._pending_placement import explain_affinity, explain_taint
@@ -78,6 +79,7 @@ _EXPLAIN: dict[Blocker, Callable[[PendingCase], Explanation]] = {
 
 
 def analyze(view: ClusterView) -> Iterator[Finding]:
+    yield from absent_pending(view, _WEIGHT, IDS)
     waiting = [p for p in view.troubled_pods if _awaits_scheduling(view, p)]
     if not waiting:
         return

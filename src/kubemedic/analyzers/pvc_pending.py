@@ -30,6 +30,8 @@ ID = "KM-PVC-PENDING"
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
 _PROVISIONER = re.compile(r"external provisioner ['\"]([^'\"]+)['\"]")
 _RPC_DESC = re.compile(r"desc = (.+)$", re.DOTALL)
+_GENERIC_WORDS = frozenset({"driver", "csi", "provisioner", "io", "com", "org", "k8s"})
+"""Parts of provisioner names that name no product (``driver.longhorn.io``)."""
 _ACCESS_MODE = re.compile(r"MULTI_NODE|[Aa]ccess ?[Mm]ode")
 
 
@@ -120,8 +122,8 @@ def _missing_class(
         "(nothing is lost: it was never bound). For a StatefulSet, fix volumeClaimTemplates."
     )
     steps = (
-        "The commands delete the Pending claim and create it again, "
-        f"{recreated_from(claim)}, but with storageClassName {choice}."
+        "The commands delete the Pending claim and create it again"
+        f"{recreated_from(claim)} but with storageClassName {choice}."
         if choice
         else "Pick a class from the list, then delete the claim and create it again with it.",
         "Fix storageClassName in the manifest that creates the claim too, or create StorageClass "
@@ -153,7 +155,7 @@ def _no_class(view: ClusterView, claim: KObject, events: tuple[Event, ...]) -> V
     if len(names) == 1:  # the claim's own fix: the one class there is
         commands += recreate_claim(claim, names[0])
         steps.append(
-            f"The commands create the claim again, {recreated_from(claim)}, but with "
+            f"The commands create the claim again{recreated_from(claim)} but with "
             f"storageClassName {names[0]}, the only class of the cluster (it never bound, so "
             "nothing is lost)."
         )
@@ -221,7 +223,7 @@ def _silent_provisioner(view: ClusterView, claim: KObject, events: tuple[Event, 
                 "CSIDriver list",
             )
         )
-    short = provisioner.split(".")[0].split("/")[-1]
+    short = _distinctive(provisioner)
     return Verdict(
         summary=f"provisioner {provisioner} does not answer",
         cause=f"Kubernetes has been waiting{waited} for "
@@ -234,6 +236,13 @@ def _silent_provisioner(view: ClusterView, claim: KObject, events: tuple[Event, 
         events=events,
         evidence=tuple(evidence),
     )
+
+
+def _distinctive(provisioner: str) -> str:
+    """The word of a provisioner's name its controller pods are likely named after:
+    ``longhorn`` of ``driver.longhorn.io``, ``ebs`` of ``ebs.csi.aws.com``."""
+    words = [w for w in re.split(r"[./]", provisioner) if w and w not in _GENERIC_WORDS]
+    return words[0] if words else provisioner
 
 
 def _finding(view: ClusterView, claim: KObject, verdict: Verdict, users: Sequence[Pod]) -> Finding:

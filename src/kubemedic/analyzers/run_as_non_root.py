@@ -217,7 +217,7 @@ def _restricted_namespace(view: ClusterView, pod: Pod, evidence: list[Evidence])
 
 def _finding(view: ClusterView, pod: Pod, refusals: list[_Refusal]) -> Finding:
     workload = view.workload_of(pod)
-    extra = follow_up_steps(workload, pod.name)
+    extra = follow_up_steps(workload, pod)
     containers = [r.container for r in refusals]
     return pod_finding(
         view,

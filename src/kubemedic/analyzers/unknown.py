@@ -252,7 +252,7 @@ def _absent_finding(view: ClusterView, ref: ObjectRef, warnings: Sequence[Event]
         containers=(),
         summary=f"Events report {reasons} for pod {ref.name}, which is not in the input: "
         f"{latest.message}",
-        root_cause=f"Warning events are about pod {ref.namespace}/{ref.name}, but the input "
+        root_cause=f"Warning events are about {ref}, but the input "
         "holds no such pod, so its state now is unknown: it may still fail, or have been "
         f"deleted or replaced since. The latest says {latest.reason}: {latest.message}",
         evidence=_event_lines(warnings),

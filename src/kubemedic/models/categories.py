@@ -59,6 +59,7 @@ class Category(StrEnum):
     NODE_PRESSURE = "node.pressure"
     NODE_NETWORK_UNAVAILABLE = "node.network-unavailable"
     NODE_CORDONED = "node.cordoned"
+    NODE_SHUTDOWN = "node.shutdown"
     UNKNOWN = "unknown"
     """A pod visibly fails but no analyzer recognises why: the safety net's raw signals."""
 

@@ -265,6 +265,8 @@ class ClusterView:
         if not owners:
             return obj.ref
         ctrl = _controller_reference(owners)
+        if ctrl.get("kind") == "Node":
+            return obj.ref  # a static pod's mirror: the node runs it, it is its own workload
         labels = meta.get("labels") or _NO_META
         key = (
             meta.get("namespace") or "",

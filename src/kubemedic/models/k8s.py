@@ -548,6 +548,15 @@ class Pod(KObject):
         return _str(self.spec.get("nodeName"))
 
     @property
+    def is_static(self) -> bool:
+        """A static pod's mirror: the kubelet runs it from a manifest file on its node and only
+        reflects it in the API (``kubernetes.io/config.mirror``, owned by the Node)."""
+        controller = self.controller
+        return "kubernetes.io/config.mirror" in self.annotations or (
+            controller is not None and controller.kind == "Node"
+        )
+
+    @property
     def restart_policy(self) -> str:
         return _str(self.spec.get("restartPolicy")) or "Always"
 

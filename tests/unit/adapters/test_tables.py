@@ -127,9 +127,9 @@ class TestEventsTable:
         view = _load(tmp_path, events=table)
 
         failed, started = sorted(view.objects("Event"), key=lambda e: e.raw["reason"])
-        assert failed.raw["involvedObject"] == {
+        assert failed.raw["involvedObject"] == {  # its namespace as the kubelet names the pod
             "kind": "Pod",
-            "namespace": "default",
+            "namespace": "test2",
             "name": "postgresql-1-t199e",
         }
         assert (failed.raw["type"], failed.raw["count"]) == ("Warning", 4)

@@ -126,7 +126,7 @@ def test_an_oom_killed_bare_pod_is_recreated_not_set() -> None:
 
     assert finding.category is Category.OOMKILLED
     assert not any(c.startswith("kubectl set ") for c in finding.remediation.commands)
-    assert any("recreate it" in step for step in finding.remediation.steps)
+    assert any("create it again from its manifest" in step for step in finding.remediation.steps)
 
 
 def test_healthy_and_starting_rows_stay_quiet() -> None:

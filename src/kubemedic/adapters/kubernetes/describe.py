@@ -3,7 +3,9 @@
 Describe text never names the kind, so it is told by the sections only that kind prints
 (``Containers``, or ``Start Time`` in an excerpt cut before them, without a ``Pod Template``
 is a Pod; ``StrategyType`` a Deployment; ``System Info`` a Node; ``StorageClass`` with
-``Access Modes`` a claim). Other kinds are skipped with a warning.
+``Access Modes`` a claim; ``Reference`` with replica bounds an HPA; ``Schedule`` with a
+``Concurrency Policy`` a CronJob). Other kinds are skipped with a warning. Of a description
+pasted without its head, the command line that printed it tells the kind.
 
 It never says when it was printed either, and its event ages count back from that moment.
 :func:`printed_at` estimates it from the text alone: no earlier than the latest date it shows,
@@ -19,6 +21,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from kubemedic.adapters.kubernetes.describe_cronjob import describe_cronjob
+from kubemedic.adapters.kubernetes.describe_hpa import describe_hpa
 from kubemedic.adapters.kubernetes.describe_kinds import (
     describe_claim,
     describe_deployment,
@@ -28,6 +32,7 @@ from kubemedic.adapters.kubernetes.describe_meta import events_of, table
 from kubemedic.adapters.kubernetes.describe_pod import describe_pod
 from kubemedic.adapters.kubernetes.describe_text import Field
 from kubemedic.adapters.kubernetes.kubectl_time import Clock, parse_date
+from kubemedic.adapters.kubernetes.transcript import Command
 
 Raw = dict[str, Any]
 Builder = Callable[[Field, Clock], list[Raw]]
@@ -37,7 +42,22 @@ _BUILDERS: dict[str, Builder] = {
     "Deployment": describe_deployment,
     "Node": describe_node,
     "PersistentVolumeClaim": describe_claim,
+    "HorizontalPodAutoscaler": describe_hpa,
+    "CronJob": describe_cronjob,
 }
+_RESOURCES = {
+    "Pod": ("po", "pod", "pods"),
+    "Deployment": ("deploy", "deployment", "deployments"),
+    "Node": ("no", "node", "nodes"),
+    "PersistentVolumeClaim": ("pvc", "persistentvolumeclaim", "persistentvolumeclaims"),
+    "HorizontalPodAutoscaler": ("hpa", "horizontalpodautoscaler", "horizontalpodautoscalers"),
+    "CronJob": ("cj", "cronjob", "cronjobs"),
+}
+"""The names a ``kubectl describe`` command line gives each kind read."""
+EVENTS_ALONE = frozenset({"HorizontalPodAutoscaler", "CronJob"})
+"""Kinds whose description pasted as its events alone is still read as the object: their
+analyzers rest on those events, and read nothing the missing head would show as absent (a
+Deployment's would be taken for one of no available replicas)."""
 _WORKLOAD_KEYS = frozenset({"Pod Template", "Parallelism", "Completions", "Pods Statuses"})
 """What a Job (which also prints ``Start Time``) or a pod-template owner shows, a Pod never."""
 _DATE_KEYS = frozenset({"Start Time", "Started", "Finished", "CreationTimestamp", "RenewTime"})
@@ -57,13 +77,33 @@ def kind_of(doc: Field) -> str:
         return "Node"
     if {"StorageClass", "Access Modes"} <= keys and not keys & {"Claim", "Reclaim Policy"}:
         return "PersistentVolumeClaim"
+    if "Reference" in keys and keys & {"Min replicas", "Max replicas", "Metrics"}:
+        return "HorizontalPodAutoscaler"
+    if "Schedule" in keys and keys & {"Concurrency Policy", "Suspend", "Last Schedule Time"}:
+        return "CronJob"
     return ""
+
+
+def described_kind(command: Command | None) -> str:
+    """The kind a ``kubectl describe KIND NAME`` command line names ("" when another, or none)."""
+    if command is None or command.verb != "describe":
+        return ""
+    resource = command.resource.lower().split(".")[0]
+    return next((kind for kind, names in _RESOURCES.items() if resource in names), "")
 
 
 def build(doc: Field, clock: Clock) -> list[Raw]:
     """The object described and its events (nothing for a kind not read)."""
     builder = _BUILDERS.get(kind_of(doc))
     return builder(doc, clock) if builder is not None else []
+
+
+def build_events_alone(doc: Field, clock: Clock, kind: str) -> list[Raw]:
+    """A description of ``kind`` (told by the command that printed it) pasted as its events
+    alone: the events, about that object, and the object itself if its kind is
+    :data:`EVENTS_ALONE`."""
+    found = _BUILDERS[kind](doc, clock)
+    return found if kind in EVENTS_ALONE else found[1:]
 
 
 def printed_at(docs: list[Field]) -> datetime | None:

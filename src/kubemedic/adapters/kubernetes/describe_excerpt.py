@@ -85,7 +85,7 @@ def pod_of_excerpt(doc: Field, command: Command | None, mentioned: Collection[st
     if not name:
         name, namespace = _kubelet_named(rows) or (name, namespace)
     if name and not namespace:
-        namespace = _kubelet_namespace(name, rows)
+        namespace = kubelet_namespace(name, rows)
     return ExcerptPod(name or PLACEHOLDER, namespace, bool(name))
 
 
@@ -204,8 +204,9 @@ def _kubelet_named(rows: list[EventRow]) -> tuple[str, str] | None:
     return next(iter(named)) if len(named) == 1 else None
 
 
-def _kubelet_namespace(name: str, rows: list[EventRow]) -> str:
-    """The namespace in ``"<name>_<namespace>(<uid>)"``, how older kubelets named pods."""
-    pattern = re.compile(rf'"{re.escape(name)}_(?P<namespace>[a-z0-9-]+)\(')
+def kubelet_namespace(name: str, rows: list[EventRow]) -> str:
+    """The namespace in ``"<name>_<namespace>(<uid>)"`` (or ``pod=<name>_<namespace>(<uid>)``),
+    how older kubelets named pods."""
+    pattern = re.compile(rf'(?:"|\bpod[= ]"?){re.escape(name)}_(?P<namespace>[a-z0-9-]+)\(')
     found = (pattern.search(row.message) for row in rows)
     return next((m["namespace"] for m in found if m is not None), "")

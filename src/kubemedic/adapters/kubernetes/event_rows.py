@@ -5,8 +5,9 @@ column names that changed over the years: ``Type Reason Age From Message`` (an a
 ``3m (x5 over 10m)``), ``FirstSeen LastSeen Count From SubObjectPath Type Reason Message``
 (ages, or full dates before 2016, with no ``Type`` at first), ``LAST SEEN TYPE REASON OBJECT
 MESSAGE`` and the older ``LASTSEEN FIRSTSEEN COUNT NAME KIND SUBOBJECT ...``. A row is read
-by column name, so every layout gives the same :class:`EventRow`; its times stay ages until
-the snapshot's time is known (:func:`to_event`).
+by column name, so every layout gives the same :class:`EventRow`; rows pasted without their
+header are read by the order kubectl prints their cells in (``get events`` rows, or a
+description's). Its times stay ages until the snapshot's time is known (:func:`to_event`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from kubemedic.adapters.kubernetes.columns import Columns, is_rule
 from kubemedic.adapters.kubernetes.kubectl_time import Clock, parse_date, parse_interval, stamp
-from kubemedic.adapters.kubernetes.transcript import HEADLESS_ROW
+from kubemedic.adapters.kubernetes.transcript import HEADLESS_DESCRIBED_ROW, HEADLESS_ROW
 
 Moment = datetime | float | None
 """A moment printed as a date, as an age (seconds before the snapshot), or not at all."""
@@ -84,9 +85,10 @@ def event_rows(rows: Sequence[str], first_line: int = 0) -> Iterator[EventRow]:
     lines = [r for r in rows if r.strip() and not is_rule(r.strip())]
     if not lines:
         return
-    if HEADLESS_ROW.fullmatch(lines[0]):
-        yield from _headless(lines, first_line)
-        return
+    for headless in (HEADLESS_ROW, HEADLESS_DESCRIBED_ROW):
+        if headless.fullmatch(lines[0]):
+            yield from _headless(headless, lines, first_line)
+            return
     columns = Columns.of(lines[0])
     read = []
     for offset, row in enumerate(lines[1:], start=1):
@@ -95,11 +97,11 @@ def event_rows(rows: Sequence[str], first_line: int = 0) -> Iterator[EventRow]:
     yield from _continuing(read)
 
 
-def _headless(lines: Sequence[str], first_line: int) -> Iterator[EventRow]:
+def _headless(layout: re.Pattern[str], lines: Sequence[str], first_line: int) -> Iterator[EventRow]:
     """Rows without a header: each carries its cells in the order kubectl prints them."""
     read = []
     for offset, row in enumerate(lines):
-        shown = HEADLESS_ROW.fullmatch(row)
+        shown = layout.fullmatch(row)
         read.append((_row(shown.groupdict(), first_line + offset) if shown else None, row))
     yield from _continuing(read)
 

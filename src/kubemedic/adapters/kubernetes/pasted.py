@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the readers are imported once a pasted file is found: a dum
     from kubemedic.adapters.kubernetes.event_rows import EventRow
     from kubemedic.adapters.kubernetes.kubectl_time import Clock
     from kubemedic.adapters.kubernetes.object_tables import TableObject
+    from kubemedic.adapters.kubernetes.pasted_merge import Merged
     from kubemedic.adapters.kubernetes.tables import PodRow
     from kubemedic.adapters.kubernetes.transcript import Command
 
@@ -41,14 +42,6 @@ Raw = dict[str, Any]
 SNIFF_BYTES = 8192
 _JSON = re.compile(rb"\s*(\{|\[\s*[\[{\"\]\d-]|\[\s*$)")
 """JSON (not a ``[root@host ~]#`` prompt): never read as pasted text, whatever it holds."""
-_UNSHOWN = {
-    "Pod": "creation time, securityContext, imagePullSecrets, container port names, "
-    "condition times",
-    "Deployment": "progressDeadlineSeconds, condition messages, its ReplicaSets",
-    "Node": "node lease",
-    "PersistentVolumeClaim": "requested size",
-}
-"""What describe never prints of each kind, and stays unknown."""
 
 
 @dataclass(slots=True)
@@ -59,6 +52,9 @@ class _File:
     described: list[Field] = field(default_factory=list)
     excerpts: list[Field] = field(default_factory=list)
     """Pods' descriptions pasted without their head, named from elsewhere in the text."""
+    kind_excerpts: list[tuple[Field, str]] = field(default_factory=list)
+    """Other kinds' descriptions pasted without their head (their events), and the kind the
+    command line that printed them names."""
     pods: list[PodRow] = field(default_factory=list)
     tables: list[TableObject] = field(default_factory=list)
     """Rows of ``kubectl get pvc``, ``pv``, ``sc``, ``nodes`` and workload tables."""
@@ -128,14 +124,16 @@ class PastedText:
         """Every file's objects, dated (``default_time``, else now, for files showing none)."""
         if not self.files:
             return PastedObjects((), (), ())
-        from kubemedic.adapters.kubernetes.describe import build
+        from kubemedic.adapters.kubernetes.describe import build, build_events_alone
         from kubemedic.adapters.kubernetes.describe_excerpt import describe_excerpt
         from kubemedic.adapters.kubernetes.kubectl_time import Clock
         from kubemedic.adapters.kubernetes.object_tables import adopt
+        from kubemedic.adapters.kubernetes.pasted_merge import Merged
+        from kubemedic.adapters.kubernetes.pasted_warnings import table_warnings, unplaced_events
         from kubemedic.adapters.kubernetes.tables import pod_of
 
         fallback, source = _fallback(self.files, default_time)
-        merged = _Merged()
+        merged = Merged()
         warnings: list[ScanWarning] = []
         for file in self.files:
             if file.printed is None:
@@ -151,6 +149,8 @@ class PastedText:
             merged.add(
                 file.path, [obj for doc in file.excerpts for obj in describe_excerpt(doc, clock)]
             )
+            alone = [build_events_alone(doc, clock, kind) for doc, kind in file.kind_excerpts]
+            merged.add(file.path, [obj for found in alone for obj in found])
             warnings.extend(file.warnings)
         for file in self.files:
             listed = [row.dated(Clock(file.printed or fallback)) for row in file.tables]
@@ -159,6 +159,7 @@ class PastedText:
                 if meta.get("namespace") == "":
                     meta["namespace"] = merged.namespace_of(obj["kind"], meta["name"])
             merged.add(file.path, [*file.printed_objects, *listed])
+        logged = _logged_containers(self.files)
         for file in self.files:
             rows = [
                 replace(row, namespace=row.namespace or merged.namespace_of("Pod", row.name))
@@ -167,17 +168,34 @@ class PastedText:
             clock = Clock(file.printed or fallback)
             for row in rows:
                 merged.fill_from_table(pod_of(row, clock))
-            rows = [row for row in rows if not merged.has("Pod", row.namespace, row.name)]
-            warnings.extend(_table_warnings(file.path, rows))
-            merged.add(file.path, [pod_of(row, clock) for row in rows])
+            named = [
+                (row, logged.get((row.namespace, row.name)) or logged.get(("", row.name), ""))
+                for row in rows
+                if not merged.has("Pod", row.namespace, row.name)
+            ]
+            warnings.extend(table_warnings(file.path, named))
+            merged.add(file.path, [pod_of(row, clock, container) for row, container in named])
         for file in self.files:
-            merged.add(file.path, _table_events(file, merged, Clock(file.printed or fallback)))
+            events = _table_events(file, merged, Clock(file.printed or fallback))
+            merged.add(file.path, events)
+            warnings.extend(unplaced_events(file.path, events))
         printed = tuple(format_time(f.printed or fallback) for f in self.files)
         logs = tuple(log for file in self.files for log in file.logs)
         objects = merged.by_directory()
         adopt([obj for _, found in objects for obj in found])
         complete = frozenset(kind for file in self.files for kind in file.complete)
         return PastedObjects(objects, printed, tuple(warnings), logs, complete)
+
+
+def _logged_containers(files: list[_File]) -> dict[tuple[str, str], str]:
+    """The container a pod's pasted logs name (``kubectl logs POD -c NAME``, or kubectl's
+    ``Defaulted container`` note), by the pod's namespace ("" when the command does not say)
+    and name; none where they name several."""
+    named: dict[tuple[str, str], set[str]] = {}
+    for log in (log for file in files for log in file.logs):
+        if log.pod and log.container:
+            named.setdefault((log.namespace, log.pod), set()).add(log.container)
+    return {key: names.pop() for key, names in named.items() if len(names) == 1}
 
 
 def _fallback(files: list[_File], default_time: datetime | None) -> tuple[datetime, str]:
@@ -192,9 +210,10 @@ def _fallback(files: list[_File], default_time: datetime | None) -> tuple[dateti
 
 
 def _read(path: Path, text: str) -> _File:
-    from kubemedic.adapters.kubernetes.describe import printed_at
+    from kubemedic.adapters.kubernetes.describe import described_kind, printed_at
     from kubemedic.adapters.kubernetes.describe_text import documents
     from kubemedic.adapters.kubernetes.object_tables import read_table
+    from kubemedic.adapters.kubernetes.pasted_warnings import describe_warnings
     from kubemedic.adapters.kubernetes.pasted_yaml import read_yaml
     from kubemedic.adapters.kubernetes.tables import pod_rows, table_events
     from kubemedic.adapters.kubernetes.transcript import Output, parts
@@ -208,7 +227,7 @@ def _read(path: Path, text: str) -> _File:
             headless += [(doc, part.command) for doc in docs if not doc.text("Name")]
             docs = [doc for doc in docs if doc.text("Name")]
             file.described.extend(docs)
-            file.warnings.extend(_describe_warnings(path, docs))
+            file.warnings.extend(describe_warnings(path, docs))
         elif part.output is Output.PODS:
             file.pods.extend(pod_rows(part.lines, namespace))
         elif part.output is Output.EVENTS:
@@ -239,13 +258,19 @@ def _read(path: Path, text: str) -> _File:
                     line=part.lines[0][0],
                 )
             )
+    # a pod listed again (``kubectl get pods -w``, a later command) is as its last row shows
+    file.pods = list({(row.namespace, row.name): row for row in file.pods}.values())
     for doc, command in headless:
-        _add_excerpt(file, doc, command)
+        kind = described_kind(command)
+        if command is not None and kind not in ("", "Pod") and len(command.names) == 1:
+            _add_kind_excerpt(file, doc, command, kind)
+        else:
+            _add_excerpt(file, doc, command)
     table_dates = [m for row, _ in file.events for m in (row.last, row.first)]
     shown = [
         m
         for m in (
-            printed_at([*file.described, *file.excerpts]),
+            printed_at([*file.described, *file.excerpts, *(d for d, _ in file.kind_excerpts)]),
             *table_dates,
             *_listed_starts(file),
         )
@@ -298,6 +323,19 @@ def _add_excerpt(file: _File, doc: Field, command: Command | None) -> None:
     )
 
 
+def _add_kind_excerpt(file: _File, doc: Field, command: Command, kind: str) -> None:
+    """The events of a description of ``kind`` pasted alone: about the object the command
+    names (``describe.build_events_alone``)."""
+    from kubemedic.adapters.kubernetes.describe_excerpt import ExcerptPod, name_excerpt
+    from kubemedic.adapters.kubernetes.pasted_warnings import excerpt_warning
+
+    namespace = "" if kind == "Node" else command.namespace
+    name_excerpt(doc, ExcerptPod(command.names[0], namespace, named=True))
+    file.kind_excerpts.append((doc, kind))
+    ref = ObjectRef(kind, command.names[0], "" if kind == "Node" else namespace or "default")
+    file.warnings.append(excerpt_warning(file.path, doc, kind, ref))
+
+
 def _listed_starts(file: _File) -> Iterable[datetime]:
     """A pod both listed and described: its ``Start Time`` plus its age in the table.
 
@@ -314,58 +352,14 @@ def _listed_starts(file: _File) -> Iterable[datetime]:
             yield started + timedelta(seconds=age)
 
 
-def _describe_warnings(path: Path, docs: list[Field]) -> Iterable[ScanWarning]:
-    from kubemedic.adapters.kubernetes.describe import kind_of
-    from kubemedic.adapters.kubernetes.describe_meta import events_of
-
-    kinds: dict[str, int] = {}
-    for doc in docs:
-        kind = kind_of(doc)
-        name = doc.text("Name")
-        line = doc.children[0].line if doc.children else None
-        if not kind:
-            yield ScanWarning(
-                f"kubectl describe of {name!r} is not of a kind kubemedic reads (Pod, "
-                "Deployment, Node, PersistentVolumeClaim): skipped",
-                file=str(path),
-                line=line,
-            )
-            continue
-        kinds[kind] = kinds.get(kind, 0) + 1
-        undated = sum(1 for row in events_of(doc) if row.last is None and row.first is None)
-        if undated:
-            namespace = "" if kind == "Node" else doc.text("Namespace") or "default"
-            yield ScanWarning(
-                f"{undated} event(s) show no usable age (<invalid> or <unknown>): when they "
-                "happened is unknown",
-                file=str(path),
-                line=line,
-                object=ObjectRef(kind, name, namespace),
-                field="Events",
-            )
-    for kind, count in kinds.items():
-        yield ScanWarning(
-            f"{count} {kind}(s) read from kubectl describe text, which does not show "
-            f"{_UNSHOWN[kind]}: unknown",
-            file=str(path),
-        )
-
-
-def _table_warnings(path: Path, rows: list[PodRow]) -> Iterable[ScanWarning]:
-    for row in rows:
-        if row.container_level:
-            yield ScanWarning(
-                f"a pods table shows {row.status} but not which container, nor why: "
-                "kubectl describe the pod for a diagnosis",
-                file=str(path),
-                line=row.line,
-                object=ObjectRef("Pod", row.name, row.namespace),
-            )
-
-
-def _table_events(file: _File, merged: _Merged, clock: Clock) -> list[Raw]:
+def _table_events(file: _File, merged: Merged, clock: Clock) -> list[Raw]:
+    """The events of the file's tables, each about the object its row names, in the namespace
+    the row, its command line, the object read elsewhere or the kubelet's own naming of a pod
+    (``<name>_<namespace>(<uid>)``) tells; else in none (unknown, not ``default``)."""
+    from kubemedic.adapters.kubernetes.describe_excerpt import kubelet_namespace
     from kubemedic.adapters.kubernetes.event_rows import to_event
 
+    rows = [row for row, _ in file.events]
     found: list[Raw] = []
     for index, (row, namespace) in enumerate(file.events):
         if not row.object_kind:
@@ -374,81 +368,11 @@ def _table_events(file: _File, merged: _Merged, clock: Clock) -> list[Raw]:
         if row.object_kind == "Node":
             space = ""
         else:
-            space = row.namespace or namespace or merged.namespace_of(row.object_kind, name)
+            space = (
+                row.namespace
+                or namespace
+                or merged.namespace_of(row.object_kind, name, "")
+                or kubelet_namespace(name, rows)
+            )
         found.append(to_event(row, (row.object_kind, space, name), clock, 1000 + index))
     return found
-
-
-class _Merged:
-    """Objects of all files, each once: the first reading of an object or event wins."""
-
-    def __init__(self) -> None:
-        self._objects: dict[Path, list[Raw]] = {}
-        self._seen: set[tuple[str, ...]] = set()
-        self._namespaces: dict[tuple[str, str], str] = {}
-        self._pods: dict[tuple[str, str], Raw] = {}
-
-    def add(self, path: Path, objects: Iterable[Raw]) -> None:
-        kept = self._objects.setdefault(path.parent, [])
-        for obj in objects:
-            key = _identity(obj)
-            if key in self._seen:
-                continue
-            self._seen.add(key)
-            kept.append(obj)
-            if obj["kind"] == "Pod":
-                self._pods[key[1], key[2]] = obj
-            meta = obj["metadata"]
-            if obj["kind"] != "Event":
-                self._namespaces.setdefault((obj["kind"], meta["name"]), meta.get("namespace", ""))
-
-    def has(self, kind: str, namespace: str, name: str) -> bool:
-        return (kind, namespace, name) in self._seen
-
-    def fill_from_table(self, listed: Raw) -> None:
-        """A pod described in part (the paste cut above its status or its containers) takes
-        what its row in a pods table shows and the description does not: its phase and
-        reason, and the word for a container the description does not show."""
-        from kubemedic.models.table_status import KEY
-
-        meta = listed["metadata"]
-        pod = self._pods.get((meta["namespace"], meta["name"]))
-        if pod is None:
-            return
-        status = pod.setdefault("status", {})
-        shown = listed["status"]
-        for key in ("phase", "reason"):
-            if key in shown:
-                status.setdefault(key, shown[key])
-        containers = status.get("containerStatuses") or status.get("initContainerStatuses")
-        if KEY in shown and not containers:
-            status.setdefault(KEY, shown[KEY])
-
-    def namespace_of(self, kind: str, name: str) -> str:
-        """The namespace of an object read elsewhere, for a table that does not print it.
-
-        Else the only namespace the pasted text shows, else ``default`` (kubectl's own).
-        """
-        found = self._namespaces.get((kind, name))
-        if found is not None:
-            return found
-        shown = set(self._namespaces.values()) - {""}
-        return shown.pop() if len(shown) == 1 else "default"
-
-    def by_directory(self) -> tuple[tuple[Path, tuple[Raw, ...]], ...]:
-        return tuple((path, tuple(objs)) for path, objs in self._objects.items() if objs)
-
-
-def _identity(obj: Raw) -> tuple[str, ...]:
-    meta = obj["metadata"]
-    if obj["kind"] != "Event":
-        return (obj["kind"], meta.get("namespace", ""), meta["name"])
-    involved = obj["involvedObject"]
-    return (
-        "Event",
-        involved["kind"],
-        involved["namespace"],
-        involved["name"],
-        obj["reason"],
-        " ".join(str(obj["message"]).split()),
-    )

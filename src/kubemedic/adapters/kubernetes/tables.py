@@ -5,12 +5,14 @@ and a one-word status; not which container is failing, nor why. So a pod known o
 table gets the phase, readiness and pod-level reason its status word implies, and a word that
 is a container's reason is kept as the table showed it (``models.table_status``). A pod of one
 app container (READY ``x/1``) whose word is how a container crashes gets that container's
-status, with no name, the row's restarts and the state the word is (``CRASH_WORDS``); of
-other pods nothing about the containers is known (``pasted`` says so). A name built the way a
-ReplicaSet names its pods (``<set>-<5 generated characters>``, the set being
-``<deployment>-<template hash>``) gives the pod its ReplicaSet, so it counts among its
-Deployment's replicas. An events table gives whole events; the object each is about comes
-from its ``OBJECT`` (``pod/x``) or ``NAME`` and ``KIND`` columns.
+status, with the row's restarts and the state the word is (``CRASH_WORDS``), and no name
+unless a pasted ``kubectl logs POD -c NAME`` of the pod gives it; of other pods nothing about
+the containers is known (``pasted`` says so). A pod listed again by ``kubectl get pods -w``
+is what its last row shows. A name built the way a ReplicaSet names its pods
+(``<set>-<5 generated characters>``, the set being ``<deployment>-<template hash>``) gives the
+pod its ReplicaSet, so it counts among its Deployment's replicas. An events table gives whole
+events; the object each is about comes from its ``OBJECT`` (``pod/x``) or ``NAME`` and
+``KIND`` columns.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ _GENERATED = "bcdfghjklmnpqrstvwxz2456789"
 """The alphabet of generated name suffixes and pod-template hashes."""
 _POD_KIND = re.compile(r"^(?:pods?|po)/")
 """``kubectl get all`` names each row with its kind (``pod/web-0``; ``po/web-0`` before 1.10)."""
+_READY = re.compile(r"\d+/\d+")
 _REPLICASET_POD = re.compile(rf"(?P<set>.+-(?P<hash>[{_GENERATED}]{{6,10}}))-[{_GENERATED}]{{5}}")
 
 
@@ -106,6 +109,8 @@ def pod_rows(lines: Sequence[Line], namespace: str) -> list[PodRow]:
     found: list[PodRow] = []
     for number, text in rows if headless else rows[1:]:
         cells = _headless_cells(text) if headless else columns.cells(text)
+        if not headless and not _fits(cells):  # a row ``-w`` printed, aligned on its own
+            cells = _headless_cells(text) or cells
         if cells is None or not cells.get("NAME"):
             continue
         ready, _, total = cells.get("READY", "").partition("/")
@@ -127,9 +132,10 @@ def pod_rows(lines: Sequence[Line], namespace: str) -> list[PodRow]:
     return found
 
 
-def pod_of(row: PodRow, clock: Clock) -> Raw:
+def pod_of(row: PodRow, clock: Clock, container: str = "") -> Raw:
     """The pod a row shows: phase, readiness and pod-level reason; the container a crash
-    word is about when the pod has one, else nothing of its containers."""
+    word is about when the pod has one (named ``container`` when the paste names it, as its
+    ``kubectl logs -c`` does), else nothing of its containers."""
     meta: Raw = {"name": row.name, "namespace": row.namespace}
     if (created := clock.ago(row.age)) is not None:
         meta["creationTimestamp"] = created
@@ -146,7 +152,7 @@ def pod_of(row: PodRow, clock: Clock) -> Raw:
     if row.container_level:
         status[TABLE_STATUS] = row.status
     if row.containers == 1 and row.status in CRASH_WORDS:
-        status["containerStatuses"] = [_one_container(row)]
+        status["containerStatuses"] = [_one_container(row, container)]
     if phase:
         status["phase"] = phase
     if row.containers:
@@ -161,12 +167,26 @@ def pod_of(row: PodRow, clock: Clock) -> Raw:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}
 
 
-def _one_container(row: PodRow) -> Raw:
+def _one_container(row: PodRow, name: str) -> Raw:
     """The status of the one app container of a row whose word is how it crashes: its state,
-    readiness and restarts; its name is unknown ("")."""
+    readiness and restarts; its name only if the paste gives it ("": unknown)."""
     state = {key: dict(value) for key, value in CRASH_WORDS[row.status].items()}
     ready = row.ready == row.containers
-    return {"name": "", "ready": ready, "restartCount": row.restarts, "state": state}
+    return {"name": name, "ready": ready, "restartCount": row.restarts, "state": state}
+
+
+def _fits(cells: dict[str, str] | None) -> bool:
+    """The cells cut at the header's columns are what they are headed (``kubectl get pods -w``
+    aligns each new row on its own widths, which may put blanks where the header cuts)."""
+    if cells is None:
+        return False
+    restarts = cells.get("RESTARTS", "0")[:1]
+    age = cells.get("AGE")
+    return (
+        _READY.fullmatch(cells.get("READY", "0/0")) is not None
+        and restarts.isdigit()
+        and (age is None or parse_age(age) is not None or age.startswith("<"))
+    )
 
 
 def _headless_cells(row: str) -> dict[str, str] | None:

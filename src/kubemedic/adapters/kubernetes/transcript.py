@@ -2,10 +2,13 @@
 
 People paste ``kubectl`` output as it scrolled by, often with the command lines and their
 prompts (``$ kubectl describe pod x -n shop``, ``[root@host ~]# kubectl get pods``, the ``❯``
-and ``➜  ~`` of zsh themes), several outputs one after another, or an output alone. The text is
-cut at each command line and where a new output visibly starts (a ``Name:`` line after a
-table, a table header after a blank line); each part is told apart by its content, so a paste
-without command lines reads the same. Command lines still give what the output omits: the
+and ``➜  ~`` of zsh themes), often typed through a shell alias (``k get pods``, ``kc logs
+web``: a line is a command when a kubectl verb follows), several outputs one after another, or
+an output alone. The text is cut at each command line and where a new output visibly starts (a
+``Name:`` line after a table, a table header after a blank line); each part is told apart by
+its content, so a paste without command lines reads the same. Markdown fences and elision
+marks (``......``, ``<snip>``) are no output; rows in a description's events layout after such
+a mark are the end of that description. Command lines still give what the output omits: the
 namespace of a table.
 """
 
@@ -23,7 +26,7 @@ Line = tuple[int, str]
 
 _COMMAND = re.compile(
     r"(?:(?:\S+\s)?\S*[$#>%❯»]\s+|[$#>%❯»|]\s*|➜\s+(?:\S+\s+)?)?(?:\.?/?\S*/)?"
-    r"(?P<tool>kubectl|oc|kubecolor|k)(?:\.sh|\.exe)?\s+(?P<args>\S.*)"
+    r"(?P<tool>kubectl|oc|kubecolor|kc|k)(?:\.sh|\.exe)?\s+(?P<args>\S.*)"
 )
 _VALUE_FLAGS = frozenset(
     {
@@ -110,6 +113,16 @@ HEADLESS_ROW = re.compile(
     r"(?P<OBJECT>[a-z.]+/\S+)\s+(?P<MESSAGE>\S.*)"
 )
 """A ``kubectl get events`` row pasted without the table's header: age, type, reason, object."""
+HEADLESS_DESCRIBED_ROW = re.compile(
+    r"\s+(?P<TYPE>Normal|Warning)\s+(?P<REASON>[A-Za-z]+)\s+"
+    r"(?P<AGE>\S+(?: \(x\d+ over \S+\))?)\s+(?P<FROM>[a-z][-\w.]*(?:, \S+)?)\s+(?P<MESSAGE>\S.*)"
+)
+"""A row of a description's ``Events`` table pasted without its header (``  Warning
+FailedScheduling  16m  default-scheduler  0/1 nodes ...``): type, reason, age, source."""
+ELISION = re.compile(r"\s*(?:\.{3,}|…+|</?snip>|\[(?:\.{3}|…|snip)\])\s*", re.IGNORECASE)
+"""A line that says the paste leaves something out (``......``, ``<snip>``, ``[...]``)."""
+_FENCE = re.compile(r"\s*(?:```|~~~).*")
+"""A Markdown code fence around the output in an issue."""
 HEADLESS_POD_ROW = re.compile(
     r"\s*(?:(?P<NAMESPACE>[a-z0-9][-a-z0-9]*)\s+)?(?P<NAME>[a-z0-9][-a-z0-9.]*)\s+"
     r"(?P<READY>\d+/\d+)\s+(?P<STATUS>[A-Z][\w:-]*)\s+(?P<RESTARTS>\d+(?: \([^)]*\))?)\s+"
@@ -256,7 +269,7 @@ def _outputs(block: Sequence[Line], command: Command | None) -> Iterator[Part]:
     start = 0
     current: Output | None = None
     for index, (_, line) in enumerate(block):
-        if not line.strip():
+        if not line.strip() or _markup(line):
             continue
         if line[0] in " \t":
             if not _events_alone(block, index):
@@ -289,14 +302,27 @@ def _described_fields(line: str, command: Command | None) -> bool:
 
 def _events_alone(block: Sequence[Line], index: int) -> bool:
     """A description's events table pasted without its ``Events:`` line, after a blank one
-    (or under an indented ``Events:`` line, as a paste indented as a whole shows it)."""
-    return _EVENTS_HEADER.match(block[index][1]) is not None and (
-        index == 0 or block[index - 1][1].strip() in ("", "Events:")
-    )
+    (or under an indented ``Events:`` line, as a paste indented as a whole shows it); or its
+    rows alone, without their header, where the paste says it left the rest out (``......``,
+    ``<snip>``)."""
+    line = block[index][1]
+    if _EVENTS_HEADER.match(line) is not None:
+        return index == 0 or block[index - 1][1].strip() in ("", "Events:")
+    before = next((text for _, text in reversed(block[:index]) if text.strip()), "")
+    return HEADLESS_DESCRIBED_ROW.fullmatch(line) is not None and bool(ELISION.fullmatch(before))
+
+
+def _markup(line: str) -> bool:
+    """A line that is no output but how the paste presents it: a fence, an elision mark."""
+    return bool(ELISION.fullmatch(line) or _FENCE.fullmatch(line))
 
 
 def _part(output: Output, lines: Sequence[Line], command: Command | None) -> Part:
-    """The part; an events table pasted alone gets back the ``Events:`` line it belongs under."""
+    """The part, without the fences around it; a description without its elision marks (a
+    table keeps them: the reader says rows are missing), and an events table pasted alone
+    gets back the ``Events:`` line it belongs under."""
+    cut = _markup if output is Output.DESCRIBE else _FENCE.fullmatch
+    lines = [(number, text) for number, text in lines if not cut(text)]
     if output is Output.DESCRIBE and lines and lines[0][1][:1] in (" ", "\t"):
         lines = [(lines[0][0], "Events:"), *lines]
     return Part(output, tuple(lines), command)
