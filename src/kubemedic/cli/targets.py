@@ -7,25 +7,28 @@ object's kind.
 
 from __future__ import annotations
 
+from kubemedic._internal.kubectl_names import NAMES, kind_named
 from kubemedic.errors import InputError, NotFound
 from kubemedic.models.cluster import ClusterView
 from kubemedic.models.findings import ObjectRef
 
-_KINDS: dict[str, tuple[str, ...]] = {
-    "Pod": ("po", "pod", "pods"),
-    "Deployment": ("deploy", "deployment", "deployments"),
-    "ReplicaSet": ("rs", "replicaset", "replicasets"),
-    "StatefulSet": ("sts", "statefulset", "statefulsets"),
-    "DaemonSet": ("ds", "daemonset", "daemonsets"),
-    "Job": ("job", "jobs"),
-    "CronJob": ("cj", "cronjob", "cronjobs"),
-    "Service": ("svc", "service", "services"),
-    "PersistentVolumeClaim": ("pvc", "persistentvolumeclaim", "persistentvolumeclaims"),
-    "HorizontalPodAutoscaler": ("hpa", "horizontalpodautoscaler", "horizontalpodautoscalers"),
-    "Node": ("no", "node", "nodes"),
-    "ConfigMap": ("cm", "configmap", "configmaps"),
-}
-KIND_ALIASES: dict[str, str] = {alias: kind for kind, names in _KINDS.items() for alias in names}
+TARGET_KINDS = frozenset(
+    {
+        "Pod",
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+        "Service",
+        "PersistentVolumeClaim",
+        "HorizontalPodAutoscaler",
+        "Node",
+        "ConfigMap",
+    }
+)
+"""The kinds a command can be aimed at."""
 CLUSTER_SCOPED = frozenset({"Node"})
 
 
@@ -34,13 +37,13 @@ def parse_target(text: str, namespace: str | None) -> ObjectRef:
     kind_text, _, name = text.rpartition("/")
     kind = "Pod"
     if kind_text:
-        resource = kind_text.split(".", 1)[0].lower()
-        if resource not in KIND_ALIASES:
+        kind = kind_named(kind_text)
+        if kind not in TARGET_KINDS:
+            names = (name for kind in TARGET_KINDS for name in NAMES[kind])
             raise InputError(
                 f"unknown kind {kind_text!r} in {text!r}",
-                hint="use one of " + ", ".join(sorted(KIND_ALIASES)),
+                hint="use one of " + ", ".join(sorted(names)),
             )
-        kind = KIND_ALIASES[resource]
     if not name:
         raise InputError(f"no object name in {text!r}", hint="write POD or KIND/NAME")
     return ObjectRef(kind, name, "" if kind in CLUSTER_SCOPED else namespace or "")

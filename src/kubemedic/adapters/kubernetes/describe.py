@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from kubemedic._internal.kubectl_names import kind_named
 from kubemedic.adapters.kubernetes.describe_cronjob import describe_cronjob
 from kubemedic.adapters.kubernetes.describe_hpa import describe_hpa
 from kubemedic.adapters.kubernetes.describe_kinds import (
@@ -45,15 +46,6 @@ _BUILDERS: dict[str, Builder] = {
     "HorizontalPodAutoscaler": describe_hpa,
     "CronJob": describe_cronjob,
 }
-_RESOURCES = {
-    "Pod": ("po", "pod", "pods"),
-    "Deployment": ("deploy", "deployment", "deployments"),
-    "Node": ("no", "node", "nodes"),
-    "PersistentVolumeClaim": ("pvc", "persistentvolumeclaim", "persistentvolumeclaims"),
-    "HorizontalPodAutoscaler": ("hpa", "horizontalpodautoscaler", "horizontalpodautoscalers"),
-    "CronJob": ("cj", "cronjob", "cronjobs"),
-}
-"""The names a ``kubectl describe`` command line gives each kind read."""
 EVENTS_ALONE = frozenset({"HorizontalPodAutoscaler", "CronJob"})
 """Kinds whose description pasted as its events alone is still read as the object: their
 analyzers rest on those events, and read nothing the missing head would show as absent (a
@@ -88,8 +80,8 @@ def described_kind(command: Command | None) -> str:
     """The kind a ``kubectl describe KIND NAME`` command line names ("" when another, or none)."""
     if command is None or command.verb != "describe":
         return ""
-    resource = command.resource.lower().split(".")[0]
-    return next((kind for kind, names in _RESOURCES.items() if resource in names), "")
+    kind = kind_named(command.resource)
+    return kind if kind in _BUILDERS else ""
 
 
 def build(doc: Field, clock: Clock) -> list[Raw]:

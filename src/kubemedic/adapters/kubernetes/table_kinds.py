@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import re
 
-_RESOURCES = {
-    "PersistentVolumeClaim": ("pvc", "persistentvolumeclaim", "persistentvolumeclaims"),
-    "PersistentVolume": ("pv", "persistentvolume", "persistentvolumes"),
-    "Node": ("no", "node", "nodes"),
-    "Deployment": ("deploy", "deployment", "deployments"),
-    "StatefulSet": ("sts", "statefulset", "statefulsets"),
-    "ReplicaSet": ("rs", "replicaset", "replicasets"),
-    "DaemonSet": ("ds", "daemonset", "daemonsets"),
-    "StorageClass": ("sc", "storageclass", "storageclasses"),
-    "Job": ("job", "jobs"),
-}
-_KINDS = {word: kind for kind, words in _RESOURCES.items() for word in words}
-_GROUP = re.compile(r"\.(?:apps|batch|extensions|storage\.k8s\.io)$")
+from kubemedic._internal.kubectl_names import kind_named
+
+_READ = frozenset(
+    {
+        "PersistentVolumeClaim",
+        "PersistentVolume",
+        "Node",
+        "Deployment",
+        "StatefulSet",
+        "ReplicaSet",
+        "DaemonSet",
+        "StorageClass",
+        "Job",
+    }
+)
+"""The kinds whose ``kubectl get`` tables are read (pods and events have their own readers)."""
 GENERATED = "bcdfghjklmnpqrstvwxz2456789"
 """The alphabet of the suffixes controllers generate for names, and of pod-template hashes."""
 _HEADER_CELL = re.compile(r"[A-Z][A-Z0-9()-]*(?: [A-Z][A-Z0-9()-]*)?")
@@ -33,7 +36,8 @@ _GAP = re.compile(r"\s{2,}|\t+")
 
 def kind_of_resource(word: str) -> str:
     """``deploy``, ``deployment.apps``, ``pvc``, ...: the kind the word names ("" if none read)."""
-    return _KINDS.get(_GROUP.sub("", word.lower()), "")
+    kind = kind_named(word)
+    return kind if kind in _READ else ""
 
 
 def header_cells(line: str) -> frozenset[str] | None:
