@@ -97,3 +97,12 @@ def test_broken_yaml_is_said_with_its_line(tmp_path: Path) -> None:
     (said,) = [w for w in view.warnings if "could not be read" in w.message]
     assert said.line is not None
     assert said.line >= 18
+
+
+def test_printed_events_about_cluster_objects_are_read(tmp_path: Path) -> None:
+    """An event about a Node has no namespace in its involvedObject (kind's own output)."""
+    text = (Path(__file__).parent / "pasted" / "get-events-yaml-node-event.txt").read_text()
+    view = load_pasted(tmp_path, session=text)
+    (event,) = view.objects("Event")
+    assert (event.raw["involvedObject"]["kind"], event.raw["reason"]) == ("Node", "NodeNotReady")
+    assert pod_in(view, "default", "web-1").phase == "Running"

@@ -78,16 +78,17 @@ class Merged:
 
 
 def _identity(obj: Raw) -> tuple[str, ...]:
-    """What makes two readings one object (an event: its object, reason and message)."""
-    meta = obj["metadata"]
-    if obj["kind"] != "Event":
-        return (obj["kind"], meta.get("namespace", ""), meta["name"])
-    involved = obj["involvedObject"]
+    """What makes two readings one object (an event: its object, reason and message). Printed
+    objects may lack any field (a Node's event has no namespace), so none is required."""
+    meta = obj.get("metadata") or {}
+    if obj.get("kind") != "Event":
+        return (str(obj.get("kind", "")), str(meta.get("namespace", "")), str(meta.get("name", "")))
+    involved = obj.get("involvedObject") or obj.get("regarding") or {}
     return (
         "Event",
-        involved["kind"],
-        involved["namespace"],
-        involved["name"],
-        obj["reason"],
-        " ".join(str(obj["message"]).split()),
+        str(involved.get("kind", "")),
+        str(involved.get("namespace", "")),
+        str(involved.get("name", "")),
+        str(obj.get("reason", "")),
+        " ".join(str(obj.get("message") or obj.get("note") or "").split()),
     )
