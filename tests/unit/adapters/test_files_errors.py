@@ -133,6 +133,16 @@ def test_a_directory_without_manifests(tmp_path: Path) -> None:
     assert "no Kubernetes manifests found" in str(_load_error(tmp_path))
 
 
+def test_pasted_output_with_nothing_readable_says_why(tmp_path: Path) -> None:
+    pasted = tmp_path / "session.txt"
+    pasted.write_text(
+        "$ kubectl get pods -o yaml\napiVersion: v1\nitems:\n- kind: Pod\n  spec: {}\nkind: List\n"
+    )
+    error = str(_load_error(pasted))
+    assert "no Kubernetes object could be read: " in error
+    assert "session.txt:2" in error
+
+
 def test_a_log_given_alone_must_belong_to_a_pod(tmp_path: Path) -> None:
     (tmp_path / "pods.yaml").write_text(POD + "---\n" + POD.replace("web-1", "web-2"))
     log = tmp_path / "crash.txt"

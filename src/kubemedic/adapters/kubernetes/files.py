@@ -83,6 +83,11 @@ def load_files(paths: Iterable[Path], *, locations: bool = False) -> ClusterView
                     hint="add the pod's YAML (kubectl get pod NAME -o yaml) or its "
                     "kubectl describe pod output",
                 )
+            skipped = list(dict.fromkeys(str(w) for w in pasted.warnings if w.line))
+            if skipped:  # kubectl output was found, but nothing in it could be read
+                raise InputError(
+                    "no Kubernetes object could be read: " + "; ".join(skipped[:3]), path=named
+                )
             raise InputError(
                 "no Kubernetes manifests found (looked for .yaml, .yml and .json files)",
                 path=named,
