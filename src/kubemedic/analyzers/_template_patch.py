@@ -94,10 +94,15 @@ def recreate_step(
             "cannot be changed in place: delete it and create it again from its manifest."
         )
     return (
-        f"{workload} cannot be changed in place: delete it and create it again from its "
+        f"{_not_in_place(workload)}: delete it and create it again from its "
         f"manifest with {what} (kubectl get {workload.kubectl_ref} -o yaml shows the current "
         "one)."
     )
+
+
+def _not_in_place(workload: ObjectRef) -> str:
+    """How :func:`recreate_step` begins, so :func:`static_pod_fix` can replace that step."""
+    return f"{workload} cannot be changed in place"
 
 
 def container_recreate_step(
@@ -137,7 +142,7 @@ def static_pod_fix(pod: Pod, remediation: Remediation) -> Remediation:
     """``remediation`` for a static pod: its change goes into the manifest file on its node (the
     kubelet re-creates the pod from it); the API object is a mirror, so a step that deletes or
     recreates it is replaced, and the first command shows the manifest."""
-    recreate = f"{ObjectRef('Pod', pod.name, pod.namespace)} cannot be changed in place"
+    recreate = _not_in_place(ObjectRef("Pod", pod.name, pod.namespace))
     manifest = f"{STATIC_MANIFESTS}/{_static_name(pod)}.yaml"
     step = (
         f"Pod {pod.name} is a static pod: the kubelet on node {pod.node_name or 'its node'} runs "
